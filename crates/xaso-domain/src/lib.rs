@@ -1,0 +1,8 @@
+//! Pure rules of xaso: no IO, no async, no clock of its own.
+
+pub mod agency;
+pub mod catalog;
+pub mod datafile;
+pub mod identity;
+pub mod money;
+pub mod text;
