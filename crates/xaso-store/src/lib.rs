@@ -1,1 +1,162 @@
+//! xaso storage: one [`Store`] over embedded SQLite (a commune) or PostgreSQL (a province).
+//!
+//! Every query is written once, with `$1` placeholders that both backends accept, and run on
+//! whichever pool the store holds through the [`db!`] macro. Each business area has its module.
 
+pub mod agency;
+pub mod audit;
+pub mod catalog;
+mod connect;
+pub mod identity;
+pub mod meta;
+pub mod testing;
+
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+pub use connect::{redact_url, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+
+/// Runs one expression, written once, against whichever backend a connection holds.
+/// `db!(conn, |c| sqlx::query("…").bind(x).execute(&mut *c).await)`
+#[macro_export]
+macro_rules! db {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, shared by every request of every instance.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    /// The URL with any password replaced, for messages and `xaso config`.
+    pub location: String,
+}
+
+/// A connection borrowed from a transaction or the pool.
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// A transaction: everything done through it, audit rows included, commits or rolls back together.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A read-only unit of work. Reads run in a transaction too, so that a page sees one snapshot.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        self.begin().await
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut tx = self.read().await?;
+        let one: i64 = db!(tx.conn(), |c| sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut *c)
+            .await)?;
+        debug_assert_eq!(one, 1);
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The configuration names something that cannot work (bad URL, missing folder).
+    #[error("{0}")]
+    Config(String),
+    /// The database server or file cannot be reached or opened.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The file or database exists but is not an xaso database, or is damaged.
+    #[error("{0}")]
+    Foreign(String),
+    #[error("lỗi cập nhật cấu trúc cơ sở dữ liệu: {0}")]
+    Migration(String),
+    #[error("không tìm thấy {0}")]
+    NotFound(String),
+    /// A uniqueness rule or a concurrent change stopped the operation.
+    #[error("{0}")]
+    Conflict(String),
+    /// The input breaks a rule.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether a database error is a unique-constraint violation.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// A fresh UUIDv7: time-ordered, so new rows land at the end of indexes.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

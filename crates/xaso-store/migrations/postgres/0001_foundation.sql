@@ -93,3 +93,6 @@ CREATE TABLE audit_log (
     details     TEXT NOT NULL
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+
+-- Marks the database as xaso's, so that a start against another application's database is refused.
+INSERT INTO xaso_meta (key, value) VALUES ('app', 'xaso');

@@ -1,0 +1,140 @@
+//! Agencies: the tree province → commune → office or centre.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+use xaso_domain::agency::AgencySpec;
+
+use crate::audit::{self, Actor};
+use crate::{db, new_id, StoreError, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Agency {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub kind: String,
+    pub name: String,
+    pub admin_unit_code: Option<String>,
+    pub agency_code: String,
+    /// Comma-separated facts not verified against an official source.
+    pub unverified: String,
+}
+
+const COLUMNS: &str = "id, parent_id, kind, name, admin_unit_code, agency_code, unverified";
+
+/// Inserts a tree of agencies; each parent must come earlier in `specs`.
+pub async fn insert_tree(
+    tx: &mut Tx,
+    specs: &[AgencySpec],
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<Vec<Agency>, StoreError> {
+    let mut ids: HashMap<&str, Uuid> = HashMap::new();
+    let mut inserted = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let parent_id = match &spec.parent {
+            Some(key) => Some(*ids.get(key.as_str()).ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "đơn vị {}: không có đơn vị cấp trên {key}",
+                    spec.key
+                ))
+            })?),
+            None => None,
+        };
+        let agency = Agency {
+            id: new_id(),
+            parent_id,
+            kind: spec.kind.as_str().to_string(),
+            name: spec.name.clone(),
+            admin_unit_code: spec.admin_unit_code.clone(),
+            agency_code: spec.agency_code.clone(),
+            unverified: spec.unverified.join(","),
+        };
+        let result = db!(tx.conn(), |c| {
+            sqlx::query(
+            "INSERT INTO agencies (id, parent_id, kind, name, admin_unit_code, agency_code, unverified, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(agency.id)
+        .bind(agency.parent_id)
+        .bind(&agency.kind)
+        .bind(&agency.name)
+        .bind(&agency.admin_unit_code)
+        .bind(&agency.agency_code)
+        .bind(&agency.unverified)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        });
+        result.map_err(StoreError::from).map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::Conflict(format!("mã định danh {} đã được dùng", agency.agency_code))
+            } else {
+                e
+            }
+        })?;
+        audit::record(
+            tx,
+            now,
+            actor,
+            "agency.create",
+            "agency",
+            &agency.agency_code,
+            serde_json::json!({ "name": agency.name, "kind": agency.kind }),
+        )
+        .await?;
+        ids.insert(spec.key.as_str(), agency.id);
+        inserted.push(agency);
+    }
+    Ok(inserted)
+}
+
+/// Every agency, parents before children, siblings by code.
+pub async fn list(tx: &mut Tx) -> Result<Vec<Agency>, StoreError> {
+    let all: Vec<Agency> = db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM agencies ORDER BY agency_code"
+    ))
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(tree_order(all))
+}
+
+pub async fn by_code(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM agencies WHERE agency_code = $1"
+    ))
+    .bind(agency_code)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM agencies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+fn tree_order(mut remaining: Vec<Agency>) -> Vec<Agency> {
+    fn push_children(parent: Option<Uuid>, remaining: &mut Vec<Agency>, ordered: &mut Vec<Agency>) {
+        let (children, rest): (Vec<Agency>, Vec<Agency>) = std::mem::take(remaining)
+            .into_iter()
+            .partition(|a| a.parent_id == parent);
+        *remaining = rest;
+        for child in children {
+            let id = child.id;
+            ordered.push(child);
+            push_children(Some(id), remaining, ordered);
+        }
+    }
+    let mut ordered = Vec::with_capacity(remaining.len());
+    push_children(None, &mut remaining, &mut ordered);
+    // Anything left has a missing parent: keep it visible rather than drop it.
+    ordered.extend(remaining);
+    ordered
+}

@@ -1,0 +1,570 @@
+//! Users, roles, password login, sessions and personal API tokens.
+//!
+//! Passwords are argon2id; hashing runs on the blocking pool, never on the async threads.
+//! Session ids and API tokens are random and only their SHA-256 is stored, so a copy of the
+//! database does not let anyone sign in.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use xaso_domain::identity::{check_password, check_username, Role};
+
+use crate::audit::{self, Actor};
+use crate::{agency, db, new_id, Store, StoreError, Tx};
+
+/// How long a login session lasts.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
+const API_TOKEN_PREFIX: &str = "xaso_";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub full_name: String,
+    pub agency_code: Option<String>,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    username: String,
+    full_name: String,
+    agency_code: Option<String>,
+    disabled: bool,
+    must_change_password: bool,
+    password_hash: Option<String>,
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, a.agency_code, u.disabled,
+        u.must_change_password, u.password_hash
+    FROM users u LEFT JOIN agencies a ON a.id = u.agency_id";
+
+/// What `create_user` needs; the password is hashed by [`hash_password`] beforehand.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub agency_code: Option<String>,
+    pub roles: Vec<Role>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the operating system provides randomness");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(value: &str) -> String {
+    Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A random password that is easy to read aloud and type: four groups of lowercase letters and
+/// digits without look-alikes.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut buf = [0u8; 16];
+    getrandom::fill(&mut buf).expect("the operating system provides randomness");
+    let chars: Vec<char> = buf
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// argon2id with the library's defaults (19 MiB, 2 passes), on the blocking pool.
+pub async fn hash_password(password: String) -> Result<String, StoreError> {
+    check_password(&password).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the operating system provides randomness");
+        let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    })
+    .await
+    .map_err(|e| StoreError::Invalid(format!("băm mật khẩu thất bại: {e}")))?
+}
+
+/// Verifies on the blocking pool. With no stored hash it still does the same work against a
+/// dummy hash, so that an unknown user name takes as long as a wrong password.
+async fn verify_password(stored: Option<String>, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        static DUMMY: OnceLock<String> = OnceLock::new();
+        let dummy = DUMMY.get_or_init(|| {
+            let salt = SaltString::encode_b64(b"xaso-dummy-salt!").expect("valid salt");
+            Argon2::default()
+                .hash_password(b"no user has this password", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        });
+        let real = stored.is_some();
+        let hash_text = stored.unwrap_or_else(|| dummy.clone());
+        let Ok(hash) = PasswordHash::new(&hash_text) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok();
+        real && matches
+    })
+    .await
+    .unwrap_or(false)
+}
+
+async fn roles_of(tx: &mut Tx, user_ids: &[Uuid]) -> Result<Vec<(Uuid, Role)>, StoreError> {
+    let mut out = Vec::new();
+    for id in user_ids {
+        let roles: Vec<String> = db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role"
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await)?;
+        out.extend(
+            roles
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .map(|r| (*id, r)),
+        );
+    }
+    Ok(out)
+}
+
+async fn into_users(tx: &mut Tx, rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let roles = roles_of(tx, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| User {
+            roles: roles
+                .iter()
+                .filter(|(id, _)| *id == r.id)
+                .map(|(_, role)| *role)
+                .collect(),
+            id: r.id,
+            username: r.username,
+            full_name: r.full_name,
+            agency_code: r.agency_code,
+            disabled: r.disabled,
+            must_change_password: r.must_change_password,
+        })
+        .collect())
+}
+
+pub async fn create_user(
+    tx: &mut Tx,
+    new: NewUser,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<User, StoreError> {
+    check_username(&new.username).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let full_name = xaso_domain::text::clean(&new.full_name);
+    if full_name.is_empty() {
+        return Err(StoreError::Invalid("họ tên không được để trống".into()));
+    }
+    if new.roles.is_empty() {
+        return Err(StoreError::Invalid(
+            "người dùng cần ít nhất một vai trò".into(),
+        ));
+    }
+    let agency_id = match &new.agency_code {
+        Some(code) => Some(
+            agency::by_code(tx, code)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("đơn vị có mã {code}")))?
+                .id,
+        ),
+        None => None,
+    };
+    let id = new_id();
+    let inserted = db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO users (id, username, full_name, agency_id, password_hash, must_change_password,
+                            disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)"
+    )
+    .bind(id)
+    .bind(&new.username)
+    .bind(&full_name)
+    .bind(agency_id)
+    .bind(&new.password_hash)
+    .bind(new.must_change_password)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    });
+    inserted.map_err(StoreError::from).map_err(|e| {
+        if e.is_unique_violation() {
+            StoreError::Conflict(format!("tên đăng nhập {} đã tồn tại", new.username))
+        } else {
+            e
+        }
+    })?;
+    let mut roles = new.roles.clone();
+    roles.sort();
+    roles.dedup();
+    for role in &roles {
+        db!(tx.conn(), |c| sqlx::query(
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)"
+        )
+        .bind(id)
+        .bind(role.as_str())
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    }
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.create",
+        "user",
+        &new.username,
+        serde_json::json!({
+            "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "agency": new.agency_code,
+        }),
+    )
+    .await?;
+    Ok(User {
+        id,
+        username: new.username,
+        full_name,
+        agency_code: new.agency_code,
+        roles,
+        disabled: false,
+        must_change_password: new.must_change_password,
+    })
+}
+
+pub async fn list_users(tx: &mut Tx) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "{USER_SELECT} ORDER BY u.username"
+    ))
+    .fetch_all(&mut *c)
+    .await)?;
+    into_users(tx, rows).await
+}
+
+async fn user_row(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "{USER_SELECT} WHERE u.username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+pub async fn user_by_username(tx: &mut Tx, username: &str) -> Result<Option<User>, StoreError> {
+    let rows = user_row(tx, username).await?.into_iter().collect();
+    Ok(into_users(tx, rows).await?.pop())
+}
+
+async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
+    let rows: Vec<UserRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "{USER_SELECT} WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(into_users(tx, rows).await?.pop())
+}
+
+async fn require_user(tx: &mut Tx, username: &str) -> Result<User, StoreError> {
+    user_by_username(tx, username)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("người dùng {username}")))
+}
+
+/// Sets a new password (already hashed); ends every session of the user.
+pub async fn set_password(
+    tx: &mut Tx,
+    username: &str,
+    password_hash: &str,
+    must_change: bool,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let user = require_user(tx, username).await?;
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4"
+    )
+    .bind(password_hash)
+    .bind(must_change)
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    end_sessions(tx, user.id).await?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.set_password",
+        "user",
+        username,
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// Disables (or re-enables) an account; disabling ends its sessions and API tokens stop working.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    username: &str,
+    disabled: bool,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let user = require_user(tx, username).await?;
+    db!(tx.conn(), |c| sqlx::query(
+        "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(disabled)
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    if disabled {
+        end_sessions(tx, user.id).await?;
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit::record(
+        tx,
+        now,
+        actor,
+        action,
+        "user",
+        username,
+        serde_json::json!({}),
+    )
+    .await
+}
+
+async fn end_sessions(tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Creates a personal API token; the token itself is returned once and never stored.
+pub async fn create_api_token(
+    tx: &mut Tx,
+    username: &str,
+    name: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<String, StoreError> {
+    let user = require_user(tx, username).await?;
+    let token = format!("{API_TOKEN_PREFIX}{}", random_hex(32));
+    let name = xaso_domain::text::clean(name);
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(new_id())
+    .bind(user.id)
+    .bind(&name)
+    .bind(sha256_hex(&token))
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.create_token",
+        "user",
+        username,
+        serde_json::json!({ "name": name }),
+    )
+    .await?;
+    Ok(token)
+}
+
+/// The enabled user a bearer token belongs to; records when it was last used.
+pub async fn user_for_api_token(
+    tx: &mut Tx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    if !token.starts_with(API_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = sha256_hex(token);
+    let user_id: Option<Uuid> = db!(tx.conn(), |c| sqlx::query_scalar(
+        "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *c)
+    .await)?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    db!(tx.conn(), |c| sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2"
+    )
+    .bind(now)
+    .bind(&hash)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(user_by_id(tx, user_id).await?.filter(|u| !u.disabled))
+}
+
+/// The enabled user of an unexpired session.
+pub async fn user_for_session(
+    tx: &mut Tx,
+    session_token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<(Uuid, DateTime<Utc>)> = db!(tx.conn(), |c| sqlx::query_as(
+        "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1"
+    )
+    .bind(sha256_hex(session_token))
+    .fetch_optional(&mut *c)
+    .await)?;
+    match row {
+        Some((user_id, expires_at)) if expires_at > now => {
+            Ok(user_by_id(tx, user_id).await?.filter(|u| !u.disabled))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub async fn end_session(tx: &mut Tx, session_token: &str) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1"
+    )
+    .bind(sha256_hex(session_token))
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// A successful login: the user and the new session's token (for the cookie).
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub user: User,
+    pub session_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Checks a user name and password. Unknown users, disabled users and wrong passwords get
+    /// the same `None`, after the same amount of work.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Login>, StoreError> {
+        let mut tx = self.read().await?;
+        let row = user_row(&mut tx, username).await?;
+        tx.commit().await?;
+        let usable = row.as_ref().filter(|r| !r.disabled);
+        let stored = usable.and_then(|r| r.password_hash.clone());
+        if !verify_password(stored, password.to_string()).await {
+            return Ok(None);
+        }
+        let Some(row) = usable else {
+            return Ok(None);
+        };
+        let session_token = random_hex(32);
+        let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
+        let mut tx = self.begin().await?;
+        db!(tx.conn(), |c| {
+            sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(sha256_hex(&session_token))
+        .bind(row.id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        db!(tx.conn(), |c| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        let user = user_by_id(&mut tx, row.id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("người dùng {username}")))?;
+        audit::record(
+            &mut tx,
+            now,
+            &Actor::user(user.id, &user.username),
+            "user.login",
+            "user",
+            &user.username,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(Login {
+            user,
+            session_token,
+            expires_at,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_pass_the_policy() {
+        let password = generate_password();
+        assert_eq!(password.len(), 19);
+        assert!(check_password(&password).is_ok());
+        assert_ne!(password, generate_password());
+    }
+}

@@ -1,0 +1,38 @@
+//! Small facts about the installation itself (`xaso_meta`): which one-time steps have run.
+
+use crate::{db, StoreError, Tx};
+
+pub async fn get(tx: &mut Tx, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_scalar(
+        "SELECT value FROM xaso_meta WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| sqlx::query(
+        "INSERT INTO xaso_meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Claims a one-time step: true for exactly one caller, even with several instances racing.
+pub async fn claim(tx: &mut Tx, key: &str, value: &str) -> Result<bool, StoreError> {
+    let inserted = db!(tx.conn(), |c| sqlx::query(
+        "INSERT INTO xaso_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(inserted == 1)
+}

@@ -1,0 +1,434 @@
+//! Store behaviour, each test on SQLite and on PostgreSQL.
+
+use chrono::{TimeZone, Utc};
+use unicode_normalization::UnicodeNormalization;
+use xaso_domain::agency::parse_agencies;
+use xaso_domain::catalog::{parse_catalog, FeeSchedule, Procedure};
+use xaso_domain::identity::Role;
+use xaso_store::audit::{self, Actor};
+use xaso_store::catalog::{self, SearchQuery};
+use xaso_store::identity::{self, NewUser};
+use xaso_store::{agency, meta, Store, StoreError};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 8, 30, 0)
+        .single()
+        .expect("valid instant")
+}
+
+/// The real catalog shipped in `data/catalog`.
+fn shipped_catalog() -> Vec<Procedure> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");
+    let mut all = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("data/catalog exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable catalog file");
+        let name = path.display().to_string();
+        all.extend(parse_catalog(&name, &text).unwrap_or_else(|e| panic!("{e}")));
+    }
+    all
+}
+
+async fn import_shipped(store: &Store) {
+    let mut tx = store.begin().await.expect("begin");
+    catalog::import(
+        &mut tx,
+        &shipped_catalog(),
+        "data/catalog",
+        now(),
+        &Actor::system("test"),
+    )
+    .await
+    .expect("import");
+    tx.commit().await.expect("commit");
+}
+
+async fn search(store: &Store, text: &str) -> Vec<String> {
+    let mut tx = store.read().await.expect("read");
+    let page = catalog::search(
+        &mut tx,
+        &SearchQuery {
+            text: text.into(),
+            field: None,
+            page: 1,
+            per_page: 100,
+        },
+    )
+    .await
+    .expect("search");
+    page.items.into_iter().map(|p| p.code).collect()
+}
+
+const DEMO_AGENCIES: &str = r#"
+[[agency]]
+key = "p"
+name = "UBND tỉnh Đồng Nai"
+kind = "province"
+admin_unit_code = "75"
+agency_code = "000.00.00.H19"
+
+[[agency]]
+key = "c"
+parent = "p"
+name = "UBND xã Minh Đức"
+kind = "commune"
+admin_unit_code = "25349"
+agency_code = "000.00.61.H19"
+
+[[agency]]
+key = "o"
+parent = "c"
+name = "Trung tâm Phục vụ hành chính công xã Minh Đức"
+kind = "centre"
+agency_code = "000.04.61.H19"
+"#;
+
+async fn add_agencies(store: &Store) {
+    let specs = parse_agencies("test.toml", DEMO_AGENCIES).expect("valid agencies");
+    let mut tx = store.begin().await.expect("begin");
+    agency::insert_tree(&mut tx, &specs, now(), &Actor::system("test"))
+        .await
+        .expect("insert agencies");
+    tx.commit().await.expect("commit");
+}
+
+async fn add_user(store: &Store, username: &str, password: &str) {
+    let hash = identity::hash_password(password.into())
+        .await
+        .expect("hash");
+    let mut tx = store.begin().await.expect("begin");
+    identity::create_user(
+        &mut tx,
+        NewUser {
+            username: username.into(),
+            full_name: "Nguyễn Văn An".into(),
+            agency_code: Some("000.04.61.H19".into()),
+            roles: vec![Role::CounterOfficer, Role::Specialist],
+            password_hash: Some(hash),
+            must_change_password: false,
+        },
+        now(),
+        &Actor::system("test"),
+    )
+    .await
+    .expect("create user");
+    tx.commit().await.expect("commit");
+}
+
+xaso_store::backend_tests! {
+    async fn birth_registration_is_found_first_however_it_is_typed(store: Store) {
+        import_shipped(&store).await;
+        let nfd: String = "Đăng ký khai sinh".nfd().collect();
+        for query in ["dang ky khai sinh", "Đăng ký khai sinh", "ĐĂNG KÝ KHAI SINH", nfd.as_str(), "dang ki khai sinh"] {
+            let found = search(&store, query).await;
+            assert_eq!(found.first().map(String::as_str), Some("1.001193"), "query {query:?} gave {found:?}");
+        }
+        // "đ" folds to "d", and a prefix of the last word is enough.
+        assert!(search(&store, "đang ky khai s").await.first().is_some_and(|c| c == "1.001193"));
+        assert_eq!(search(&store, "1.001193").await.first().map(String::as_str), Some("1.001193"));
+        assert!(search(&store, "khong co thu tuc nay").await.is_empty());
+    }
+
+    async fn empty_search_lists_every_current_procedure_and_fields_filter(store: Store) {
+        import_shipped(&store).await;
+        let shipped = shipped_catalog();
+        let mut tx = store.read().await.expect("read");
+        let all = catalog::search(&mut tx, &SearchQuery { page: 1, per_page: 100, ..Default::default() })
+            .await
+            .expect("list");
+        assert_eq!(all.total, shipped.len());
+        let civil = catalog::search(&mut tx, &SearchQuery { field: Some("ho tich".into()), page: 1, per_page: 5, ..Default::default() })
+            .await
+            .expect("filter");
+        let expected = shipped.iter().filter(|p| p.field == "Hộ tịch").count();
+        assert!(expected > 5);
+        assert_eq!(civil.total, expected);
+        assert_eq!(civil.items.len(), 5);
+        assert!(civil.items.iter().all(|p| p.field == "Hộ tịch"));
+        let fields = catalog::fields(&mut tx).await.expect("fields");
+        let counted: i64 = fields.iter().map(|f| f.procedures).sum();
+        assert_eq!(counted as usize, shipped.len());
+    }
+
+    async fn editing_a_procedure_creates_a_version_and_keeps_the_old_one(store: Store) {
+        import_shipped(&store).await;
+        let mut changed: Vec<Procedure> = shipped_catalog()
+            .into_iter()
+            .filter(|p| p.code == "2.000884")
+            .collect();
+        changed[0].fee = FeeSchedule::Fixed { amount: 12_000, unit: "trường hợp".into() };
+        let mut tx = store.begin().await.expect("begin");
+        let report = catalog::import(&mut tx, &changed, "edit.toml", now(), &Actor::system("test"))
+            .await
+            .expect("import edit");
+        assert_eq!(report.revised, vec!["2.000884".to_string()]);
+        let again = catalog::import(&mut tx, &changed, "edit.toml", now(), &Actor::system("test"))
+            .await
+            .expect("import again");
+        assert_eq!(again.unchanged, 1);
+        assert!(again.revised.is_empty() && again.added.is_empty());
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.read().await.expect("read");
+        let current = catalog::current(&mut tx, "2.000884").await.expect("get").expect("exists");
+        assert_eq!(current.version, 2);
+        assert_eq!(current.procedure.fee, changed[0].fee);
+        let first = catalog::version(&mut tx, "2.000884", 1).await.expect("get").expect("v1 kept");
+        assert!(!first.is_current);
+        assert_ne!(first.procedure.fee, changed[0].fee);
+        assert_eq!(catalog::versions(&mut tx, "2.000884").await.expect("versions").len(), 2);
+        // The search index follows the current version only: one hit, not two.
+        let hits = search(&store, "chung thuc chu ky").await;
+        assert_eq!(hits.iter().filter(|c| *c == "2.000884").count(), 1);
+        let trail = audit::for_entity(&mut tx, "procedure", "2.000884").await.expect("audit");
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["procedure.create", "procedure.revise"]);
+    }
+
+    async fn agencies_form_a_tree(store: Store) {
+        add_agencies(&store).await;
+        let mut tx = store.read().await.expect("read");
+        let all = agency::list(&mut tx).await.expect("list");
+        let codes: Vec<&str> = all.iter().map(|a| a.agency_code.as_str()).collect();
+        assert_eq!(codes, ["000.00.00.H19", "000.00.61.H19", "000.04.61.H19"]);
+        assert_eq!(all[2].parent_id, Some(all[1].id));
+        assert_eq!(all[1].name, "UBND xã Minh Đức");
+        drop(tx);
+        // The same code again is a conflict, and nothing of the failed tree stays.
+        let specs = parse_agencies("test.toml", DEMO_AGENCIES).expect("valid");
+        let mut tx = store.begin().await.expect("begin");
+        let err = agency::insert_tree(&mut tx, &specs, now(), &Actor::system("test")).await.expect_err("duplicate");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+
+    async fn login_sessions_and_tokens(store: Store) {
+        add_agencies(&store).await;
+        add_user(&store, "motcua", "mat-khau-rat-dai").await;
+        assert!(store.login("motcua", "sai-mat-khau-roi", now()).await.expect("login").is_none());
+        assert!(store.login("khongco", "mat-khau-rat-dai", now()).await.expect("login").is_none());
+        let login = store.login("motcua", "mat-khau-rat-dai", now()).await.expect("login").expect("accepted");
+        assert_eq!(login.user.roles, [Role::CounterOfficer, Role::Specialist]);
+        assert_eq!(login.user.agency_code.as_deref(), Some("000.04.61.H19"));
+
+        let mut tx = store.begin().await.expect("begin");
+        let seen = identity::user_for_session(&mut tx, &login.session_token, now()).await.expect("session");
+        assert_eq!(seen.map(|u| u.username), Some("motcua".to_string()));
+        let later = login.expires_at + chrono::Duration::seconds(1);
+        assert!(identity::user_for_session(&mut tx, &login.session_token, later).await.expect("session").is_none());
+        let token = identity::create_api_token(&mut tx, "motcua", "kiểm thử", now(), &Actor::system("test")).await.expect("token");
+        assert!(token.starts_with("xaso_"));
+        let by_token = identity::user_for_api_token(&mut tx, &token, now()).await.expect("token user");
+        assert_eq!(by_token.map(|u| u.username), Some("motcua".to_string()));
+        assert!(identity::user_for_api_token(&mut tx, "xaso_0000", now()).await.expect("lookup").is_none());
+
+        // Disabling ends the session and stops the token.
+        identity::set_disabled(&mut tx, "motcua", true, now(), &Actor::system("test")).await.expect("disable");
+        assert!(identity::user_for_session(&mut tx, &login.session_token, now()).await.expect("session").is_none());
+        assert!(identity::user_for_api_token(&mut tx, &token, now()).await.expect("token").is_none());
+        tx.commit().await.expect("commit");
+        assert!(store.login("motcua", "mat-khau-rat-dai", now()).await.expect("login").is_none());
+
+        let mut tx = store.begin().await.expect("begin");
+        identity::set_disabled(&mut tx, "motcua", false, now(), &Actor::system("test")).await.expect("enable");
+        let hash = identity::hash_password("mat-khau-moi-hoan-toan".into()).await.expect("hash");
+        identity::set_password(&mut tx, "motcua", &hash, false, now(), &Actor::system("test")).await.expect("set password");
+        tx.commit().await.expect("commit");
+        assert!(store.login("motcua", "mat-khau-rat-dai", now()).await.expect("login").is_none());
+        assert!(store.login("motcua", "mat-khau-moi-hoan-toan", now()).await.expect("login").is_some());
+
+        let mut tx = store.read().await.expect("read");
+        let trail = audit::for_entity(&mut tx, "user", "motcua").await.expect("audit");
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["user.create", "user.login", "user.create_token", "user.disable", "user.enable", "user.set_password", "user.login"]);
+    }
+
+    async fn usernames_are_unique_and_checked(store: Store) {
+        add_agencies(&store).await;
+        add_user(&store, "chuyenvien", "mat-khau-rat-dai").await;
+        let mut tx = store.begin().await.expect("begin");
+        let duplicate = NewUser {
+            username: "chuyenvien".into(),
+            full_name: "Trần Thị Bình".into(),
+            agency_code: None,
+            roles: vec![Role::Leader],
+            password_hash: None,
+            must_change_password: false,
+        };
+        let err = identity::create_user(&mut tx, duplicate.clone(), now(), &Actor::system("test")).await.expect_err("duplicate");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        drop(tx);
+        let mut tx = store.begin().await.expect("begin");
+        let bad = NewUser { username: "Chuyên Viên".into(), ..duplicate.clone() };
+        let err = identity::create_user(&mut tx, bad, now(), &Actor::system("test")).await.expect_err("bad name");
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let nowhere = NewUser { username: "lanhdao".into(), agency_code: Some("999.99.99.X99".into()), ..duplicate };
+        let err = identity::create_user(&mut tx, nowhere, now(), &Actor::system("test")).await.expect_err("no agency");
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+
+    async fn one_time_steps_are_claimed_once(store: Store) {
+        let mut tx = store.begin().await.expect("begin");
+        assert!(meta::claim(&mut tx, "demo_loaded", "1").await.expect("claim"));
+        assert!(!meta::claim(&mut tx, "demo_loaded", "2").await.expect("claim"));
+        assert_eq!(meta::get(&mut tx, "demo_loaded").await.expect("get").as_deref(), Some("1"));
+        assert_eq!(meta::get(&mut tx, "app").await.expect("get").as_deref(), Some("xaso"));
+        tx.commit().await.expect("commit");
+        // Migrating again changes nothing.
+        assert_eq!(store.migrate().await.expect("migrate"), 0);
+    }
+}
+
+#[test]
+fn migration_folders_have_the_same_steps() {
+    let steps = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+        m.iter()
+            .map(|s| (s.version, s.description.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        steps(&xaso_store::SQLITE_MIGRATIONS),
+        steps(&xaso_store::POSTGRES_MIGRATIONS)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_have_the_same_tables_and_columns() {
+    let sqlite = xaso_store::testing::sqlite().await;
+    let sqlite_columns = sqlite.schema_columns().await.expect("columns");
+    assert!(sqlite_columns.contains(&("procedures".into(), "search_text".into())));
+    assert!(!sqlite_columns
+        .iter()
+        .any(|(t, _)| t.starts_with("procedures_fts")));
+    if let Some(postgres) = xaso_store::testing::postgres().await {
+        assert_eq!(
+            sqlite_columns,
+            postgres.schema_columns().await.expect("columns")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_return_identical_search_results() {
+    let Some(postgres) = xaso_store::testing::postgres().await else {
+        return;
+    };
+    let sqlite = xaso_store::testing::sqlite().await;
+    import_shipped(&sqlite).await;
+    import_shipped(&postgres).await;
+    for query in [
+        "dang ky",
+        "khai sinh",
+        "chung thuc",
+        "ho kinh doanh",
+        "ket hon",
+        "1.00",
+        "tro cap xa hoi",
+        "d",
+        "giam ho",
+        "nguoi co cong",
+        "dat dai",
+        "ban sao",
+        "",
+    ] {
+        assert_eq!(
+            search(&sqlite, query).await,
+            search(&postgres, query).await,
+            "query {query:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn opening_refuses_what_is_not_an_xaso_database() {
+    let dir = std::env::temp_dir().join(format!("xaso-open-{}", xaso_store::new_id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+
+    let err = Store::open("mysql://localhost/x")
+        .await
+        .err()
+        .expect("unknown scheme");
+    assert!(
+        matches!(err, StoreError::Config(_)) && err.to_string().contains("mysql://localhost/x"),
+        "{err}"
+    );
+
+    let missing = dir.join("no-such-folder").join("x.db");
+    let err = Store::open(&format!("sqlite://{}", missing.display()))
+        .await
+        .err()
+        .expect("missing folder");
+    assert!(
+        matches!(err, StoreError::Config(_)) && err.to_string().contains("no-such-folder"),
+        "{err}"
+    );
+
+    let garbage = dir.join("garbage.db");
+    std::fs::write(&garbage, vec![0x42u8; 8192]).expect("write garbage");
+    let err = Store::open(&format!("sqlite://{}", garbage.display()))
+        .await
+        .err()
+        .expect("garbage");
+    assert!(matches!(err, StoreError::Foreign(_)), "{err}");
+    assert!(
+        err.to_string().contains("không phải cơ sở dữ liệu SQLite"),
+        "{err}"
+    );
+
+    let foreign = dir.join("foreign.db");
+    {
+        let other = Store::open(&format!("sqlite://{}", foreign.display()))
+            .await
+            .expect("fresh file");
+        let mut tx = other.begin().await.expect("begin");
+        xaso_store::db!(tx.conn(), |c| sqlx::query(
+            "CREATE TABLE invoices (id INTEGER)"
+        )
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .expect("create");
+        tx.commit().await.expect("commit");
+        other.close().await;
+    }
+    let err = Store::open(&format!("sqlite://{}", foreign.display()))
+        .await
+        .err()
+        .expect("foreign");
+    assert!(
+        matches!(err, StoreError::Foreign(_)) && err.to_string().contains("ứng dụng khác"),
+        "{err}"
+    );
+
+    let err = Store::open("postgres://nobody@127.0.0.1:1/none")
+        .await
+        .err()
+        .expect("unreachable");
+    assert!(
+        matches!(err, StoreError::Unavailable(_)) && err.to_string().contains("127.0.0.1:1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    let dir = std::env::temp_dir().join(format!("xaso-reopen-{}", xaso_store::new_id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("xaso.db").display());
+    let store = Store::open(&url).await.expect("open");
+    store.migrate().await.expect("migrate");
+    add_agencies(&store).await;
+    store.close().await;
+    let again = Store::open(&url).await.expect("reopen");
+    assert_eq!(again.migrate().await.expect("migrate"), 0);
+    let mut tx = again.read().await.expect("read");
+    assert_eq!(agency::list(&mut tx).await.expect("list").len(), 3);
+    drop(tx);
+    again.close().await;
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
