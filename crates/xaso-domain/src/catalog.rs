@@ -17,7 +17,7 @@ pub fn is_valid_procedure_code(code: &str) -> bool {
             .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Commune,

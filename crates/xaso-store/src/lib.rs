@@ -116,9 +116,11 @@ impl Store {
     /// Checks that the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut tx = self.read().await?;
-        let one: i64 = db!(tx.conn(), |c| sqlx::query_scalar("SELECT 1")
-            .fetch_one(&mut *c)
-            .await)?;
+        let one: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT)"
+        )
+        .fetch_one(&mut *c)
+        .await)?;
         debug_assert_eq!(one, 1);
         Ok(())
     }
@@ -153,6 +155,17 @@ impl StoreError {
     /// Whether a database error is a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+
+    /// Whether the database could not be reached (the request may succeed later).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_)
+                | StoreError::Database(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+                )
+        )
     }
 }
 

@@ -10,7 +10,10 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::{new_id, Pool, Store};
+use xaso_domain::catalog::{parse_catalog, Procedure};
+
+use crate::audit::Actor;
+use crate::{catalog, new_id, Pool, Store};
 
 pub const POSTGRES_URL_VAR: &str = "XASO_TEST_POSTGRES_URL";
 
@@ -63,6 +66,39 @@ pub async fn postgres() -> Option<Store> {
     };
     store.migrate().await.expect("migrate test PostgreSQL");
     Some(store)
+}
+
+/// The catalog shipped in the repository's `data/catalog`, validated.
+pub fn shipped_catalog() -> Vec<Procedure> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("data/catalog exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut all = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable catalog file");
+        let name = path.display().to_string();
+        all.extend(parse_catalog(&name, &text).unwrap_or_else(|e| panic!("{e}")));
+    }
+    all
+}
+
+/// Imports the shipped catalog.
+pub async fn import_shipped_catalog(store: &Store, now: chrono::DateTime<chrono::Utc>) {
+    let mut tx = store.begin().await.expect("begin");
+    catalog::import(
+        &mut tx,
+        &shipped_catalog(),
+        "data/catalog",
+        now,
+        &Actor::system("test"),
+    )
+    .await
+    .expect("import shipped catalog");
+    tx.commit().await.expect("commit");
 }
 
 /// Declares each test once and runs it on both backends, as `NAME::sqlite` and `NAME::postgres`:

@@ -3,7 +3,7 @@
 use chrono::{TimeZone, Utc};
 use unicode_normalization::UnicodeNormalization;
 use xaso_domain::agency::parse_agencies;
-use xaso_domain::catalog::{parse_catalog, FeeSchedule, Procedure};
+use xaso_domain::catalog::{FeeSchedule, Procedure};
 use xaso_domain::identity::Role;
 use xaso_store::audit::{self, Actor};
 use xaso_store::catalog::{self, SearchQuery};
@@ -16,36 +16,10 @@ fn now() -> chrono::DateTime<Utc> {
         .expect("valid instant")
 }
 
-/// The real catalog shipped in `data/catalog`.
-fn shipped_catalog() -> Vec<Procedure> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");
-    let mut all = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("data/catalog exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("readable catalog file");
-        let name = path.display().to_string();
-        all.extend(parse_catalog(&name, &text).unwrap_or_else(|e| panic!("{e}")));
-    }
-    all
-}
+use xaso_store::testing::shipped_catalog;
 
 async fn import_shipped(store: &Store) {
-    let mut tx = store.begin().await.expect("begin");
-    catalog::import(
-        &mut tx,
-        &shipped_catalog(),
-        "data/catalog",
-        now(),
-        &Actor::system("test"),
-    )
-    .await
-    .expect("import");
-    tx.commit().await.expect("commit");
+    xaso_store::testing::import_shipped_catalog(store, now()).await;
 }
 
 async fn search(store: &Store, text: &str) -> Vec<String> {

@@ -1,1 +1,154 @@
-fn main() {}
+//! `xaso`: the server and the command line of Xã Số.
+
+mod config;
+mod seed;
+mod serve;
+mod user;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::{Config, ConfigFlags};
+use xaso_store::audit::Actor;
+use xaso_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "xaso",
+    version,
+    about = "Xã Số — hệ thống một cửa điện tử cho chính quyền xã"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (creates the data folder, migrates, loads the first data)
+    Serve,
+    /// Bring the database schema up to date without serving
+    Migrate,
+    /// Print the effective configuration, passwords redacted
+    Config,
+    /// Import data files
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a procedure catalog file (validated whole: one bad entry imports nothing)
+    Catalog { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("XASO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,xaso=info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e)),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// One clear line (several only for a data file's list of problems), and a non-zero exit.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "lỗi: {error:#}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::resolve(&cli.config, |key| std::env::var(key).ok())?;
+    match cli.command {
+        Command::Serve => serve::serve(&config).await,
+        Command::Config => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+        Command::Migrate => {
+            let (store, applied) = open_store(&config).await?;
+            println!(
+                "Cơ sở dữ liệu {} đã cập nhật (áp dụng {applied} bước mới).",
+                store.location
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Import(ImportCommand::Catalog { file }) => import_catalog(&config, &file).await,
+        Command::User(command) => {
+            let (store, _) = open_store(&config).await?;
+            let result = user::run(&store, command).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+/// Opens and migrates the configured database. The default data folder is created on demand;
+/// the folder of an explicitly configured SQLite file must already exist.
+pub async fn open_store(config: &Config) -> anyhow::Result<(Store, usize)> {
+    if config.uses_embedded_database() {
+        let dir = &config.data_dir.value;
+        std::fs::create_dir_all(config.files_dir())
+            .with_context(|| format!("không tạo được thư mục dữ liệu {}", dir.display()))?;
+    }
+    let store = Store::open(&config.effective_database_url()).await?;
+    let applied = store.migrate().await?;
+    Ok((store, applied))
+}
+
+async fn import_catalog(config: &Config, file: &PathBuf) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let name = file.display().to_string();
+    let procedures = xaso_domain::catalog::parse_catalog(&name, &text).map_err(|e| {
+        anyhow::anyhow!(
+            "tệp {name} có {} lỗi, chưa nhập thủ tục nào:\n{e}",
+            e.problems.len()
+        )
+    })?;
+    let (store, _) = open_store(config).await?;
+    let mut tx = store.begin().await?;
+    let report = xaso_store::catalog::import(
+        &mut tx,
+        &procedures,
+        &name,
+        chrono::Utc::now(),
+        &Actor::system("dòng lệnh"),
+    )
+    .await?;
+    tx.commit().await?;
+    store.close().await;
+    println!(
+        "Đã nhập {name}: {} thủ tục mới, {} thủ tục có phiên bản mới, {} không thay đổi.",
+        report.added.len(),
+        report.revised.len(),
+        report.unchanged
+    );
+    for code in &report.revised {
+        println!("  phiên bản mới: {code}");
+    }
+    Ok(())
+}

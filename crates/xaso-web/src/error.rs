@@ -1,0 +1,109 @@
+//! Errors as a person can act on them: JSON `{ "error": { "code", "message" } }` under `/api`,
+//! a Vietnamese page elsewhere.
+
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use xaso_store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "Cần đăng nhập hoặc mã truy cập (API token) hợp lệ".into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        let (status, code) = match &error {
+            StoreError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            StoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            e if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        if status.is_server_error() {
+            tracing::error!(%error, "request failed");
+            return ApiError {
+                status,
+                code,
+                message: "Hệ thống đang gặp sự cố, vui lòng thử lại sau ít phút".into(),
+            };
+        }
+        ApiError {
+            status,
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The same error as a page, for the HTML routes.
+pub struct PageError(pub ApiError);
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> PageError {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = match self.0.status {
+            StatusCode::NOT_FOUND => "Không tìm thấy trang",
+            StatusCode::BAD_REQUEST => "Yêu cầu không hợp lệ",
+            _ => "Đã có lỗi xảy ra",
+        };
+        crate::pages::render_status(
+            self.0.status,
+            &crate::pages::ErrorPage {
+                title,
+                message: &self.0.message,
+            },
+        )
+    }
+}
+
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found(format!("Không có đường dẫn {}", uri.path())).into_response()
+    } else {
+        PageError(ApiError::not_found(
+            "Trang bạn tìm không tồn tại. Hãy quay về trang chủ để tra cứu thủ tục.",
+        ))
+        .into_response()
+    }
+}

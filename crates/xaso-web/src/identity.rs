@@ -1,0 +1,127 @@
+//! Who is calling: session cookies for browsers, bearer API tokens for programs.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use xaso_store::identity::{self, User, SESSION_LIFETIME_HOURS};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "xaso_session";
+
+/// The signed-in user of a request; rejects with 401 when there is none.
+pub struct CurrentUser(pub User);
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let now = state.now();
+        let mut tx = state.store.begin().await?;
+        let user = if let Some(token) = bearer_token(&parts.headers) {
+            identity::user_for_api_token(&mut tx, token, now).await?
+        } else if let Some(session) = session_cookie(&parts.headers) {
+            identity::user_for_session(&mut tx, session, now).await?
+        } else {
+            None
+        };
+        tx.commit().await?;
+        user.map(CurrentUser).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    user: User,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `POST /api/v1/auth/login` with `{"username", "password"}`: sets the session cookie.
+pub async fn login(
+    State(state): State<AppState>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(request) = body.map_err(|e| {
+        ApiError::bad_request(format!(
+            "cần JSON {{\"username\": …, \"password\": …}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let login = state
+        .store
+        .login(request.username.trim(), &request.password, state.now())
+        .await?
+        .ok_or(ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "invalid_credentials",
+            message: "Tên đăng nhập hoặc mật khẩu không đúng".into(),
+        })?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
+        login.session_token,
+        SESSION_LIFETIME_HOURS * 3600
+    );
+    let mut response = Json(LoginResponse {
+        user: login.user,
+        expires_at: login.expires_at,
+    })
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `POST /api/v1/auth/logout`: ends the session of the cookie, if any.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(session) = session_cookie(&headers) {
+        let mut tx = state.store.begin().await?;
+        identity::end_session(&mut tx, session).await?;
+        tx.commit().await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("xaso_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// `GET /api/v1/me`: the caller's account.
+pub async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
+    Json(user)
+}

@@ -1,0 +1,254 @@
+//! HTTP tests against the real router, on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use chrono::{TimeZone, Utc};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use xaso_domain::identity::Role;
+use xaso_store::audit::Actor;
+use xaso_store::identity::{self, NewUser};
+use xaso_store::Store;
+use xaso_web::{router, AppState};
+
+const PASSWORD: &str = "mat-khau-kiem-thu";
+
+async fn app(store: Store) -> Router {
+    let now = Utc
+        .with_ymd_and_hms(2026, 3, 2, 8, 30, 0)
+        .single()
+        .expect("valid");
+    xaso_store::testing::import_shipped_catalog(&store, now).await;
+    let specs = xaso_domain::agency::parse_agencies(
+        "agencies.toml",
+        include_str!("../../../data/demo/agencies.toml"),
+    )
+    .expect("demo agencies");
+    let hash = identity::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    let mut tx = store.begin().await.expect("begin");
+    xaso_store::agency::insert_tree(&mut tx, &specs, now, &Actor::system("test"))
+        .await
+        .expect("agencies");
+    identity::create_user(
+        &mut tx,
+        NewUser {
+            username: "motcua".into(),
+            full_name: "Nguyễn Thị Hương".into(),
+            agency_code: Some(specs[0].agency_code.clone()),
+            roles: vec![Role::CounterOfficer],
+            password_hash: Some(hash),
+            must_change_password: false,
+        },
+        now,
+        &Actor::system("test"),
+    )
+    .await
+    .expect("user");
+    tx.commit().await.expect("commit");
+    router(AppState::with_clock(store, Arc::new(move || now)))
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+fn error_code(reply: &Reply) -> String {
+    reply.json()["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+xaso_store::backend_tests! {
+    async fn procedures_api_searches_and_pages(store: Store) {
+        let app = app(store).await;
+        let reply = get(&app, "/api/v1/procedures?q=dang%20ki%20khai%20sinh").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let body = reply.json();
+        assert_eq!(body["items"][0]["code"], "1.001193");
+        assert_eq!(body["items"][0]["name"], "Đăng ký khai sinh");
+
+        let upper = get(&app, "/api/v1/procedures?q=%C4%90%C4%82NG%20K%C3%9D%20KHAI%20SINH").await.json();
+        assert_eq!(upper["items"][0]["code"], "1.001193");
+
+        let page1 = get(&app, "/api/v1/procedures?per_page=10&page=1").await.json();
+        let page2 = get(&app, "/api/v1/procedures?per_page=10&page=2").await.json();
+        assert!(page1["total"].as_u64().unwrap_or(0) >= 28);
+        assert_eq!(page1["items"].as_array().map(Vec::len), Some(10));
+        assert_ne!(page1["items"][0]["code"], page2["items"][0]["code"]);
+
+        let civil = get(&app, "/api/v1/procedures?field=h%E1%BB%99%20t%E1%BB%8Bch&per_page=100").await.json();
+        let items = civil["items"].as_array().cloned().unwrap_or_default();
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|p| p["field"] == "Hộ tịch"));
+    }
+
+    async fn bad_queries_are_400_and_unknown_codes_404(store: Store) {
+        let app = app(store).await;
+        for uri in ["/api/v1/procedures?page=0", "/api/v1/procedures?page=abc", "/api/v1/procedures?per_page=1000", "/api/v1/procedures/not-a-code"] {
+            let reply = get(&app, uri).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}: {}", reply.body);
+            assert_eq!(error_code(&reply), "bad_request");
+            assert!(!reply.json()["error"]["message"].as_str().unwrap_or_default().is_empty());
+        }
+        let long = format!("/api/v1/procedures?q={}", "a".repeat(300));
+        assert_eq!(get(&app, &long).await.status, StatusCode::BAD_REQUEST);
+        let reply = get(&app, "/api/v1/procedures/9.999999").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(error_code(&reply), "not_found");
+        let reply = get(&app, "/api/v1/khong-co").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(error_code(&reply), "not_found");
+    }
+
+    async fn one_procedure_with_its_details(store: Store) {
+        let app = app(store).await;
+        let reply = get(&app, "/api/v1/procedures/2.000815").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let body = reply.json();
+        assert_eq!(body["version"], 1);
+        assert_eq!(body["fee"]["kind"], "per_page");
+        assert!(body["fee_text"].as_str().unwrap_or_default().contains("200.000 đ"));
+        assert!(!body["component"].as_array().cloned().unwrap_or_default().is_empty());
+        assert!(!body["legal_basis"].as_array().cloned().unwrap_or_default().is_empty());
+        assert_eq!(get(&app, "/api/v1/procedures/2.000815?version=1").await.status, StatusCode::OK);
+        assert_eq!(get(&app, "/api/v1/procedures/2.000815?version=2").await.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn agencies_tree(store: Store) {
+        let app = app(store).await;
+        let body = get(&app, "/api/v1/agencies").await.json();
+        let items = body["items"].as_array().cloned().unwrap_or_default();
+        let minh_duc = items.iter().find(|a| a["name"] == "UBND xã Minh Đức").expect("Minh Đức");
+        assert_eq!(minh_duc["kind"], "commune");
+        assert_eq!(minh_duc["parent_code"], items[0]["agency_code"]);
+        let centres = items.iter().filter(|a| a["kind"] == "centre" && a["name"].as_str().is_some_and(|n| n.contains("Phục vụ hành chính công"))).count();
+        assert!(centres >= 3, "each demo commune has a centre");
+    }
+
+    async fn login_cookie_and_api_token_identify_the_caller(store: Store) {
+        let app = app(store.clone()).await;
+        assert_eq!(get(&app, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+        let login = |password: &str| {
+            Request::post("/api/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::json!({ "username": "motcua", "password": password }).to_string()))
+                .expect("request")
+        };
+        let wrong = send(&app, login("sai-mat-khau-roi")).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        let unknown = send(&app, Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"username":"khongco","password":"sai-mat-khau-roi"}"#)).expect("request")).await;
+        assert_eq!(unknown.body, wrong.body, "unknown user and wrong password answer alike");
+
+        let ok = send(&app, login(PASSWORD)).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+        let cookie = ok.headers[header::SET_COOKIE].to_str().expect("ascii").to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let session = cookie.split(';').next().expect("pair").to_string();
+        let me = send(&app, Request::get("/api/v1/me").header(header::COOKIE, &session).body(Body::empty()).expect("request")).await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(me.json()["username"], "motcua");
+        assert_eq!(me.json()["roles"][0], "counter_officer");
+
+        let out = send(&app, Request::post("/api/v1/auth/logout").header(header::COOKIE, &session).body(Body::empty()).expect("request")).await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT);
+        let after = send(&app, Request::get("/api/v1/me").header(header::COOKIE, &session).body(Body::empty()).expect("request")).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
+        let now = Utc::now();
+        let mut tx = store.begin().await.expect("begin");
+        let token = identity::create_api_token(&mut tx, "motcua", "test", now, &Actor::system("test")).await.expect("token");
+        tx.commit().await.expect("commit");
+        let by_token = send(&app, Request::get("/api/v1/me").header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).expect("request")).await;
+        assert_eq!(by_token.json()["username"], "motcua");
+        let forged = send(&app, Request::get("/api/v1/me").header(header::AUTHORIZATION, "Bearer xaso_deadbeef").body(Body::empty()).expect("request")).await;
+        assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+        let not_json = send(&app, Request::post("/api/v1/auth/login").body(Body::from("username=motcua")).expect("request")).await;
+        assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+        assert_eq!(error_code(&not_json), "bad_request");
+    }
+
+    async fn pages_are_vietnamese_and_escaped(store: Store) {
+        let app = app(store).await;
+        let home = get(&app, "/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.headers[header::CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/html"));
+        assert!(home.body.contains("<html lang=\"vi\">"));
+        assert!(home.body.contains("Tra cứu thủ tục hành chính"));
+        assert!(home.body.contains("Đăng ký khai sinh"));
+        assert!(home.body.contains("Hộ tịch"));
+
+        let search = get(&app, "/?q=dang+ky+khai+sinh").await;
+        let first = search.body.find("/thu-tuc/").map(|i| &search.body[i..i + 17]);
+        assert_eq!(first, Some("/thu-tuc/1.001193"));
+
+        let hostile = get(&app, "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+        assert_eq!(hostile.status, StatusCode::OK);
+        assert!(!hostile.body.contains("<script>alert(1)"));
+        assert!(hostile.body.contains("&#60;script&#62;") || hostile.body.contains("&lt;script&gt;"), "escaped query shown");
+
+        let page = get(&app, "/thu-tuc/1.001193").await;
+        assert_eq!(page.status, StatusCode::OK);
+        for text in ["Đăng ký khai sinh", "Thành phần hồ sơ", "Thời hạn giải quyết", "Phí, lệ phí", "Căn cứ pháp lý", "Luật Hộ tịch"] {
+            assert!(page.body.contains(text), "procedure page lacks {text}");
+        }
+        let missing = get(&app, "/thu-tuc/9.999999").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("không có thủ tục mã 9.999999"));
+        let css = get(&app, "/static/style.css").await;
+        assert!(css.headers[header::CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/css"));
+    }
+
+    async fn health_and_metrics(store: Store) {
+        let app = app(store).await;
+        let health = get(&app, "/healthz").await;
+        assert_eq!(health.status, StatusCode::OK);
+        assert_eq!(health.json()["status"], "ok");
+        get(&app, "/api/v1/procedures").await;
+        get(&app, "/api/v1/procedures/9.999999").await;
+        let metrics = get(&app, "/metrics").await;
+        assert!(metrics.headers[header::CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/plain"));
+        assert!(metrics.body.contains("xaso_http_requests_total{method=\"GET\",route=\"/api/v1/procedures\",status=\"200\"} 1"), "{}", metrics.body);
+        assert!(metrics.body.contains("route=\"/api/v1/procedures/{code}\",status=\"404\"} 1"), "{}", metrics.body);
+        assert!(metrics.body.contains("xaso_database_up{backend="), "{}", metrics.body);
+        let shipped = xaso_store::testing::shipped_catalog().len();
+        assert!(metrics.body.lines().any(|l| l == format!("xaso_procedures {shipped}")), "{}", metrics.body);
+    }
+}
