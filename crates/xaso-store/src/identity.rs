@@ -140,7 +140,7 @@ async fn roles_of(tx: &mut Tx, user_ids: &[Uuid]) -> Result<Vec<(Uuid, Role)>, S
     let mut out = Vec::new();
     for id in user_ids {
         let roles: Vec<String> = db!(tx.conn(), |c| sqlx::query_scalar(
-            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role"
+            "SELECT role FROM user_roles WHERE user_id = $1"
         )
         .bind(id)
         .fetch_all(&mut *c)
@@ -161,11 +161,16 @@ async fn into_users(tx: &mut Tx, rows: Vec<UserRow>) -> Result<Vec<User>, StoreE
     Ok(rows
         .into_iter()
         .map(|r| User {
-            roles: roles
-                .iter()
-                .filter(|(id, _)| *id == r.id)
-                .map(|(_, role)| *role)
-                .collect(),
+            roles: {
+                // Role order (citizen … administrator), the same as `create_user` returns.
+                let mut own: Vec<Role> = roles
+                    .iter()
+                    .filter(|(id, _)| *id == r.id)
+                    .map(|(_, role)| *role)
+                    .collect();
+                own.sort();
+                own
+            },
             id: r.id,
             username: r.username,
             full_name: r.full_name,

@@ -1,0 +1,396 @@
+//! The `xaso` binary as an operator uses it: first start, restart, SIGTERM, imports, users, errors.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const XASO: &str = env!("CARGO_BIN_EXE_xaso");
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xaso-cli-{label}-{}", xaso_store::new_id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `xaso ARGS` in `dir` with no XASO_* variables from the surrounding environment.
+fn xaso(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(XASO);
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("XASO_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    xaso(dir, args, env).output().expect("xaso runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+struct Server {
+    child: Child,
+    address: String,
+    lines: Vec<String>,
+    rest: mpsc::Receiver<String>,
+}
+
+fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+    let mut child = xaso(dir, &["serve", "--listen", "127.0.0.1:0"], env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server announces its address");
+        if let Some(rest) = line.split("http://").nth(1) {
+            let address = rest.split('/').next().expect("address").to_string();
+            lines.push(line);
+            return Server {
+                child,
+                address,
+                lines,
+                rest: receiver,
+            };
+        }
+        lines.push(line);
+    }
+}
+
+impl Server {
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// SIGTERM, then the exit status and what it printed last.
+    fn terminate(mut self) -> (bool, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = self.child.wait().expect("server exits");
+        let tail: Vec<String> = self.rest.try_iter().collect();
+        (status.success(), tail)
+    }
+}
+
+fn first_start_then_restart(env: &[(&str, &str)]) {
+    let dir = temp_dir("serve");
+    let server = start(&dir, env);
+    let banner = server.lines.join("\n");
+    assert!(banner.contains("mật khẩu dùng một lần"), "{banner}");
+    assert!(banner.contains("motcua"), "demo accounts listed: {banner}");
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(home.contains("Đăng ký khai sinh") && home.contains("Tra cứu thủ tục hành chính"));
+    let (_, found) = server.get("/api/v1/procedures?q=dang+ki+khai+sinh");
+    assert!(
+        found.starts_with("{\"items\":[{\"code\":\"1.001193\""),
+        "{found}"
+    );
+    let (_, agencies) = server.get("/api/v1/agencies");
+    assert!(agencies.contains("UBND xã Minh Đức"));
+    let (ok, tail) = server.terminate();
+    assert!(ok, "graceful shutdown exits 0");
+    assert!(tail.iter().any(|l| l.contains("Đã dừng")), "{tail:?}");
+
+    // The second start keeps everything and loads nothing again.
+    let again = start(&dir, env);
+    assert!(
+        !again.lines.join("\n").contains("mật khẩu"),
+        "{:?}",
+        again.lines
+    );
+    let (_, agencies_again) = again.get("/api/v1/agencies");
+    assert_eq!(agencies, agencies_again);
+    assert!(again.terminate().0);
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[test]
+fn serve_on_embedded_sqlite_with_no_configuration() {
+    first_start_then_restart(&[]);
+    // The data folder is where the README says.
+}
+
+#[test]
+fn serve_on_postgresql() {
+    let Ok(url) = std::env::var(xaso_store::testing::POSTGRES_URL_VAR) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("the PostgreSQL variant must run under CI");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED PostgreSQL variant of serve: set XASO_TEST_POSTGRES_URL ***"
+        );
+        return;
+    };
+    let schema = format!("cli_{}", xaso_store::new_id().simple());
+    let created = Command::new("psql")
+        .args([url.as_str(), "-qc", &format!("CREATE SCHEMA {schema}")])
+        .status()
+        .expect("psql runs");
+    assert!(created.success());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let database_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    first_start_then_restart(&[("XASO_DATABASE_URL", database_url.as_str())]);
+}
+
+#[test]
+fn catalog_import_is_all_or_nothing_with_line_numbers() {
+    let dir = temp_dir("import");
+    let good = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/catalog/chung-thuc.toml"
+    ))
+    .expect("shipped file");
+    let edited = good.replacen("amount = 10000", "amount = 12000", 1);
+    assert_ne!(good, edited, "the shipped file has a 10,000 đ fee to edit");
+    let broken = format!("{edited}\n[[procedure]]\ncode = \"x.1\"\nname = \"Thiếu trường\"\n");
+    std::fs::write(dir.join("bad.toml"), &broken).expect("write");
+    let bad_line = broken.lines().count() - 1;
+
+    let out = run(&dir, &["import", "catalog", "bad.toml"], &[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("bad.toml:{}:", bad_line - 1)),
+        "{err}"
+    );
+    assert!(err.contains("chưa nhập thủ tục nào"), "{err}");
+
+    std::fs::write(dir.join("good.toml"), &edited).expect("write");
+    let out = run(&dir, &["import", "catalog", "good.toml"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("thủ tục mới, 0 thủ tục có phiên bản mới"),
+        "nothing of bad.toml was imported before: {said}"
+    );
+    std::fs::write(dir.join("good.toml"), &good).expect("write");
+    let said = text(&run(&dir, &["import", "catalog", "good.toml"], &[]).stdout);
+    assert!(
+        said.contains("0 thủ tục mới, 1 thủ tục có phiên bản mới"),
+        "{said}"
+    );
+
+    let out = run(&dir, &["import", "catalog", "missing.toml"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("missing.toml"));
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[test]
+fn user_commands() {
+    let dir = temp_dir("user");
+    let out = run(
+        &dir,
+        &[
+            "user",
+            "add",
+            "thuky",
+            "--name",
+            "Đỗ Thị Thu",
+            "--role",
+            "specialist",
+            "--role",
+            "leader",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Mật khẩu dùng một lần"));
+
+    let mut child = xaso(
+        &dir,
+        &["user", "set-password", "thuky", "--password-stdin"],
+        &[],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("mật-khẩu-mới-đủ-dài\n".as_bytes())
+        .expect("write");
+    assert!(child.wait_with_output().expect("wait").status.success());
+
+    let listed = text(&run(&dir, &["user", "list", "--format", "json"], &[]).stdout);
+    let users: serde_json::Value = serde_json::from_str(&listed).expect("JSON list");
+    assert_eq!(users[0]["username"], "thuky");
+    assert_eq!(users[0]["full_name"], "Đỗ Thị Thu");
+    assert_eq!(
+        users[0]["roles"],
+        serde_json::json!(["specialist", "leader"])
+    );
+    assert_eq!(users[0]["must_change_password"], false);
+
+    let token = text(&run(&dir, &["user", "token", "thuky"], &[]).stdout);
+    assert!(
+        token.trim().starts_with("xaso_") && token.trim().len() > 60,
+        "{token}"
+    );
+    assert!(run(&dir, &["user", "disable", "thuky"], &[])
+        .status
+        .success());
+    let listed = text(&run(&dir, &["user", "list"], &[]).stdout);
+    assert!(listed.contains("khóa"), "{listed}");
+
+    let out = run(
+        &dir,
+        &["user", "add", "x", "--name", "X", "--role", "king"],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("vai trò `king` không tồn tại"));
+    let out = run(&dir, &["user", "disable", "khongco"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("không tìm thấy người dùng khongco"));
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+/// Each failure is one line on stderr starting with "lỗi:", and a non-zero exit.
+fn assert_one_line_error(out: &Output, expected: &str) {
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("lỗi: ") && err.contains(expected), "{err}");
+}
+
+#[test]
+fn bad_databases_are_clear_one_line_errors() {
+    let dir = temp_dir("errors");
+    std::fs::create_dir_all(dir.join("xaso-data")).expect("dir");
+    std::fs::write(dir.join("xaso-data/xaso.db"), vec![7u8; 4096]).expect("garbage");
+    assert_one_line_error(
+        &run(&dir, &["migrate"], &[]),
+        "không phải cơ sở dữ liệu SQLite",
+    );
+    assert_one_line_error(
+        &run(&dir, &["migrate", "--database-url", "mysql://x/y"], &[]),
+        "không nhận ra loại cơ sở dữ liệu",
+    );
+    assert_one_line_error(
+        &run(
+            &dir,
+            &["migrate"],
+            &[("XASO_DATABASE_URL", "sqlite://no/such/folder/x.db")],
+        ),
+        "no/such/folder",
+    );
+    assert_one_line_error(
+        &run(
+            &dir,
+            &[
+                "migrate",
+                "--database-url",
+                "postgres://xaso:secret@127.0.0.1:1/x",
+            ],
+            &[],
+        ),
+        "postgres://xaso:***@127.0.0.1:1/x",
+    );
+    assert!(!text(
+        &run(
+            &dir,
+            &[
+                "migrate",
+                "--database-url",
+                "postgres://xaso:secret@127.0.0.1:1/x"
+            ],
+            &[]
+        )
+        .stderr
+    )
+    .contains("secret"));
+    assert_one_line_error(
+        &run(&dir, &["serve", "--listen", "nowhere"], &[]),
+        "--listen",
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[test]
+fn config_shows_layers_and_hides_passwords() {
+    let dir = temp_dir("config");
+    std::fs::write(
+        dir.join("xaso.toml"),
+        "listen = \"127.0.0.1:7000\"\ndatabase_url = \"postgres://xaso:secret@db/xaso\"\n",
+    )
+    .expect("write");
+    let out = run(
+        &dir,
+        &["config", "--listen", "127.0.0.1:9000"],
+        &[("XASO_DATA_DIR", "/srv/xaso")],
+    );
+    assert!(out.status.success());
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("listen = \"127.0.0.1:9000\"  # tham số dòng lệnh"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("data_dir = \"/srv/xaso\"  # biến môi trường"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("postgres://xaso:***@db/xaso\"  # tệp cấu hình"),
+        "{shown}"
+    );
+    assert!(!shown.contains("secret"));
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
+
+#[test]
+fn migrate_creates_the_data_folder() {
+    let dir = temp_dir("migrate");
+    let out = run(&dir, &["migrate"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.join("xaso-data/xaso.db").is_file());
+    assert!(dir.join("xaso-data/files").is_dir());
+    assert!(text(&run(&dir, &["migrate"], &[]).stdout).contains("áp dụng 0 bước mới"));
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
