@@ -43,6 +43,8 @@ struct Server {
     rest: mpsc::Receiver<String>,
 }
 
+// The child is waited for by `Server::terminate`, or killed and reaped by `Drop` when a test fails.
+#[allow(clippy::zombie_processes)]
 fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
     let mut child = xaso(dir, &["serve", "--listen", "127.0.0.1:0"], env)
         .stdout(Stdio::piped())
@@ -74,6 +76,13 @@ fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
             };
         }
         lines.push(line);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
