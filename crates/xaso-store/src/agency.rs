@@ -69,12 +69,9 @@ pub async fn insert_tree(
         .await
         .map(|_| ())
         });
-        result.map_err(StoreError::from).map_err(|e| {
-            if e.is_unique_violation() {
-                StoreError::Conflict(format!("mã định danh {} đã được dùng", agency.agency_code))
-            } else {
-                e
-            }
+        result.map_err(|e| {
+            StoreError::from(e)
+                .conflict_if_unique(|| format!("mã định danh {} đã được dùng", agency.agency_code))
         })?;
         audit::record(
             tx,

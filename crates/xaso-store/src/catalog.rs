@@ -114,15 +114,13 @@ pub async fn import(
         .await
         .map(|_| ())
         });
-        inserted.map_err(StoreError::from).map_err(|e| {
-            if e.is_unique_violation() {
-                StoreError::Conflict(format!(
+        inserted.map_err(|e| {
+            StoreError::from(e).conflict_if_unique(|| {
+                format!(
                     "thủ tục {} vừa được người khác cập nhật; hãy nhập lại",
                     procedure.code
-                ))
-            } else {
-                e
-            }
+                )
+            })
         })?;
         audit::record(
             tx,

@@ -224,12 +224,9 @@ pub async fn create_user(
     .await
     .map(|_| ())
     });
-    inserted.map_err(StoreError::from).map_err(|e| {
-        if e.is_unique_violation() {
-            StoreError::Conflict(format!("tên đăng nhập {} đã tồn tại", new.username))
-        } else {
-            e
-        }
+    inserted.map_err(|e| {
+        StoreError::from(e)
+            .conflict_if_unique(|| format!("tên đăng nhập {} đã tồn tại", new.username))
     })?;
     let mut roles = new.roles.clone();
     roles.sort();

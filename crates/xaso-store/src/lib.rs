@@ -157,6 +157,15 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 
+    /// A unique-constraint violation becomes `Conflict` with the given explanation.
+    pub fn conflict_if_unique(self, explain: impl FnOnce() -> String) -> StoreError {
+        if self.is_unique_violation() {
+            StoreError::Conflict(explain())
+        } else {
+            self
+        }
+    }
+
     /// Whether the database could not be reached (the request may succeed later).
     pub fn is_unavailable(&self) -> bool {
         matches!(
