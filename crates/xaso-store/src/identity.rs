@@ -558,6 +558,47 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A user's own password change: the current password must be right; every session ends,
+    /// so the user signs in again with the new one. `false` when the current password is wrong.
+    pub async fn change_password(
+        &self,
+        username: &str,
+        current: &str,
+        new_password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.read().await?;
+        let stored = user_row(&mut tx, username)
+            .await?
+            .filter(|r| !r.disabled)
+            .and_then(|r| r.password_hash);
+        tx.commit().await?;
+        if !verify_password(stored, current.to_string()).await {
+            return Ok(false);
+        }
+        if current == new_password {
+            return Err(StoreError::Invalid(
+                "mật khẩu mới phải khác mật khẩu hiện tại".into(),
+            ));
+        }
+        let hash = hash_password(new_password.to_string()).await?;
+        let mut tx = self.begin().await?;
+        let user = require_user(&mut tx, username).await?;
+        set_password(
+            &mut tx,
+            username,
+            &hash,
+            false,
+            now,
+            &Actor::user(user.id, username),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

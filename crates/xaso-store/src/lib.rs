@@ -93,16 +93,22 @@ impl Store {
         }
     }
 
+    /// A unit of work that may write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when a
+    /// read lock cannot be upgraded.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     /// A read-only unit of work. Reads run in a transaction too, so that a page sees one snapshot.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        self.begin().await
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     /// Closes the pool, waiting for connections in use to be returned.

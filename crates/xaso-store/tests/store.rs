@@ -245,6 +245,34 @@ xaso_store::backend_tests! {
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 
+    async fn concurrent_writers_all_succeed(store: Store) {
+        add_agencies(&store).await;
+        let hash = identity::hash_password("mat-khau-rat-dai".into()).await.expect("hash");
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let store = store.clone();
+            let hash = hash.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await?;
+                // A read, then writes: on SQLite a deferred transaction would fail to upgrade its lock.
+                identity::create_user(&mut tx, NewUser {
+                    username: format!("canbo{i:02}"),
+                    full_name: format!("Cán bộ {i}"),
+                    agency_code: Some("000.04.61.H19".into()),
+                    roles: vec![Role::Specialist],
+                    password_hash: Some(hash),
+                    must_change_password: false,
+                }, now(), &Actor::system("test")).await?;
+                tx.commit().await
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task").expect("every writer succeeds");
+        }
+        let mut tx = store.read().await.expect("read");
+        assert_eq!(identity::list_users(&mut tx).await.expect("list").len(), 24);
+    }
+
     async fn one_time_steps_are_claimed_once(store: Store) {
         let mut tx = store.begin().await.expect("begin");
         assert!(meta::claim(&mut tx, "demo_loaded", "1").await.expect("claim"));

@@ -125,3 +125,41 @@ pub async fn logout(
 pub async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
     Json(user)
 }
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/me/password` with `{"current_password", "new_password"}`: ends every session of
+/// the user (this one too), who then signs in with the new password.
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(change) = body.map_err(|e| {
+        ApiError::bad_request(format!(
+            "cần JSON {{\"current_password\": …, \"new_password\": …}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let changed = state
+        .store
+        .change_password(
+            &user.username,
+            &change.current_password,
+            &change.new_password,
+            state.now(),
+        )
+        .await?;
+    if !changed {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "invalid_credentials",
+            message: "Mật khẩu hiện tại không đúng".into(),
+        });
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(identity::login))
         .route("/api/v1/auth/logout", post(identity::logout))
         .route("/api/v1/me", get(identity::me))
+        .route("/api/v1/me/password", post(identity::change_password))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -200,6 +200,21 @@ xaso_store::backend_tests! {
         assert_eq!(by_token.json()["username"], "motcua");
         let forged = send(&app, Request::get("/api/v1/me").header(header::AUTHORIZATION, "Bearer xaso_deadbeef").body(Body::empty()).expect("request")).await;
         assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+        // Changing one's own password: the old one stops working, the token's owner signs in anew.
+        let change = |current: &str, new: &str| {
+            Request::post("/api/v1/me/password")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::json!({ "current_password": current, "new_password": new }).to_string()))
+                .expect("request")
+        };
+        assert_eq!(send(&app, change("sai-mat-khau-roi", "mat-khau-moi-dai-hon")).await.status, StatusCode::FORBIDDEN);
+        let short = send(&app, change(PASSWORD, "ngan")).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
+        assert_eq!(send(&app, change(PASSWORD, "mat-khau-moi-dai-hon")).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(send(&app, login(PASSWORD)).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(send(&app, login("mat-khau-moi-dai-hon")).await.status, StatusCode::OK);
+
         let not_json = send(&app, Request::post("/api/v1/auth/login").body(Body::from("username=motcua")).expect("request")).await;
         assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
         assert_eq!(error_code(&not_json), "bad_request");
