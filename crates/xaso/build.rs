@@ -1,4 +1,4 @@
-//! Embeds the data files under `data/` (catalog, demo agencies) into the binary, so that a commune
+//! Embeds the data files under `data/` (catalog, demo agencies, calendar) into the binary, so that a commune
 //! starts with nothing but the executable.
 
 use std::fmt::Write;
@@ -19,7 +19,11 @@ fn main() {
     let data = manifest.join("../../data");
     println!("cargo:rerun-if-changed={}", data.display());
     let mut out = String::new();
-    for (name, folder) in [("CATALOG", "catalog"), ("DEMO", "demo")] {
+    for (name, folder) in [
+        ("CATALOG", "catalog"),
+        ("DEMO", "demo"),
+        ("CALENDAR", "calendar"),
+    ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());
         let _ = writeln!(out, "pub static {name}: &[(&str, &str)] = &[");

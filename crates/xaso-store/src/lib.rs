@@ -5,6 +5,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 mod connect;
 pub mod identity;

@@ -1,6 +1,7 @@
 //! xaso HTTP: the REST API under `/api/v1` and the server-rendered pages, on axum.
 
 pub mod agency;
+pub mod calendar;
 pub mod catalog;
 mod error;
 pub mod identity;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
+use xaso_domain::calendar::CalendarSet;
 use xaso_store::Store;
 
 pub use error::ApiError;
@@ -22,18 +24,20 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub calendars: Arc<CalendarSet>,
     pub clock: Clock,
     pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> AppState {
-        AppState::with_clock(store, Arc::new(Utc::now))
+    pub fn new(store: Store, calendars: Arc<CalendarSet>) -> AppState {
+        AppState::with_clock(store, calendars, Arc::new(Utc::now))
     }
 
-    pub fn with_clock(store: Store, clock: Clock) -> AppState {
+    pub fn with_clock(store: Store, calendars: Arc<CalendarSet>, clock: Clock) -> AppState {
         AppState {
             store,
+            calendars,
             clock,
             metrics: Arc::new(metrics::Metrics::default()),
         }
@@ -55,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/procedures", get(catalog::list_procedures))
         .route("/api/v1/procedures/{code}", get(catalog::get_procedure))
         .route("/api/v1/agencies", get(agency::list_agencies))
+        .route("/api/v1/calendar/lunar", get(calendar::to_lunar))
+        .route("/api/v1/calendar/solar", get(calendar::to_solar))
+        .route("/api/v1/calendar/{year}", get(calendar::year))
+        .route("/api/v1/deadline", get(calendar::deadline))
         .route("/api/v1/auth/login", post(identity::login))
         .route("/api/v1/auth/logout", post(identity::logout))
         .route("/api/v1/me", get(identity::me))

@@ -9,6 +9,7 @@ use chrono::{TimeZone, Utc};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
+use xaso_domain::calendar::CalendarSet;
 use xaso_domain::identity::Role;
 use xaso_store::audit::Actor;
 use xaso_store::identity::{self, NewUser};
@@ -51,7 +52,29 @@ async fn app(store: Store) -> Router {
     .await
     .expect("user");
     tx.commit().await.expect("commit");
-    router(AppState::with_clock(store, Arc::new(move || now)))
+    let calendar_files: Vec<(String, String)> = [
+        (
+            "2025.toml",
+            include_str!("../../../data/calendar/2025.toml"),
+        ),
+        (
+            "2026.toml",
+            include_str!("../../../data/calendar/2026.toml"),
+        ),
+        (
+            "working-hours.toml",
+            include_str!("../../../data/calendar/working-hours.toml"),
+        ),
+    ]
+    .iter()
+    .map(|(n, t)| (n.to_string(), t.to_string()))
+    .collect();
+    let calendars = CalendarSet::from_files(&calendar_files).expect("calendar data");
+    router(AppState::with_clock(
+        store,
+        Arc::new(calendars),
+        Arc::new(move || now),
+    ))
 }
 
 struct Reply {
@@ -249,6 +272,36 @@ xaso_store::backend_tests! {
         assert!(missing.body.contains("không có thủ tục mã 9.999999"));
         let css = get(&app, "/static/style.css").await;
         assert!(css.headers[header::CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/css"));
+    }
+
+    async fn calendar_api(store: Store) {
+        let app = app(store).await;
+        let year = get(&app, "/api/v1/calendar/2026").await;
+        assert_eq!(year.status, StatusCode::OK, "{}", year.body);
+        let days = year.json()["days"].as_array().cloned().unwrap_or_default();
+        let kind_of = |date: &str| days.iter().find(|d| d["date"] == date).map(|d| d["kind"].as_str().unwrap_or_default().to_string());
+        assert_eq!(kind_of("2026-01-02").as_deref(), Some("day_off"));
+        assert_eq!(kind_of("2026-01-10").as_deref(), Some("working_weekend"));
+        assert_eq!(kind_of("2026-02-17").as_deref(), Some("holiday"));
+        assert_eq!(kind_of("2026-04-27").as_deref(), Some("substitute"));
+
+        let lunar = get(&app, "/api/v1/calendar/lunar?date=2026-02-17").await.json();
+        assert_eq!(lunar, serde_json::json!({ "solar": "2026-02-17", "lunar": { "year": 2026, "month": 1, "day": 1, "leap": false } }));
+        let solar = get(&app, "/api/v1/calendar/solar?lunar=2025-06-01&leap=true").await.json();
+        assert_eq!(solar["solar"], "2025-07-25");
+
+        let deadline = get(&app, "/api/v1/deadline?from=2026-02-13T16:10&days=3").await;
+        assert_eq!(deadline.status, StatusCode::OK, "{}", deadline.body);
+        assert_eq!(deadline.json()["due"], "2026-02-25T17:00:00+07:00");
+        assert!(deadline.json()["explanation"].to_string().contains("Tết Nguyên đán"));
+
+        for bad in ["/api/v1/calendar/lunar?date=2026-02-31", "/api/v1/calendar/1800", "/api/v1/calendar/abc", "/api/v1/deadline?from=2026-02-13T16:10", "/api/v1/deadline?from=2026-02-13T16:10&days=3&hours=2", "/api/v1/deadline?from=hôm-nay&days=3", "/api/v1/calendar/solar?lunar=2024-06-01&leap=true"] {
+            let reply = get(&app, bad).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.body);
+            assert_eq!(error_code(&reply), "bad_request");
+        }
+        assert_eq!(get(&app, "/api/v1/calendar/2026?agency=999.99.99.H99").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(get(&app, "/api/v1/calendar/2026?agency=000.00.61.H19").await.status, StatusCode::OK);
     }
 
     async fn health_and_metrics(store: Store) {

@@ -1,5 +1,6 @@
 //! `xaso`: the server and the command line of Xã Số.
 
+mod calendar;
 mod config;
 mod seed;
 mod serve;
@@ -14,6 +15,11 @@ use clap::{Parser, Subcommand};
 use config::{Config, ConfigFlags};
 use xaso_store::audit::Actor;
 use xaso_store::Store;
+
+/// The data files of `data/`, built into the binary.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_data.rs"));
+}
 
 #[derive(Parser)]
 #[command(
@@ -42,12 +48,18 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The working calendar of a year, and lunar ↔ solar conversions
+    Calendar(calendar::CalendarArgs),
+    /// Compute a deadline in working days or hours, with its explanation
+    Deadline(calendar::DeadlineArgs),
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import a procedure catalog file (validated whole: one bad entry imports nothing)
     Catalog { file: PathBuf },
+    /// Import a calendar notice (a year's official days off, or an agency's own days off)
+    Calendar { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -97,6 +109,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Catalog { file }) => import_catalog(&config, &file).await,
+        Command::Import(ImportCommand::Calendar { file }) => calendar::import(&config, &file).await,
+        Command::Calendar(args) => calendar::calendar(&config, args).await,
+        Command::Deadline(args) => calendar::deadline(&config, args).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;
             let result = user::run(&store, command).await;

@@ -11,9 +11,7 @@ use xaso_store::audit::Actor;
 use xaso_store::identity::{self, NewUser};
 use xaso_store::{agency, catalog, meta, Store};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_data.rs"));
-}
+use crate::embedded;
 
 /// Every procedure of the shipped catalog files, validated.
 pub fn shipped_catalog() -> anyhow::Result<Vec<Procedure>> {

@@ -36,7 +36,8 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
         store.location
     );
-    let app = xaso_web::router(AppState::new(store.clone()));
+    let calendars = crate::calendar::load(&store).await?;
+    let app = xaso_web::router(AppState::new(store.clone(), calendars));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -403,3 +403,106 @@ fn migrate_creates_the_data_folder() {
     assert!(text(&run(&dir, &["migrate"], &[]).stdout).contains("áp dụng 0 bước mới"));
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[test]
+fn calendar_and_deadline_commands() {
+    let dir = temp_dir("calendar");
+    // A first start loads the demo agencies, whose own days off can then be imported.
+    let (ok, _) = start(&dir, &[]).terminate();
+    assert!(ok);
+
+    let json = |out: Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let national = json(run(&dir, &["calendar", "2026", "--format", "json"], &[]));
+    let kinds: Vec<(String, String)> = national["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap_or_default().to_string(),
+                d["kind"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("2026-01-10".into(), "working_weekend".into())));
+    assert!(!kinds.iter().any(|(d, _)| d == "2026-03-06"));
+
+    std::fs::write(
+        dir.join("minh-duc-2026.toml"),
+        "year = 2026\nsource = \"Quyết định 15/QĐ-UBND của UBND xã Minh Đức\"\nagency = \"000.04.61.H19\"\n\n[[day]]\ndate = \"2026-03-06\"\nkind = \"day_off\"\nreason = \"Kiểm kê kho lưu trữ hồ sơ\"\n",
+    )
+    .expect("write");
+    let out = run(&dir, &["import", "calendar", "minh-duc-2026.toml"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let own = json(run(
+        &dir,
+        &[
+            "calendar",
+            "2026",
+            "--agency",
+            "000.04.61.H19",
+            "--format",
+            "json",
+        ],
+        &[],
+    ));
+    assert!(own["days"]
+        .to_string()
+        .contains("Kiểm kê kho lưu trữ hồ sơ"));
+    let due = json(run(
+        &dir,
+        &[
+            "deadline",
+            "--from",
+            "2026-03-05T09:00",
+            "--days",
+            "1",
+            "--agency",
+            "000.04.61.H19",
+            "--format",
+            "json",
+        ],
+        &[],
+    ));
+    assert_eq!(due["due"], "2026-03-09T09:00:00+07:00");
+    let national_due = json(run(
+        &dir,
+        &[
+            "deadline",
+            "--from",
+            "2026-03-05T09:00",
+            "--days",
+            "1",
+            "--format",
+            "json",
+        ],
+        &[],
+    ));
+    assert_eq!(national_due["due"], "2026-03-06T09:00:00+07:00");
+
+    std::fs::write(
+        dir.join("clash.toml"),
+        "year = 2026\nsource = \"x\"\nagency = \"000.04.61.H19\"\n\n[[day]]\ndate = \"2026-01-02\"\nkind = \"day_off\"\nreason = \"Trùng\"\n",
+    )
+    .expect("write");
+    let out = run(&dir, &["import", "calendar", "clash.toml"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("clash.toml:6: ngày 2026-01-02 trùng với thông báo chung"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let lunar = json(run(
+        &dir,
+        &["calendar", "lunar", "2026-02-17", "--format", "json"],
+        &[],
+    ));
+    assert_eq!(lunar["lunar"]["month"], 1);
+    let out = run(&dir, &["calendar", "solar", "--lunar", "2026-02-30"], &[]);
+    assert_one_line_error(&out, "không tồn tại");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}

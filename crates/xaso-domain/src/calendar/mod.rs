@@ -5,6 +5,7 @@ pub mod deadline;
 pub mod holidays;
 pub mod lunar;
 pub mod notice;
+pub mod set;
 pub mod worktime;
 
 #[cfg(test)]
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 pub use deadline::{Deadline, DeadlineRule, Timing};
 pub use holidays::Occasion;
 pub use lunar::LunarDate;
+pub use set::CalendarSet;
 pub use worktime::{DayKind, WorkCalendar, WorkingHours};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
