@@ -496,3 +496,41 @@ proptest! {
         prop_assert_eq!(counted - paused_minutes, i64::from(days) * i64::from(calendar.hours().day_minutes()));
     }
 }
+
+#[test]
+fn agencies_may_keep_other_hours() {
+    let files: Vec<(String, String)> = vec![(
+        "working-hours.toml".into(),
+        "[default]\nsessions = [\"07:00-11:30\", \"13:30-17:00\"]\n\n[[agency]]\ncode = \"000.04.61.H19\"\nsessions = [\"07:30-11:30\", \"13:00-17:00\"]\n".into(),
+    )];
+    let set = CalendarSet::from_files(&files).expect("valid");
+    let own = set.for_agency(Some("000.04.61.H19")).expect("calendar");
+    assert_eq!(own.hours().describe(), "07:30–11:30, 13:00–17:00");
+    assert_eq!(
+        set.for_agency(None)
+            .expect("calendar")
+            .hours()
+            .day_minutes(),
+        480
+    );
+    let received = parse_instant("2026-03-02T11:00").expect("instant");
+    let due = own
+        .due(&DeadlineRequest::new(
+            received,
+            DeadlineRule::WorkingHours { hours: 1 },
+        ))
+        .expect("due");
+    assert_eq!(to_local(due).to_string(), "2026-03-02 13:30:00");
+
+    let bad = vec![(
+        "working-hours.toml".into(),
+        "[default]\nsessions = [\"07:00-11:30\"]\n\n[[agency]]\ncode = \"000.04.61.H19\"\nsessions = [\"13:00-11:00\"]\n".into(),
+    )];
+    let err = CalendarSet::from_files(&bad).err().expect("invalid");
+    assert!(
+        err.to_string().contains(
+            "working-hours.toml:6: ca làm việc “13:00-11:00” phải kết thúc sau khi bắt đầu"
+        ),
+        "{err}"
+    );
+}
