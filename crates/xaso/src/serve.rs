@@ -31,6 +31,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen.value)
         .await
         .with_context(|| format!("không mở được cổng {}", config.listen.value))?;
+    let shutdown = shutdown_signal()?;
     let address = listener.local_addr()?;
     println!(
         "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
@@ -39,7 +40,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let calendars = crate::calendar::load(&store).await?;
     let app = xaso_web::router(AppState::new(store.clone(), calendars));
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .context("máy chủ dừng bất thường")?;
     store.close().await;
@@ -47,23 +48,25 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called — before the
+/// address is announced — so a signal sent right after start-up still shuts down gracefully.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

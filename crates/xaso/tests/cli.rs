@@ -118,7 +118,9 @@ impl Server {
             .expect("kill runs");
         assert!(killed.success());
         let status = self.child.wait().expect("server exits");
-        let tail: Vec<String> = self.rest.try_iter().collect();
+        // The process has exited, so its stdout is closed and the reader thread ends: wait for
+        // every last line.
+        let tail: Vec<String> = self.rest.iter().collect();
         (status.success(), tail)
     }
 }
