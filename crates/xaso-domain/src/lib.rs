@@ -4,6 +4,7 @@ pub mod agency;
 pub mod calendar;
 pub mod catalog;
 pub mod datafile;
+pub mod dossier;
 pub mod identity;
 pub mod money;
 pub mod text;

@@ -76,12 +76,22 @@ pub struct Deadline {
 }
 
 /// Whether a result came before the appointment's day, on it, or after the appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timing {
     Early,
     OnTime,
     Late,
+}
+
+impl Timing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Timing::Early => "Trước hạn",
+            Timing::OnTime => "Đúng hạn",
+            Timing::Late => "Quá hạn",
+        }
+    }
 }
 
 fn at(date: NaiveDate, minutes: u32) -> NaiveDateTime {
@@ -291,6 +301,20 @@ impl WorkCalendar {
                 .ok_or(CalendarError::OutOfRange(date.year()))?;
         }
         Ok(total)
+    }
+
+    /// `minutes` of working time after `start` (moved into working time first, no cut-off).
+    pub fn add_working_time(
+        &self,
+        start: DateTime<Utc>,
+        minutes: i64,
+    ) -> Result<DateTime<Utc>, CalendarError> {
+        let (begin, _) = self.counting_start(to_local(start), None)?;
+        Ok(from_local(self.add_working_minutes(
+            begin,
+            minutes.max(0),
+            &[],
+        )?))
     }
 
     /// Working minutes between two instants (0 when `to` is not after `from`).
