@@ -395,6 +395,9 @@ pub struct Procedure {
     pub unverified: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The workflow (`data/workflows/KEY.toml`); the default one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
 }
 
 impl Procedure {

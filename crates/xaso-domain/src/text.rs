@@ -47,6 +47,21 @@ pub fn search_document(parts: &[&str]) -> String {
         .join(" ")
 }
 
+/// A name for public pages: the family name, then each other word's first letter: "Nguyễn V** A**".
+pub fn mask_name(name: &str) -> String {
+    let mut words = name.split_whitespace();
+    let Some(first) = words.next() else {
+        return String::new();
+    };
+    let mut out = first.to_string();
+    for word in words {
+        out.push(' ');
+        out.extend(word.chars().next());
+        out.push_str("**");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +81,14 @@ mod tests {
         assert_ne!(composed, decomposed);
         assert_eq!(fold(composed), fold(&decomposed));
         assert_eq!(nfc(&decomposed), composed);
+    }
+
+    #[test]
+    fn names_are_masked_for_the_public() {
+        assert_eq!(mask_name("Nguyễn Văn An"), "Nguyễn V** A**");
+        assert_eq!(mask_name("  Võ   Thị Mai "), "Võ T** M**");
+        assert_eq!(mask_name("Ánh"), "Ánh");
+        assert_eq!(mask_name(""), "");
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Store {
                 "không nhận ra loại cơ sở dữ liệu trong `{location}`: dùng sqlite://ĐƯỜNG-DẪN hoặc postgres://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN"
             )));
         };
-        let store = Store { pool, location };
+        let store = Store::with_pool(pool, location);
         store.refuse_foreign().await?;
         Ok(store)
     }

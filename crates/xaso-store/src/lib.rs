@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 mod connect;
+pub mod dossier;
 pub mod identity;
 pub mod meta;
 pub mod testing;
@@ -55,6 +56,9 @@ pub struct Store {
     pool: Pool,
     /// The URL with any password replaced, for messages and `xaso config`.
     pub location: String,
+    /// SQLite has one writer at a time: writers of this process queue here, first come first
+    /// served, instead of spinning on the file lock (which can starve one of them).
+    sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A connection borrowed from a transaction or the pool.
@@ -63,24 +67,29 @@ pub enum Conn<'a> {
     Postgres(&'a mut PgConnection),
 }
 
-/// A transaction: everything done through it, audit rows included, commits or rolls back together.
-pub enum Tx {
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// A transaction: everything done through it, audit rows included, commits or rolls back together.
+pub struct Tx {
+    inner: TxInner,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(tx) => Conn::Sqlite(tx),
-            Tx::Postgres(tx) => Conn::Postgres(tx),
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
@@ -99,17 +108,38 @@ impl Store {
     /// read lock cannot be upgraded.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pool::Sqlite(pool) => {
+                let writer = self.sqlite_writer.clone().lock_owned().await;
+                Tx {
+                    inner: TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+                    _writer: Some(writer),
+                }
+            }
+            Pool::Postgres(pool) => Tx {
+                inner: TxInner::Postgres(pool.begin().await?),
+                _writer: None,
+            },
         })
     }
 
     /// A read-only unit of work. Reads run in a transaction too, so that a page sees one snapshot.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            _writer: None,
         })
+    }
+
+    fn with_pool(pool: Pool, location: String) -> Store {
+        Store {
+            pool,
+            location,
+            sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
@@ -154,6 +184,9 @@ pub enum StoreError {
     /// The input breaks a rule.
     #[error("{0}")]
     Invalid(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -60,10 +60,10 @@ pub async fn postgres() -> Option<Store> {
         .connect_with(options.options([("search_path", schema.as_str())]))
         .await
         .expect("connect test schema");
-    let store = Store {
-        pool: Pool::Postgres(pool),
-        location: format!("{} (schema {schema})", crate::redact_url(&url)),
-    };
+    let store = Store::with_pool(
+        Pool::Postgres(pool),
+        format!("{} (schema {schema})", crate::redact_url(&url)),
+    );
     store.migrate().await.expect("migrate test PostgreSQL");
     Some(store)
 }
@@ -99,6 +99,133 @@ pub async fn import_shipped_catalog(store: &Store, now: chrono::DateTime<chrono:
     .await
     .expect("import shipped catalog");
     tx.commit().await.expect("commit");
+}
+
+fn repo_files(folder: &str) -> Vec<(String, String)> {
+    let dir = format!("{}/../../data/{folder}", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).expect("readable data file"),
+            )
+        })
+        .collect()
+}
+
+/// Workflows and calendars from the repository's `data/`.
+pub fn dossier_rules() -> crate::dossier::DossierRules {
+    let workflows = repo_files("workflows")
+        .iter()
+        .map(|(name, text)| {
+            let workflow =
+                xaso_domain::dossier::parse_workflow(name, text).unwrap_or_else(|e| panic!("{e}"));
+            (workflow.key.clone(), workflow)
+        })
+        .collect();
+    let calendars = xaso_domain::calendar::CalendarSet::from_files(&repo_files("calendar"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    crate::dossier::DossierRules {
+        workflows,
+        calendars: std::sync::Arc::new(calendars),
+    }
+}
+
+/// The shipped catalog, the demo agencies and one account per role: `motcua`, `chuyenvien`,
+/// `lanhdao` (xã Minh Đức), `motcua.tk`, `chuyenvien.tk`, `lanhdao.tk` (xã Tân Khai), `congdan`,
+/// `congdan2`. All share the password `mat-khau-kiem-thu`.
+pub async fn demo_world(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::collections::HashMap<String, crate::identity::User> {
+    use xaso_domain::identity::Role;
+    import_shipped_catalog(store, now).await;
+    let (name, text) = repo_files("demo")
+        .into_iter()
+        .find(|(n, _)| n.ends_with("agencies.toml"))
+        .expect("demo agencies");
+    let specs = xaso_domain::agency::parse_agencies(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+    let code = |key: &str| {
+        specs
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| s.agency_code.clone())
+    };
+    let hash = crate::identity::hash_password("mat-khau-kiem-thu".into())
+        .await
+        .expect("hash");
+    let mut tx = store.begin().await.expect("begin");
+    crate::agency::insert_tree(&mut tx, &specs, now, &Actor::system("test"))
+        .await
+        .expect("agencies");
+    let mut users = std::collections::HashMap::new();
+    for (username, full_name, role, agency) in [
+        (
+            "motcua",
+            "Nguyễn Thị Hương",
+            Role::CounterOfficer,
+            code("minh-duc-pvhcc"),
+        ),
+        (
+            "chuyenvien",
+            "Trần Văn Minh",
+            Role::Specialist,
+            code("minh-duc-vp"),
+        ),
+        ("lanhdao", "Lê Văn Đức", Role::Leader, code("minh-duc")),
+        (
+            "motcua.tk",
+            "Đặng Thị Thu",
+            Role::CounterOfficer,
+            code("tan-khai-pvhcc"),
+        ),
+        (
+            "chuyenvien.tk",
+            "Bùi Văn Tâm",
+            Role::Specialist,
+            code("tan-khai-pvhcc"),
+        ),
+        (
+            "lanhdao.tk",
+            "Phan Văn Khải",
+            Role::Leader,
+            code("tan-khai"),
+        ),
+        ("congdan", "Võ Thị Mai", Role::Citizen, None),
+        ("congdan2", "Huỳnh Văn Bảy", Role::Citizen, None),
+        (
+            "tinh",
+            "Hoàng Văn Nam",
+            Role::ProvinceViewer,
+            code("dong-nai"),
+        ),
+    ] {
+        let user = crate::identity::create_user(
+            &mut tx,
+            crate::identity::NewUser {
+                username: username.into(),
+                full_name: full_name.into(),
+                agency_code: agency,
+                roles: vec![role],
+                password_hash: Some(hash.clone()),
+                must_change_password: false,
+            },
+            now,
+            &Actor::system("test"),
+        )
+        .await
+        .expect("user");
+        users.insert(username.to_string(), user);
+    }
+    tx.commit().await.expect("commit");
+    users
 }
 
 /// Declares each test once and runs it on both backends, as `NAME::sqlite` and `NAME::postgres`:

@@ -1,0 +1,63 @@
+-- Dossiers, their history (the process-control slip) and the per-agency daily code counters.
+-- Kept in step with ../sqlite/0003_dossiers.sql.
+CREATE TABLE dossier_counters (
+    agency_code TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    last        BIGINT NOT NULL,
+    PRIMARY KEY (agency_code, day)
+);
+
+CREATE TABLE dossiers (
+    id                  UUID PRIMARY KEY,
+    code                TEXT NOT NULL UNIQUE,
+    procedure_code      TEXT NOT NULL,
+    procedure_version   BIGINT NOT NULL,
+    workflow            TEXT NOT NULL,
+    channel             BIGINT NOT NULL CHECK (channel BETWEEN 1 AND 3),
+    status              BIGINT NOT NULL CHECK (status BETWEEN 1 AND 10),
+    step                TEXT NOT NULL,
+    receiving_agency_id UUID NOT NULL REFERENCES agencies (id),
+    receiving_commune_id UUID NOT NULL REFERENCES agencies (id),
+    handling_commune_id UUID NOT NULL REFERENCES agencies (id),
+    applicant_name      TEXT NOT NULL,
+    applicant_id_number TEXT,
+    applicant_phone     TEXT,
+    applicant_email     TEXT,
+    applicant_address   TEXT,
+    owner_name          TEXT,
+    proxy_name          TEXT,
+    submitted_by        UUID REFERENCES users (id),
+    components          TEXT NOT NULL,
+    fee_due             BIGINT NOT NULL,
+    state               TEXT NOT NULL,
+    submitted_at        TIMESTAMPTZ NOT NULL,
+    received_at         TIMESTAMPTZ,
+    due_at              TIMESTAMPTZ,
+    resolved_at         TIMESTAMPTZ,
+    ended_at            TIMESTAMPTZ,
+    version             BIGINT NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX dossiers_status ON dossiers (status);
+CREATE INDEX dossiers_handling ON dossiers (handling_commune_id, status);
+CREATE INDEX dossiers_receiving ON dossiers (receiving_commune_id, status);
+CREATE INDEX dossiers_submitted_by ON dossiers (submitted_by);
+CREATE INDEX dossiers_due ON dossiers (due_at);
+
+CREATE TABLE dossier_history (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    dossier_id  UUID NOT NULL REFERENCES dossiers (id),
+    at          TIMESTAMPTZ NOT NULL,
+    actor_id    UUID,
+    actor       TEXT NOT NULL,
+    agency_code TEXT,
+    action      TEXT NOT NULL,
+    status_from BIGINT NOT NULL,
+    status_to   BIGINT NOT NULL,
+    step_from   TEXT NOT NULL,
+    step_to     TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    step_due_at TIMESTAMPTZ,
+    step_result TEXT
+);
+CREATE INDEX dossier_history_dossier ON dossier_history (dossier_id, id);

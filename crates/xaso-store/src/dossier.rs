@@ -1,0 +1,998 @@
+//! Dossiers: reception with a unique code, actions through the state machine with an optimistic
+//! version check, history (form 05) and audit in the same transaction, inbox and public tracking.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::calendar::{CalendarSet, Timing, WorkCalendar};
+use xaso_domain::catalog::{ComponentForm, FeeSchedule, Procedure};
+use xaso_domain::dossier::workflow::{Place, DEFAULT_WORKFLOW};
+use xaso_domain::dossier::{
+    apply, Action, ActorScope, Channel, DossierCode, DossierError, DossierState, HistoryEntry,
+    Rules, Status, Urgency, Workflow,
+};
+use xaso_domain::identity::Role;
+use xaso_domain::text;
+
+use crate::agency::{self, Agency};
+use crate::audit::{self, Actor};
+use crate::identity::User;
+use crate::{catalog, db, new_id, StoreError, Tx};
+
+/// The data dossiers are handled under: workflows by key, and every agency's calendar.
+pub struct DossierRules {
+    pub workflows: HashMap<String, Workflow>,
+    pub calendars: Arc<CalendarSet>,
+}
+
+impl DossierRules {
+    fn workflow(&self, key: &str) -> Result<&Workflow, StoreError> {
+        self.workflows.get(key).ok_or_else(|| {
+            StoreError::Invalid(format!("quy trình `{key}` không có trong data/workflows"))
+        })
+    }
+
+    fn calendar(&self, commune_code: &str) -> Result<Arc<WorkCalendar>, StoreError> {
+        self.calendars
+            .for_agency(Some(commune_code))
+            .map_err(|e| StoreError::Invalid(format!("dữ liệu lịch có lỗi: {e}")))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub name: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// One line of the component checklist: how it was provided, or `None` when missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvidedComponent {
+    pub name: String,
+    #[serde(default)]
+    pub provided: Option<ComponentForm>,
+}
+
+/// What the counter officer decides when receiving (counter and postal channels).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    Accept,
+    Supplement { items: Vec<String>, reason: String },
+    Refuse { reasons: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDossier {
+    pub procedure_code: String,
+    pub channel: Channel,
+    /// The agency receiving it (a commune's centre or the commune); its code prefixes the dossier code.
+    pub receiving_agency: String,
+    /// The commune competent to decide, when not the receiving one (location-independent reception).
+    #[serde(default)]
+    pub handling_commune: Option<String>,
+    pub applicant: Applicant,
+    #[serde(default)]
+    pub owner_name: Option<String>,
+    /// A person filing on the applicant's behalf at the counter.
+    #[serde(default)]
+    pub proxy_name: Option<String>,
+    #[serde(default)]
+    pub components: Vec<ProvidedComponent>,
+    #[serde(default)]
+    pub decision: Option<Decision>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DossierRow {
+    id: Uuid,
+    code: String,
+    procedure_code: String,
+    procedure_version: i64,
+    workflow: String,
+    channel: i64,
+    receiving_agency_id: Uuid,
+    receiving_commune_id: Uuid,
+    handling_commune_id: Uuid,
+    applicant_name: String,
+    applicant_id_number: Option<String>,
+    applicant_phone: Option<String>,
+    applicant_email: Option<String>,
+    applicant_address: Option<String>,
+    owner_name: Option<String>,
+    proxy_name: Option<String>,
+    submitted_by: Option<Uuid>,
+    components: String,
+    fee_due: i64,
+    state: String,
+    version: i64,
+}
+
+const ROW_COLUMNS: &str = "id, code, procedure_code, procedure_version, workflow, channel, receiving_agency_id,
+    receiving_commune_id, handling_commune_id, applicant_name, applicant_id_number, applicant_phone,
+    applicant_email, applicant_address, owner_name, proxy_name, submitted_by, components, fee_due, state, version";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub agency_code: Option<String>,
+    pub action: String,
+    pub status_from: i64,
+    pub status_to: i64,
+    pub step_from: String,
+    pub step_to: String,
+    pub content: String,
+    pub step_due_at: Option<DateTime<Utc>>,
+    pub step_result: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    pub code: i64,
+    pub name: &'static str,
+    pub portal: &'static str,
+}
+
+impl From<Status> for StatusView {
+    fn from(status: Status) -> StatusView {
+        StatusView {
+            code: status.code(),
+            name: status.label(),
+            portal: status.portal_value(),
+        }
+    }
+}
+
+/// A dossier as staff see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierView {
+    pub code: String,
+    pub version: i64,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub procedure_version: i64,
+    pub channel: Channel,
+    pub status: StatusView,
+    pub step: String,
+    pub step_name: String,
+    pub receiving_agency: String,
+    pub receiving_commune: String,
+    pub handling_commune: String,
+    pub applicant: Applicant,
+    pub owner_name: Option<String>,
+    pub proxy_name: Option<String>,
+    pub components: Vec<ProvidedComponent>,
+    pub fee_due: i64,
+    pub submitted_at: DateTime<Utc>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub step_due_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub supplement_requests: u32,
+    pub rescheduled: bool,
+    pub outcome: Option<Timing>,
+    pub urgency: Option<Urgency>,
+    pub result: Option<xaso_domain::dossier::machine::ResultRecord>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// A dossier as anyone with its code sees it: no personal data but a masked name.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicView {
+    pub code: String,
+    pub procedure_name: String,
+    pub applicant: String,
+    pub status: StatusView,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Timing>,
+    pub steps: Vec<PublicStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStep {
+    pub at: DateTime<Utc>,
+    pub step: String,
+    pub status: StatusView,
+    pub result: Option<String>,
+}
+
+/// A line of an inbox or a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierSummary {
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub applicant_name: String,
+    pub channel: Channel,
+    pub status: StatusView,
+    pub step: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub urgency: Option<Urgency>,
+    pub outcome: Option<Timing>,
+    pub version: i64,
+}
+
+fn optional(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(text::clean).filter(|v| !v.is_empty())
+}
+
+fn check_applicant(applicant: &Applicant) -> Result<Applicant, StoreError> {
+    let name = text::clean(&applicant.name);
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(StoreError::Invalid(
+            "họ tên người nộp không được để trống và không quá 200 ký tự".into(),
+        ));
+    }
+    let id_number = optional(&applicant.id_number);
+    if let Some(id) = &id_number {
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StoreError::Invalid(format!(
+                "số định danh cá nhân (CCCD) “{id}” phải gồm đúng 12 chữ số"
+            )));
+        }
+    }
+    let phone = optional(&applicant.phone).map(|p| p.replace([' ', '.', '-'], ""));
+    if let Some(phone) = &phone {
+        let digits = phone.strip_prefix('+').unwrap_or(phone);
+        if !(9..=12).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StoreError::Invalid(format!(
+                "số điện thoại “{phone}” không hợp lệ"
+            )));
+        }
+    }
+    let email = optional(&applicant.email);
+    if let Some(email) = &email {
+        let valid = email.len() <= 200
+            && email
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
+        if !valid {
+            return Err(StoreError::Invalid(format!(
+                "thư điện tử “{email}” không hợp lệ"
+            )));
+        }
+    }
+    Ok(Applicant {
+        name,
+        id_number,
+        phone,
+        email,
+        address: optional(&applicant.address),
+    })
+}
+
+/// Matches the checklist to the procedure's components; returns it in the procedure's order and
+/// the mandatory components missing.
+fn check_components(
+    procedure: &Procedure,
+    given: &[ProvidedComponent],
+) -> Result<(Vec<ProvidedComponent>, Vec<String>), StoreError> {
+    for item in given {
+        let name = text::clean(&item.name);
+        if !procedure.components.iter().any(|c| c.name == name) {
+            return Err(StoreError::Invalid(format!(
+                "“{name}” không phải thành phần hồ sơ của thủ tục {}",
+                procedure.code
+            )));
+        }
+    }
+    let mut checklist = Vec::new();
+    let mut missing = Vec::new();
+    for component in &procedure.components {
+        let provided = given
+            .iter()
+            .find(|g| text::clean(&g.name) == component.name)
+            .and_then(|g| g.provided);
+        if provided.is_none() && component.mandatory {
+            missing.push(component.name.clone());
+        }
+        checklist.push(ProvidedComponent {
+            name: component.name.clone(),
+            provided,
+        });
+    }
+    Ok((checklist, missing))
+}
+
+fn fee_of(procedure: &Procedure) -> i64 {
+    match &procedure.fee {
+        FeeSchedule::Fixed { amount, .. } => i64::try_from(*amount).unwrap_or(i64::MAX),
+        FeeSchedule::SetByProvince {
+            amount: Some(amount),
+            ..
+        } => i64::try_from(*amount).unwrap_or(i64::MAX),
+        _ => 0,
+    }
+}
+
+/// The commune an agency belongs to: itself, or its parent commune.
+async fn commune_of(tx: &mut Tx, agency: &Agency) -> Result<Agency, StoreError> {
+    if agency.kind == "commune" {
+        return Ok(agency.clone());
+    }
+    if let Some(parent) = agency.parent_id {
+        if let Some(parent) = agency::by_id(tx, parent).await? {
+            if parent.kind == "commune" {
+                return Ok(parent);
+            }
+        }
+    }
+    Err(StoreError::Invalid(format!(
+        "{} không thuộc một xã, phường nào",
+        agency.name
+    )))
+}
+
+async fn user_commune(tx: &mut Tx, user: &User) -> Result<Option<Uuid>, StoreError> {
+    let Some(code) = &user.agency_code else {
+        return Ok(None);
+    };
+    let Some(agency) = agency::by_code(tx, code).await? else {
+        return Ok(None);
+    };
+    Ok(commune_of(tx, &agency).await.ok().map(|c| c.id))
+}
+
+async fn scope_of(tx: &mut Tx, user: &User, row: &DossierRow) -> Result<ActorScope, StoreError> {
+    let commune = user_commune(tx, user).await?;
+    Ok(ActorScope {
+        name: user.full_name.clone(),
+        roles: user.roles.clone(),
+        at_receiving: commune == Some(row.receiving_commune_id),
+        at_competent: commune == Some(row.handling_commune_id),
+        is_applicant: user.has_role(Role::Citizen) && row.submitted_by == Some(user.id),
+    })
+}
+
+/// Who may see a dossier at all: its applicant, staff of the receiving or the competent commune,
+/// province viewers and administrators.
+fn may_see(scope: &ActorScope, user: &User) -> bool {
+    scope.is_applicant
+        || ((scope.at_receiving || scope.at_competent)
+            && !user.roles.iter().all(|r| *r == Role::Citizen))
+        || user.has_role(Role::ProvinceViewer)
+        || user.has_role(Role::Administrator)
+}
+
+fn map_rule_error(error: DossierError) -> StoreError {
+    match error {
+        DossierError::Forbidden(m) => StoreError::Forbidden(m),
+        DossierError::NotAllowed(m) => StoreError::Conflict(m),
+        DossierError::Invalid(m) => StoreError::Invalid(m),
+        DossierError::Calendar(e) => StoreError::Invalid(e.to_string()),
+    }
+}
+
+fn parse_state(row: &DossierRow) -> Result<DossierState, StoreError> {
+    serde_json::from_str(&row.state)
+        .map_err(|e| StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code)))
+}
+
+/// The next code of an agency for a day: `INSERT … ON CONFLICT DO UPDATE … RETURNING` holds the
+/// row lock (PostgreSQL) or the write lock (SQLite) until commit, so codes never repeat, across
+/// several instances too.
+async fn next_code(
+    tx: &mut Tx,
+    agency_code: &str,
+    now: DateTime<Utc>,
+) -> Result<DossierCode, StoreError> {
+    let day = to_local(now).date();
+    let last: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
+        "INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 1)
+         ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1
+         RETURNING last"
+    )
+    .bind(agency_code)
+    .bind(day.format("%Y-%m-%d").to_string())
+    .fetch_one(&mut *c)
+    .await)?;
+    let sequence = u32::try_from(last).unwrap_or(u32::MAX);
+    DossierCode::new(agency_code, day, sequence).ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "{agency_code} đã dùng hết {} số hồ sơ của ngày {day}",
+            xaso_domain::dossier::code::MAX_PER_DAY
+        ))
+    })
+}
+
+async fn insert_history(
+    tx: &mut Tx,
+    dossier_id: Uuid,
+    now: DateTime<Utc>,
+    user: &User,
+    entry: &HistoryEntry,
+) -> Result<(), StoreError> {
+    let step_result = entry.step_result.map(|t| {
+        serde_json::to_value(t)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    });
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO dossier_history (dossier_id, at, actor_id, actor, agency_code, action, status_from, status_to,
+             step_from, step_to, content, step_due_at, step_result)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    )
+    .bind(dossier_id)
+    .bind(now)
+    .bind(user.id)
+    .bind(&user.full_name)
+    .bind(&user.agency_code)
+    .bind(&entry.action)
+    .bind(entry.status_from.code())
+    .bind(entry.status_to.code())
+    .bind(&entry.step_from)
+    .bind(&entry.step_to)
+    .bind(&entry.content)
+    .bind(entry.step_due)
+    .bind(&step_result)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    audit::record(
+        tx,
+        now,
+        &Actor::user(user.id, &user.username),
+        &format!("dossier.{}", entry.action),
+        "dossier",
+        &dossier_id.to_string(),
+        serde_json::json!({ "status_from": entry.status_from.code(), "status_to": entry.status_to.code(), "step": entry.step_to }),
+    )
+    .await
+}
+
+/// Receives a dossier: validates it, gives it a code, applies the counter's decision.
+pub async fn receive(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    new: &NewDossier,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<DossierView, StoreError> {
+    let record = catalog::current(tx, new.procedure_code.trim())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("thủ tục mã {}", new.procedure_code)))?;
+    let procedure = &record.procedure;
+    let workflow_key = procedure
+        .workflow
+        .clone()
+        .unwrap_or_else(|| DEFAULT_WORKFLOW.to_string());
+    let workflow = rules.workflow(&workflow_key)?;
+    let receiving = agency::by_code(tx, new.receiving_agency.trim())
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("đơn vị tiếp nhận mã {}", new.receiving_agency))
+        })?;
+    let receiving_commune = commune_of(tx, &receiving).await?;
+    let handling = match new
+        .handling_commune
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => receiving_commune.clone(),
+        Some(code) => {
+            let agency = agency::by_code(tx, code)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("xã, phường mã {code}")))?;
+            commune_of(tx, &agency).await?
+        }
+    };
+    if handling.id != receiving_commune.id && !procedure.location_independent {
+        return Err(StoreError::Invalid(format!(
+            "thủ tục “{}” không tiếp nhận phi địa giới: hãy nộp tại {}",
+            procedure.name, handling.name
+        )));
+    }
+    let applicant = check_applicant(&new.applicant)?;
+    let (components, missing) = check_components(procedure, &new.components)?;
+    let user_commune = user_commune(tx, user).await?;
+    match new.channel {
+        Channel::Online => {
+            if !user.has_role(Role::Citizen) {
+                return Err(StoreError::Forbidden(
+                    "hồ sơ trực tuyến do người dân, doanh nghiệp tự nộp".into(),
+                ));
+            }
+            if new.decision.is_some() {
+                return Err(StoreError::Invalid(
+                    "hồ sơ trực tuyến được bộ phận một cửa kiểm tra sau khi nộp".into(),
+                ));
+            }
+        }
+        Channel::Counter | Channel::Postal => {
+            if !(user.has_role(Role::CounterOfficer) && user_commune == Some(receiving_commune.id))
+            {
+                return Err(StoreError::Forbidden(format!(
+                    "chỉ bộ phận một cửa của {} tiếp nhận hồ sơ tại đây",
+                    receiving_commune.name
+                )));
+            }
+        }
+    }
+    if matches!(new.decision, Some(Decision::Accept)) && !missing.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "hồ sơ còn thiếu thành phần bắt buộc: {}; hãy yêu cầu bổ sung (một lần, đủ các mục) thay vì tiếp nhận",
+            missing.join("; ")
+        )));
+    }
+
+    let code = next_code(tx, &receiving.agency_code, now).await?;
+    let id = new_id();
+    let calendar = rules.calendar(&handling.agency_code)?;
+    let domain_rules = Rules {
+        workflow,
+        time: &procedure.time,
+        calendar: &calendar,
+    };
+    let mut state = DossierState::new(now);
+    let mut entries = vec![HistoryEntry {
+        action: "submit".into(),
+        status_from: Status::Registered,
+        status_to: Status::Registered,
+        step_from: workflow.steps[0].key.clone(),
+        step_to: workflow.steps[0].key.clone(),
+        content: format!("Nộp hồ sơ {} ({})", procedure.name, new.channel.label()),
+        step_due: None,
+        step_result: None,
+    }];
+    let scope = ActorScope {
+        name: user.full_name.clone(),
+        roles: user.roles.clone(),
+        at_receiving: user_commune == Some(receiving_commune.id),
+        at_competent: user_commune == Some(handling.id),
+        is_applicant: new.channel == Channel::Online,
+    };
+    let action = match &new.decision {
+        None => None,
+        Some(Decision::Accept) => Some(Action::Accept { note: None }),
+        Some(Decision::Supplement { items, reason }) => Some(Action::RequestSupplement {
+            items: items.clone(),
+            reason: reason.clone(),
+        }),
+        Some(Decision::Refuse { reasons }) => Some(Action::Refuse {
+            reasons: reasons.clone(),
+        }),
+    };
+    if let Some(action) = action {
+        let (next, entry) =
+            apply(&state, &action, &scope, now, &domain_rules).map_err(map_rule_error)?;
+        state = next;
+        entries.push(entry);
+    }
+    let components_json =
+        serde_json::to_string(&components).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let state_json =
+        serde_json::to_string(&state).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let step_key = workflow.steps[state.step].key.clone();
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO dossiers (id, code, procedure_code, procedure_version, workflow, channel, status, step,
+             receiving_agency_id, receiving_commune_id, handling_commune_id, applicant_name, applicant_id_number,
+             applicant_phone, applicant_email, applicant_address, owner_name, proxy_name, submitted_by, components,
+             fee_due, state, submitted_at, received_at, due_at, resolved_at, ended_at, version, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22, $23, $24, $25, $26, $27, 1, $23)"
+    )
+    .bind(id)
+    .bind(code.to_string())
+    .bind(&procedure.code)
+    .bind(record.version)
+    .bind(&workflow_key)
+    .bind(new.channel.code())
+    .bind(state.status.code())
+    .bind(&step_key)
+    .bind(receiving.id)
+    .bind(receiving_commune.id)
+    .bind(handling.id)
+    .bind(&applicant.name)
+    .bind(&applicant.id_number)
+    .bind(&applicant.phone)
+    .bind(&applicant.email)
+    .bind(&applicant.address)
+    .bind(optional(&new.owner_name))
+    .bind(optional(&new.proxy_name))
+    .bind(if new.channel == Channel::Online { Some(user.id) } else { None })
+    .bind(&components_json)
+    .bind(fee_of(procedure))
+    .bind(&state_json)
+    .bind(now)
+    .bind(state.received_at)
+    .bind(state.due)
+    .bind(state.resolved_at)
+    .bind(state.ended_at)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    for entry in &entries {
+        insert_history(tx, id, now, user, entry).await?;
+    }
+    view(tx, rules, &code.to_string(), now)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(code.to_string()))
+}
+
+async fn load_row(tx: &mut Tx, code: &str) -> Result<Option<DossierRow>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM dossiers WHERE code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+/// Applies an action. `expected_version` is the version the caller saw: if someone changed the
+/// dossier since, the action is refused with a conflict and nothing changes.
+pub async fn act(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+    expected_version: i64,
+    action: &Action,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<DossierView, StoreError> {
+    let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !may_see(&scope, user) {
+        return Err(not_found());
+    }
+    if row.version != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "hồ sơ {code} vừa được người khác cập nhật (phiên bản {} thay vì {expected_version}); hãy tải lại",
+            row.version
+        )));
+    }
+    let state = parse_state(&row)?;
+    let record = catalog::version(tx, &row.procedure_code, row.procedure_version)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "thủ tục {} phiên bản {}",
+                row.procedure_code, row.procedure_version
+            ))
+        })?;
+    let workflow = rules.workflow(&row.workflow)?;
+    let handling = agency::by_id(tx, row.handling_commune_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let calendar = rules.calendar(&handling.agency_code)?;
+    let domain_rules = Rules {
+        workflow,
+        time: &record.procedure.time,
+        calendar: &calendar,
+    };
+    let (next, entry) =
+        apply(&state, action, &scope, now, &domain_rules).map_err(map_rule_error)?;
+    let state_json =
+        serde_json::to_string(&next).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let step_key = workflow
+        .steps
+        .get(next.step)
+        .map_or_else(String::new, |s| s.key.clone());
+    let updated = db!(tx.conn(), |c| {
+        sqlx::query(
+        "UPDATE dossiers SET status = $1, step = $2, state = $3, received_at = $4, due_at = $5, resolved_at = $6,
+             ended_at = $7, version = version + 1, updated_at = $8
+         WHERE id = $9 AND version = $10"
+    )
+    .bind(next.status.code())
+    .bind(&step_key)
+    .bind(&state_json)
+    .bind(next.received_at)
+    .bind(next.due)
+    .bind(next.resolved_at)
+    .bind(next.ended_at)
+    .bind(now)
+    .bind(row.id)
+    .bind(row.version)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "hồ sơ {code} vừa được người khác cập nhật; hãy tải lại"
+        )));
+    }
+    insert_history(tx, row.id, now, user, &entry).await?;
+    view(tx, rules, code, now).await?.ok_or_else(not_found)
+}
+
+async fn history(tx: &mut Tx, dossier_id: Uuid) -> Result<Vec<HistoryRow>, StoreError> {
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT at, actor, agency_code, action, status_from, status_to, step_from, step_to, content, step_due_at,
+                step_result
+         FROM dossier_history WHERE dossier_id = $1 ORDER BY id"
+    )
+    .bind(dossier_id)
+    .fetch_all(&mut *c)
+    .await
+    })?)
+}
+
+async fn agency_code_of(tx: &mut Tx, id: Uuid) -> Result<String, StoreError> {
+    Ok(agency::by_id(tx, id)
+        .await?
+        .map(|a| a.agency_code)
+        .unwrap_or_default())
+}
+
+/// The full dossier, without an access check (for the staff API after its own check, the CLI).
+pub async fn view(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DossierView>, StoreError> {
+    let Some(row) = load_row(tx, code).await? else {
+        return Ok(None);
+    };
+    let state = parse_state(&row)?;
+    let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
+    let workflow = rules.workflow(&row.workflow)?;
+    let handling_code = agency_code_of(tx, row.handling_commune_id).await?;
+    let calendar = rules.calendar(&handling_code)?;
+    let step = workflow.step(state.step);
+    Ok(Some(DossierView {
+        code: row.code.clone(),
+        version: row.version,
+        procedure_code: row.procedure_code.clone(),
+        procedure_name: record.map(|r| r.procedure.name).unwrap_or_default(),
+        procedure_version: row.procedure_version,
+        channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
+        status: state.status.into(),
+        step: step.map_or_else(String::new, |s| s.key.clone()),
+        step_name: step.map_or_else(String::new, |s| s.name.clone()),
+        receiving_agency: agency_code_of(tx, row.receiving_agency_id).await?,
+        receiving_commune: agency_code_of(tx, row.receiving_commune_id).await?,
+        handling_commune: handling_code,
+        applicant: Applicant {
+            name: row.applicant_name.clone(),
+            id_number: row.applicant_id_number.clone(),
+            phone: row.applicant_phone.clone(),
+            email: row.applicant_email.clone(),
+            address: row.applicant_address.clone(),
+        },
+        owner_name: row.owner_name.clone(),
+        proxy_name: row.proxy_name.clone(),
+        components: serde_json::from_str(&row.components).unwrap_or_default(),
+        fee_due: row.fee_due,
+        submitted_at: state.submitted_at,
+        received_at: state.received_at,
+        due_at: state.due,
+        step_due_at: state.step_due,
+        resolved_at: state.resolved_at,
+        ended_at: state.ended_at,
+        supplement_requests: state.supplement_requests,
+        rescheduled: state.rescheduled,
+        outcome: state.outcome(&calendar),
+        urgency: state.urgency(now, &calendar),
+        result: state.result.clone(),
+        history: history(tx, row.id).await?,
+    }))
+}
+
+/// The dossier for a signed-in user, or not found when they may not see it (no enumeration).
+pub async fn view_for(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<DossierView, StoreError> {
+    let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !may_see(&scope, user) {
+        return Err(not_found());
+    }
+    view(tx, rules, code, now).await?.ok_or_else(not_found)
+}
+
+/// What anyone holding the code may see.
+pub async fn public_view(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+) -> Result<Option<PublicView>, StoreError> {
+    let Some(row) = load_row(tx, code).await? else {
+        return Ok(None);
+    };
+    let state = parse_state(&row)?;
+    let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
+    let workflow = rules.workflow(&row.workflow)?;
+    let handling_code = agency_code_of(tx, row.handling_commune_id).await?;
+    let calendar = rules.calendar(&handling_code)?;
+    let steps = history(tx, row.id)
+        .await?
+        .into_iter()
+        .map(|h| PublicStep {
+            at: h.at,
+            step: workflow
+                .steps
+                .iter()
+                .find(|s| s.key == h.step_to)
+                .map_or_else(|| h.step_to.clone(), |s| s.name.clone()),
+            status: Status::from_code(h.status_to)
+                .unwrap_or(Status::Registered)
+                .into(),
+            result: h.step_result,
+        })
+        .collect();
+    Ok(Some(PublicView {
+        code: row.code,
+        procedure_name: record.map(|r| r.procedure.name).unwrap_or_default(),
+        applicant: text::mask_name(&row.applicant_name),
+        status: state.status.into(),
+        received_at: state.received_at,
+        due_at: state.due,
+        resolved_at: state.resolved_at,
+        outcome: state.outcome(&calendar),
+        steps,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    code: String,
+    procedure_code: String,
+    procedure_version: i64,
+    workflow: String,
+    applicant_name: String,
+    channel: i64,
+    handling_commune_id: Uuid,
+    receiving_commune_id: Uuid,
+    state: String,
+    version: i64,
+}
+
+async fn summarise(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    rows: Vec<SummaryRow>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SummaryRow, DossierSummary, DossierState)>, StoreError> {
+    let mut names: HashMap<(String, i64), String> = HashMap::new();
+    let mut codes: HashMap<Uuid, String> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
+            StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
+        })?;
+        let key = (row.procedure_code.clone(), row.procedure_version);
+        if !names.contains_key(&key) {
+            let name = catalog::version(tx, &row.procedure_code, row.procedure_version)
+                .await?
+                .map(|r| r.procedure.name)
+                .unwrap_or_default();
+            names.insert(key.clone(), name);
+        }
+        if !codes.contains_key(&row.handling_commune_id) {
+            let code = agency_code_of(tx, row.handling_commune_id).await?;
+            codes.insert(row.handling_commune_id, code);
+        }
+        let calendar = rules.calendar(&codes[&row.handling_commune_id])?;
+        let step = rules
+            .workflow(&row.workflow)?
+            .step(state.step)
+            .map_or_else(String::new, |s| s.name.clone());
+        let summary = DossierSummary {
+            code: row.code.clone(),
+            procedure_code: row.procedure_code.clone(),
+            procedure_name: names[&key].clone(),
+            applicant_name: row.applicant_name.clone(),
+            channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
+            status: state.status.into(),
+            step,
+            due_at: state.due,
+            urgency: state.urgency(now, &calendar),
+            outcome: state.outcome(&calendar),
+            version: row.version,
+        };
+        out.push((row, summary, state));
+    }
+    Ok(out)
+}
+
+const SUMMARY_COLUMNS: &str =
+    "code, procedure_code, procedure_version, workflow, applicant_name, channel,
+    handling_commune_id, receiving_commune_id, state, version";
+
+/// Dossiers waiting for this user: at a step their role acts on, in their commune, most urgent first.
+pub async fn inbox(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<Vec<DossierSummary>, StoreError> {
+    let Some(commune) = user_commune(tx, user).await? else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<SummaryRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM dossiers
+         WHERE status NOT IN (3, 7, 8, 10) AND (handling_commune_id = $1 OR receiving_commune_id = $1)"
+    ))
+    .bind(commune)
+    .fetch_all(&mut *c)
+    .await
+    })?;
+    let mut mine: Vec<DossierSummary> = Vec::new();
+    for (row, summary, state) in summarise(tx, rules, rows, now).await? {
+        let Some(step) = rules.workflow(&row.workflow)?.step(state.step) else {
+            continue;
+        };
+        let here = match step.at {
+            Place::Receiving => row.receiving_commune_id == commune,
+            Place::Competent => row.handling_commune_id == commune,
+        };
+        if here && user.has_role(step.role) {
+            mine.push(summary);
+        }
+    }
+    mine.sort_by_key(|s| (s.due_at.is_none(), s.due_at, s.code.clone()));
+    Ok(mine)
+}
+
+/// Every dossier, optionally of one status, newest first (the operator's list).
+pub async fn list(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    status: Option<Status>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DossierSummary>, StoreError> {
+    let rows: Vec<SummaryRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM dossiers WHERE ($1 IS NULL OR status = $1) ORDER BY submitted_at DESC, code DESC"
+    ))
+    .bind(status.map(Status::code))
+    .fetch_all(&mut *c)
+    .await
+    })?;
+    Ok(summarise(tx, rules, rows, now)
+        .await?
+        .into_iter()
+        .map(|(_, s, _)| s)
+        .collect())
+}
+
+/// Dossiers a citizen submitted.
+pub async fn of_applicant(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<Vec<DossierSummary>, StoreError> {
+    let rows: Vec<SummaryRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM dossiers WHERE submitted_by = $1 ORDER BY submitted_at DESC"
+    ))
+    .bind(user.id)
+    .fetch_all(&mut *c)
+    .await)?;
+    Ok(summarise(tx, rules, rows, now)
+        .await?
+        .into_iter()
+        .map(|(_, s, _)| s)
+        .collect())
+}
