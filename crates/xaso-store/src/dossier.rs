@@ -881,16 +881,14 @@ async fn summarise(
             StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
         })?;
         let key = (row.procedure_code.clone(), row.procedure_version);
-        if !names.contains_key(&key) {
-            let name = catalog::version(tx, &row.procedure_code, row.procedure_version)
-                .await?
-                .map(|r| r.procedure.name)
-                .unwrap_or_default();
-            names.insert(key.clone(), name);
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key.clone()) {
+            let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
+            slot.insert(record.map(|r| r.procedure.name).unwrap_or_default());
         }
-        if !codes.contains_key(&row.handling_commune_id) {
-            let code = agency_code_of(tx, row.handling_commune_id).await?;
-            codes.insert(row.handling_commune_id, code);
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            codes.entry(row.handling_commune_id)
+        {
+            slot.insert(agency_code_of(tx, row.handling_commune_id).await?);
         }
         let calendar = rules.calendar(&codes[&row.handling_commune_id])?;
         let step = rules

@@ -534,7 +534,7 @@ proptest! {
         let mut now = at("2026-03-02T08:00");
         let mut state = DossierState::new(now);
         let mut history: Vec<HistoryEntry> = Vec::new();
-        let mut check = |before: &DossierState, after: &DossierState, entry: &HistoryEntry, history: &mut Vec<HistoryEntry>| -> Result<(), TestCaseError> {
+        let check = |before: &DossierState, after: &DossierState, entry: &HistoryEntry, history: &mut Vec<HistoryEntry>| -> Result<(), TestCaseError> {
             prop_assert!(!before.status.is_terminal(), "an action was accepted on a closed dossier");
             prop_assert_eq!(entry.status_from, before.status);
             prop_assert_eq!(entry.status_to, after.status);
