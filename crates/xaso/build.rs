@@ -23,6 +23,7 @@ fn main() {
         ("CATALOG", "catalog"),
         ("DEMO", "demo"),
         ("CALENDAR", "calendar"),
+        ("WORKFLOWS", "workflows"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

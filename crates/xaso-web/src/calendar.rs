@@ -188,7 +188,7 @@ async fn calendar_of(
             return Err(ApiError::not_found(format!("không có đơn vị mã {code}")));
         }
     }
-    state.calendars.for_agency(agency).map_err(|e| {
+    state.rules.calendars.for_agency(agency).map_err(|e| {
         tracing::error!(error = %e, "calendar data");
         ApiError::bad_request(format!("dữ liệu lịch có lỗi: {e}"))
     })

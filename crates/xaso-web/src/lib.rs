@@ -3,6 +3,7 @@
 pub mod agency;
 pub mod calendar;
 pub mod catalog;
+pub mod dossier;
 mod error;
 pub mod identity;
 pub mod metrics;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use xaso_domain::calendar::CalendarSet;
+use xaso_store::dossier::DossierRules;
 use xaso_store::Store;
 
 pub use error::ApiError;
@@ -24,22 +25,25 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub calendars: Arc<CalendarSet>,
+    /// Workflows and calendars.
+    pub rules: Arc<DossierRules>,
     pub clock: Clock,
     pub metrics: Arc<metrics::Metrics>,
+    pub public_limiter: Arc<dossier::RateLimiter>,
 }
 
 impl AppState {
-    pub fn new(store: Store, calendars: Arc<CalendarSet>) -> AppState {
-        AppState::with_clock(store, calendars, Arc::new(Utc::now))
+    pub fn new(store: Store, rules: Arc<DossierRules>) -> AppState {
+        AppState::with_clock(store, rules, Arc::new(Utc::now))
     }
 
-    pub fn with_clock(store: Store, calendars: Arc<CalendarSet>, clock: Clock) -> AppState {
+    pub fn with_clock(store: Store, rules: Arc<DossierRules>, clock: Clock) -> AppState {
         AppState {
             store,
-            calendars,
+            rules,
             clock,
             metrics: Arc::new(metrics::Metrics::default()),
+            public_limiter: Arc::new(dossier::RateLimiter::new(60, 60)),
         }
     }
 
@@ -63,6 +67,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/calendar/solar", get(calendar::to_solar))
         .route("/api/v1/calendar/{year}", get(calendar::year))
         .route("/api/v1/deadline", get(calendar::deadline))
+        .route("/api/v1/dossiers", post(dossier::create))
+        .route("/api/v1/dossiers/inbox", get(dossier::inbox))
+        .route("/api/v1/dossiers/mine", get(dossier::mine))
+        .route("/api/v1/dossiers/{code}", get(dossier::detail))
+        .route("/api/v1/dossiers/{code}/actions", post(dossier::act))
+        .route("/api/v1/public/dossiers/{code}", get(dossier::public))
+        .route("/tra-cuu", get(dossier::tracking_page))
         .route("/api/v1/auth/login", post(identity::login))
         .route("/api/v1/auth/logout", post(identity::logout))
         .route("/api/v1/me", get(identity::me))

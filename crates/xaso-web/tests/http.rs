@@ -1,120 +1,30 @@
 //! HTTP tests against the real router, on SQLite and on PostgreSQL.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
-use chrono::{TimeZone, Utc};
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
-use xaso_domain::calendar::CalendarSet;
-use xaso_domain::identity::Role;
+use chrono::Utc;
 use xaso_store::audit::Actor;
-use xaso_store::identity::{self, NewUser};
+use xaso_store::identity;
 use xaso_store::Store;
-use xaso_web::{router, AppState};
 
-const PASSWORD: &str = "mat-khau-kiem-thu";
+mod common;
 
-async fn app(store: Store) -> Router {
-    let now = Utc
-        .with_ymd_and_hms(2026, 3, 2, 8, 30, 0)
-        .single()
-        .expect("valid");
-    xaso_store::testing::import_shipped_catalog(&store, now).await;
-    let specs = xaso_domain::agency::parse_agencies(
-        "agencies.toml",
-        include_str!("../../../data/demo/agencies.toml"),
-    )
-    .expect("demo agencies");
-    let hash = identity::hash_password(PASSWORD.into())
-        .await
-        .expect("hash");
-    let mut tx = store.begin().await.expect("begin");
-    xaso_store::agency::insert_tree(&mut tx, &specs, now, &Actor::system("test"))
-        .await
-        .expect("agencies");
-    identity::create_user(
-        &mut tx,
-        NewUser {
-            username: "motcua".into(),
-            full_name: "Nguyễn Thị Hương".into(),
-            agency_code: Some(specs[0].agency_code.clone()),
-            roles: vec![Role::CounterOfficer],
-            password_hash: Some(hash),
-            must_change_password: false,
-        },
-        now,
-        &Actor::system("test"),
-    )
-    .await
-    .expect("user");
-    tx.commit().await.expect("commit");
-    let calendar_files: Vec<(String, String)> = [
-        (
-            "2025.toml",
-            include_str!("../../../data/calendar/2025.toml"),
-        ),
-        (
-            "2026.toml",
-            include_str!("../../../data/calendar/2026.toml"),
-        ),
-        (
-            "working-hours.toml",
-            include_str!("../../../data/calendar/working-hours.toml"),
-        ),
-    ]
-    .iter()
-    .map(|(n, t)| (n.to_string(), t.to_string()))
-    .collect();
-    let calendars = CalendarSet::from_files(&calendar_files).expect("calendar data");
-    router(AppState::with_clock(
-        store,
-        Arc::new(calendars),
-        Arc::new(move || now),
-    ))
+use common::{Reply, PASSWORD};
+
+async fn app(store: Store) -> common::TestApp {
+    common::app(store).await
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
+async fn send(app: &common::TestApp, request: Request<Body>) -> Reply {
+    app.send(request).await
 }
 
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Reply {
-    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+async fn get(app: &common::TestApp, uri: &str) -> Reply {
+    app.get(uri).await
 }
 
 fn error_code(reply: &Reply) -> String {
-    reply.json()["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    reply.error_code()
 }
 
 xaso_store::backend_tests! {

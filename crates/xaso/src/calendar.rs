@@ -9,6 +9,7 @@ use xaso_domain::calendar::notice::parse_notice;
 use xaso_domain::calendar::worktime::DayKind;
 use xaso_domain::calendar::{describe_date, parse_date, CalendarSet};
 use xaso_store::audit::Actor;
+use xaso_store::dossier::DossierRules;
 use xaso_store::Store;
 use xaso_web::calendar::{
     deadline_view, lunar_view, solar_view, year_view, DeadlineParams, LunarView,
@@ -93,6 +94,19 @@ pub async fn load(store: &Store) -> anyhow::Result<Arc<CalendarSet>> {
     let set = CalendarSet::from_files(&calendar_files(store).await?)
         .map_err(|e| anyhow::anyhow!("dữ liệu lịch có lỗi:\n{e}"))?;
     Ok(Arc::new(set))
+}
+
+/// The workflows built into the binary, and the calendars: everything dossiers are handled under.
+pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
+    let mut workflows = std::collections::HashMap::new();
+    for (name, text) in embedded::WORKFLOWS {
+        let workflow = xaso_domain::dossier::parse_workflow(name, text)?;
+        workflows.insert(workflow.key.clone(), workflow);
+    }
+    Ok(Arc::new(DossierRules {
+        workflows,
+        calendars: load(store).await?,
+    }))
 }
 
 async fn require_agency(store: &Store, agency: Option<&str>) -> anyhow::Result<()> {

@@ -2,6 +2,8 @@
 
 mod calendar;
 mod config;
+mod demo;
+mod dossier;
 mod seed;
 mod serve;
 mod user;
@@ -52,6 +54,9 @@ enum Command {
     Calendar(calendar::CalendarArgs),
     /// Compute a deadline in working days or hours, with its explanation
     Deadline(calendar::DeadlineArgs),
+    /// Look at dossiers
+    #[command(subcommand)]
+    Dossier(dossier::DossierCommand),
 }
 
 #[derive(Subcommand)]
@@ -112,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Calendar { file }) => calendar::import(&config, &file).await,
         Command::Calendar(args) => calendar::calendar(&config, args).await,
         Command::Deadline(args) => calendar::deadline(&config, args).await,
+        Command::Dossier(command) => dossier::run(&config, command).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;
             let result = user::run(&store, command).await;

@@ -8,6 +8,7 @@ use xaso_domain::agency::parse_agencies;
 use xaso_domain::catalog::{parse_catalog, Procedure};
 use xaso_domain::identity::Role;
 use xaso_store::audit::Actor;
+use xaso_store::dossier::DossierRules;
 use xaso_store::identity::{self, NewUser};
 use xaso_store::{agency, catalog, meta, Store};
 
@@ -50,6 +51,24 @@ const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         Some("dong-nai"),
     ),
     ("congdan", "Võ Thị Mai", Role::Citizen, None),
+    (
+        "motcua.tk",
+        "Đặng Thị Thu",
+        Role::CounterOfficer,
+        Some("tan-khai-pvhcc"),
+    ),
+    (
+        "chuyenvien.tk",
+        "Bùi Văn Tâm",
+        Role::Specialist,
+        Some("tan-khai-pvhcc"),
+    ),
+    (
+        "lanhdao.tk",
+        "Phan Văn Khải",
+        Role::Leader,
+        Some("tan-khai"),
+    ),
 ];
 
 /// What the first start created, to be shown once.
@@ -57,11 +76,13 @@ pub struct FirstStart {
     pub admin_password: String,
     pub demo_users: Vec<&'static str>,
     pub procedures: usize,
+    pub dossiers: usize,
 }
 
 /// Loads the initial data if this database has never had it; `None` when it already had.
 pub async fn load_once(
     store: &Store,
+    rules: &DossierRules,
     with_demo: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<FirstStart>> {
@@ -76,6 +97,8 @@ pub async fn load_once(
     }
     catalog::import(&mut tx, &procedures, "data/catalog", now, &actor).await?;
     let mut demo_users = Vec::new();
+    let mut users = std::collections::HashMap::new();
+    let mut dossiers = 0;
     let mut admin_agency = None;
     if with_demo {
         let mut specs = Vec::new();
@@ -100,7 +123,7 @@ pub async fn load_once(
                 }
                 None => None,
             };
-            identity::create_user(
+            let user = identity::create_user(
                 &mut tx,
                 NewUser {
                     username: username.to_string(),
@@ -114,8 +137,10 @@ pub async fn load_once(
                 &actor,
             )
             .await?;
+            users.insert(username.to_string(), user);
             demo_users.push(*username);
         }
+        dossiers = crate::demo::make(&mut tx, rules, &users, now).await?;
         meta::set(&mut tx, "demo_loaded", &now.to_rfc3339()).await?;
     }
     identity::create_user(
@@ -137,6 +162,7 @@ pub async fn load_once(
         admin_password: password,
         demo_users,
         procedures: procedures.len(),
+        dossiers,
     }))
 }
 

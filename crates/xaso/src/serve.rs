@@ -11,10 +11,18 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     if applied > 0 {
         tracing::info!(applied, "database schema updated");
     }
-    if let Some(first) = seed::load_once(&store, config.demo.value, chrono::Utc::now()).await? {
+    let rules = crate::calendar::load_rules(&store).await?;
+    if let Some(first) =
+        seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?
+    {
         println!(
-            "Lần khởi động đầu tiên: đã nạp {} thủ tục hành chính.",
-            first.procedures
+            "Lần khởi động đầu tiên: đã nạp {} thủ tục hành chính{}.",
+            first.procedures,
+            if first.dossiers > 0 {
+                format!(" và {} hồ sơ mẫu", first.dossiers)
+            } else {
+                String::new()
+            }
         );
         println!(
             "Tài khoản quản trị: admin — mật khẩu dùng một lần: {}",
@@ -37,12 +45,14 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
         store.location
     );
-    let calendars = crate::calendar::load(&store).await?;
-    let app = xaso_web::router(AppState::new(store.clone(), calendars));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("máy chủ dừng bất thường")?;
+    let app = xaso_web::router(AppState::new(store.clone(), rules));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("máy chủ dừng bất thường")?;
     store.close().await;
     println!("Đã dừng Xã Số.");
     Ok(())

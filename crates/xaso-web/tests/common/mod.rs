@@ -1,0 +1,167 @@
+//! Shared by the HTTP tests: the real router over a demo world, a settable clock, requests.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use xaso_domain::calendar::deadline::parse_instant;
+use xaso_store::audit::Actor;
+use xaso_store::identity::{self, User};
+use xaso_store::Store;
+use xaso_web::{router, AppState};
+
+pub const PASSWORD: &str = "mat-khau-kiem-thu";
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub users: HashMap<String, User>,
+    clock: Arc<AtomicI64>,
+    tokens: HashMap<String, String>,
+}
+
+/// Monday 2 March 2026, 09:00 in Vietnam.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+pub async fn app(store: Store) -> TestApp {
+    let users = xaso_store::testing::demo_world(&store, start_time()).await;
+    let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
+    let reading = clock.clone();
+    let state = AppState::with_clock(
+        store.clone(),
+        Arc::new(xaso_store::testing::dossier_rules()),
+        Arc::new(move || {
+            Utc.timestamp_opt(reading.load(Ordering::SeqCst), 0)
+                .single()
+                .unwrap_or_default()
+        }),
+    );
+    let mut tokens = HashMap::new();
+    let mut tx = store.begin().await.expect("begin");
+    for name in users.keys() {
+        let token =
+            identity::create_api_token(&mut tx, name, "test", start_time(), &Actor::system("test"))
+                .await
+                .expect("token");
+        tokens.insert(name.clone(), token);
+    }
+    tx.commit().await.expect("commit");
+    TestApp {
+        router: router(state),
+        store,
+        users,
+        clock,
+        tokens,
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl TestApp {
+    /// Sets the clock to a Vietnam time like "2026-03-02T09:00".
+    pub fn at(&self, local: &str) {
+        self.clock.store(
+            parse_instant(local).expect("instant").timestamp(),
+            Ordering::SeqCst,
+        );
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn get_as(&self, user: &str, uri: &str) -> Reply {
+        let token = &self.tokens[user];
+        self.send(
+            Request::get(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn post_as(&self, user: &str, uri: &str, body: Value) -> Reply {
+        let token = &self.tokens[user];
+        self.send(
+            Request::post(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Acts on a dossier with the version last seen; returns the new view, or the reply on failure.
+    pub async fn act(&self, user: &str, dossier: &Value, action: Value) -> Result<Value, Reply> {
+        let code = dossier["code"].as_str().expect("code");
+        let mut body = action;
+        body["version"] = dossier["version"].clone();
+        let reply = self
+            .post_as(user, &format!("/api/v1/dossiers/{code}/actions"), body)
+            .await;
+        if reply.status == StatusCode::OK {
+            Ok(reply.json())
+        } else {
+            Err(reply)
+        }
+    }
+
+    pub fn agency_of(&self, user: &str) -> String {
+        self.users[user].agency_code.clone().expect("agency")
+    }
+}

@@ -1,0 +1,216 @@
+//! Dossier journeys over HTTP, on SQLite and on PostgreSQL.
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+use xaso_store::Store;
+
+mod common;
+
+use common::TestApp;
+
+/// Every mandatory component of a procedure, provided as an original.
+async fn complete_checklist(app: &TestApp, procedure: &str) -> Value {
+    let details = app
+        .get(&format!("/api/v1/procedures/{procedure}"))
+        .await
+        .json();
+    let components: Vec<Value> = details["component"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| c["mandatory"] == true)
+        .map(|c| json!({ "name": c["name"], "provided": "original" }))
+        .collect();
+    Value::Array(components)
+}
+
+async fn receive(app: &TestApp, user: &str, body: Value) -> Value {
+    let reply = app.post_as(user, "/api/v1/dossiers", body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()
+}
+
+fn applicant() -> Value {
+    json!({ "name": "Nguyễn Văn An", "id_number": "075201001234", "phone": "0912345678", "email": "an@example.vn", "address": "Ấp 3, xã Minh Đức" })
+}
+
+fn ok(result: Result<Value, common::Reply>) -> Value {
+    result.unwrap_or_else(|reply| panic!("{}: {}", reply.status, reply.body))
+}
+
+xaso_store::backend_tests! {
+    async fn counter_supplement_appraisal_approval_returned_on_time(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let mut incomplete = complete_checklist(&app, "1.004873").await;
+        incomplete.as_array_mut().expect("list").pop();
+        // An incomplete walk-in cannot be accepted: the officer lists what is missing instead.
+        let refused = app.post_as("motcua", "/api/v1/dossiers", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": incomplete, "decision": { "decision": "accept" }
+        })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "proxy_name": "Nguyễn Văn Bình", "components": complete_checklist(&app, "1.004873").await,
+            "decision": { "decision": "accept" }
+        })).await;
+        let code = dossier["code"].as_str().expect("code").to_string();
+        assert!(code.starts_with(&format!("{}-260302-", app.agency_of("motcua"))), "{code}");
+        assert_eq!(dossier["status"]["code"], 2);
+        assert_eq!(dossier["due_at"], "2026-03-05T02:00:00Z", "3 working days: Thursday 09:00");
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        assert_eq!(dossier["status"]["code"], 4);
+        // The specialist's inbox has it.
+        let inbox = app.get_as("chuyenvien", "/api/v1/dossiers/inbox").await.json();
+        assert_eq!(inbox["items"][0]["code"], code.as_str());
+        app.at("2026-03-03T10:00");
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "request_supplement", "items": ["Bản sao sổ hộ khẩu", "Xác nhận nơi cư trú"], "reason": "Cần xác minh nơi cư trú" })).await);
+        assert_eq!(dossier["status"]["code"], 5);
+        app.at("2026-03-04T08:00");
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "supplemented", "note": "Người dân nộp bổ sung tại quầy" })).await);
+        assert_eq!(dossier["status"]["code"], 4);
+        assert_eq!(dossier["due_at"], "2026-03-09T01:00:00Z", "within 3 days: the time restarts");
+        app.at("2026-03-05T09:00");
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward", "note": "Đủ điều kiện" })).await);
+        app.at("2026-03-05T15:00");
+        let dossier = ok(app.act("lanhdao", &dossier, json!({ "action": "approve", "result_number": "25/2026/XNTTHN" })).await);
+        assert_eq!(dossier["status"]["code"], 9);
+        assert_eq!(dossier["outcome"], "early");
+        app.at("2026-03-06T08:00");
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "return_result" })).await);
+        assert_eq!(dossier["status"]["code"], 10);
+        let actions: Vec<&str> = dossier["history"].as_array().expect("history").iter().map(|h| h["action"].as_str().unwrap_or_default()).collect();
+        assert_eq!(actions, ["submit", "accept", "forward", "request_supplement", "supplemented", "forward", "approve", "return_result"]);
+        // Nothing more can be done.
+        let after = app.act("motcua", &dossier, json!({ "action": "forward" })).await.expect_err("closed");
+        assert_eq!(after.status, StatusCode::CONFLICT);
+    }
+
+    async fn online_dossier_finished_late_after_an_apology(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let dossier = receive(&app, "congdan", json!({
+            "procedure_code": "1.004859", "channel": "online", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": complete_checklist(&app, "1.004859").await
+        })).await;
+        assert_eq!(dossier["status"]["code"], 1);
+        let mine = app.get_as("congdan", "/api/v1/dossiers/mine").await.json();
+        assert_eq!(mine["items"][0]["code"], dossier["code"]);
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "accept" })).await);
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        let due = dossier["due_at"].clone();
+        app.at("2026-03-03T09:00");
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "apologize", "reason": "Chờ kết quả xác minh của Công an xã", "new_date": "2026-03-10" })).await);
+        assert_ne!(dossier["due_at"], due);
+        assert_eq!(dossier["due_at"], "2026-03-10T10:00:00Z", "the end of the new day");
+        let again = app.act("chuyenvien", &dossier, json!({ "action": "apologize", "reason": "Lần hai", "new_date": "2026-03-12" })).await.expect_err("once");
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+        app.at("2026-03-11T09:00");
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await);
+        let dossier = ok(app.act("lanhdao", &dossier, json!({ "action": "approve", "result_number": "7/2026/TĐHT" })).await);
+        assert_eq!(dossier["outcome"], "late");
+        // The applicant tracks it publicly: masked name, no contact details.
+        let public = app.get(&format!("/api/v1/public/dossiers/{}", dossier["code"].as_str().expect("code"))).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert_eq!(public.json()["applicant"], "Nguyễn V** A**");
+        assert_eq!(public.json()["outcome"], "late");
+        for private in ["0912345678", "075201001234", "an@example.vn", "Ấp 3"] {
+            assert!(!public.body.contains(private), "{private} leaked");
+        }
+    }
+
+    async fn refusal_and_withdrawal(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let refused = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "postal", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "decision": { "decision": "refuse", "reasons": "Người yêu cầu không cư trú tại xã" }
+        })).await;
+        assert_eq!(refused["status"]["code"], 3);
+        assert_eq!(refused["channel"], "postal");
+        let withdrawn = receive(&app, "congdan", json!({
+            "procedure_code": "1.004873", "channel": "online", "receiving_agency": app.agency_of("motcua"), "applicant": applicant()
+        })).await;
+        let other = app.act("congdan2", &withdrawn, json!({ "action": "withdraw", "reason": "x" })).await.expect_err("not theirs");
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "someone else's dossier is not found");
+        let withdrawn = ok(app.act("congdan", &withdrawn, json!({ "action": "withdraw", "reason": "Không còn nhu cầu" })).await);
+        assert_eq!(withdrawn["status"]["code"], 7);
+    }
+
+    async fn received_in_one_commune_handled_in_another(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let tan_khai = app.agency_of("lanhdao.tk");
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "2.000635", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "handling_commune": tan_khai, "applicant": applicant(), "components": complete_checklist(&app, "2.000635").await,
+            "decision": { "decision": "accept" }
+        })).await;
+        assert_eq!(dossier["handling_commune"], tan_khai.as_str());
+        assert!(dossier["code"].as_str().expect("code").starts_with(&app.agency_of("motcua")), "received in Minh Đức");
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        // Minh Đức's specialist sees it but may not appraise it; Tân Khai's may.
+        let here = app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await.expect_err("not competent");
+        assert_eq!(here.status, StatusCode::FORBIDDEN, "{}", here.body);
+        assert!(app.get_as("chuyenvien", "/api/v1/dossiers/inbox").await.json()["items"].as_array().expect("items").is_empty());
+        let theirs = app.get_as("chuyenvien.tk", "/api/v1/dossiers/inbox").await.json();
+        assert_eq!(theirs["items"][0]["code"], dossier["code"]);
+        let dossier = ok(app.act("chuyenvien.tk", &dossier, json!({ "action": "forward" })).await);
+        app.at("2026-03-02T11:00");
+        let dossier = ok(app.act("lanhdao.tk", &dossier, json!({ "action": "approve", "result_number": "12/TLHT" })).await);
+        // The result goes back through Minh Đức's counter, where it was received.
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "return_result" })).await);
+        assert_eq!(dossier["status"]["code"], 10);
+        assert_eq!(dossier["outcome"], "on_time");
+        // A procedure that is not location-independent is refused elsewhere.
+        let birth = app.post_as("motcua", "/api/v1/dossiers", json!({
+            "procedure_code": "1.001193", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "handling_commune": tan_khai, "applicant": applicant()
+        })).await;
+        assert_eq!(birth.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", birth.body);
+    }
+
+    async fn two_officers_race_and_one_wins(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+        })).await;
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        let code = dossier["code"].as_str().expect("code").to_string();
+        let (a, b) = tokio::join!(
+            app.act("chuyenvien", &dossier, json!({ "action": "forward" })),
+            app.act("chuyenvien", &dossier, json!({ "action": "request_supplement", "items": ["Tờ khai"], "reason": "Thiếu chữ ký" })),
+        );
+        let wins = [a.is_ok(), b.is_ok()].iter().filter(|w| **w).count();
+        assert_eq!(wins, 1, "exactly one of the two actions lands");
+        let loser = a.err().or(b.err()).expect("a loser");
+        assert_eq!(loser.status, StatusCode::CONFLICT, "{}", loser.body);
+        let detail = app.get_as("chuyenvien", &format!("/api/v1/dossiers/{code}")).await.json();
+        assert_eq!(detail["version"], dossier["version"].as_i64().expect("version") + 1);
+        assert_eq!(detail["history"].as_array().expect("history").len(), 4);
+    }
+
+    async fn public_tracking_answers_alike_and_is_rate_limited(store: Store) {
+        let app = common::app(store).await;
+        let unknown = app.get("/api/v1/public/dossiers/000.04.61.H19-260302-9999").await;
+        let malformed = app.get("/api/v1/public/dossiers/abc'%20OR%201=1").await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.body, malformed.body, "no way to tell a malformed code from an unknown one");
+        let page = app.get("/tra-cuu?ma=%3Cscript%3E").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.body.contains("Không tìm thấy hồ sơ") && !page.body.contains("<script>"));
+        let mut limited = false;
+        for _ in 0..70 {
+            if app.get("/api/v1/public/dossiers/000.04.61.H19-260302-0001").await.status == StatusCode::TOO_MANY_REQUESTS {
+                limited = true;
+                break;
+            }
+        }
+        assert!(limited, "60 look-ups a minute per client at most");
+        // Staff endpoints need a login.
+        assert_eq!(app.get("/api/v1/dossiers/inbox").await.status, StatusCode::UNAUTHORIZED);
+    }
+}

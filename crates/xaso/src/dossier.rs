@@ -1,0 +1,133 @@
+//! `xaso dossier list|show`.
+
+use anyhow::bail;
+use clap::Subcommand;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::dossier::Status;
+use xaso_store::dossier;
+
+use crate::config::Config;
+use crate::open_store;
+
+#[derive(Subcommand)]
+pub enum DossierCommand {
+    /// List dossiers, newest first
+    List {
+        /// National status code 1–10 (e.g. 4 = Đang xử lý)
+        #[arg(long)]
+        status: Option<i64>,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+    /// Show one dossier with its history (the process-control slip)
+    Show {
+        code: String,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+}
+
+fn local(instant: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    instant
+        .map(|i| to_local(i).format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()> {
+    let (store, _) = open_store(config).await?;
+    let rules = crate::calendar::load_rules(&store).await?;
+    let now = chrono::Utc::now();
+    let mut tx = store.read().await?;
+    match command {
+        DossierCommand::List { status, format } => {
+            let status = match status {
+                None => None,
+                Some(code) => match Status::from_code(code) {
+                    Some(s) => Some(s),
+                    None => bail!("trạng thái {code} không tồn tại: dùng mã 1–10 của Cổng DVCQG"),
+                },
+            };
+            let items = dossier::list(&mut tx, &rules, status, now).await?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&items)?);
+            } else {
+                println!(
+                    "{:<28} {:<24} {:<17} {:<22} thủ tục",
+                    "mã hồ sơ", "trạng thái", "hẹn trả", "người nộp"
+                );
+                for d in &items {
+                    let timing = d
+                        .urgency
+                        .map(|u| u.label())
+                        .or(d.outcome.map(|o| o.label()))
+                        .unwrap_or("");
+                    println!(
+                        "{:<28} {:<24} {:<17} {:<22} {} {}",
+                        d.code,
+                        d.status.name,
+                        local(d.due_at),
+                        d.applicant_name,
+                        d.procedure_name,
+                        if timing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("[{timing}]")
+                        }
+                    );
+                }
+                println!("{} hồ sơ.", items.len());
+            }
+        }
+        DossierCommand::Show { code, format } => {
+            let Some(view) = dossier::view(&mut tx, &rules, code.trim(), now).await? else {
+                bail!("không có hồ sơ mã {}", code.trim());
+            };
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                println!(
+                    "Hồ sơ {} — {} ({})",
+                    view.code, view.procedure_name, view.procedure_code
+                );
+                println!(
+                    "  Trạng thái: {} (mã {}), bước: {}",
+                    view.status.name, view.status.code, view.step_name
+                );
+                println!(
+                    "  Người nộp: {}; kênh: {}",
+                    view.applicant.name,
+                    view.channel.label()
+                );
+                println!(
+                    "  Nộp: {}; tiếp nhận: {}; hẹn trả: {}",
+                    local(Some(view.submitted_at)),
+                    local(view.received_at),
+                    local(view.due_at)
+                );
+                if let Some(outcome) = view.outcome {
+                    println!(
+                        "  Giải quyết xong: {} ({})",
+                        local(view.resolved_at),
+                        outcome.label()
+                    );
+                }
+                println!("  Quá trình xử lý:");
+                for h in &view.history {
+                    println!(
+                        "    {}  {:<22} {}{}",
+                        local(Some(h.at)),
+                        h.actor,
+                        h.content,
+                        h.step_result
+                            .as_deref()
+                            .map(|r| format!(" [{r}]"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    store.close().await;
+    Ok(())
+}
