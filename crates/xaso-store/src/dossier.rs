@@ -994,3 +994,90 @@ pub async fn of_applicant(
         .map(|(_, s, _)| s)
         .collect())
 }
+
+/// What a sweep found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    pub open: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+    pub changed: usize,
+}
+
+/// Marks every open dossier on track, due within one working day, or overdue, so that lists and
+/// alerts need not compute it; each change is audited. Safe to run from several instances.
+pub async fn sweep(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    now: DateTime<Utc>,
+) -> Result<SweepReport, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct OpenRow {
+        id: Uuid,
+        code: String,
+        handling_commune_id: Uuid,
+        state: String,
+        alert: Option<String>,
+    }
+    let rows: Vec<OpenRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT id, code, handling_commune_id, state, alert FROM dossiers WHERE status NOT IN (3, 7, 8, 9, 10)"
+    )
+    .fetch_all(&mut *c)
+    .await
+    })?;
+    let mut report = SweepReport {
+        open: rows.len(),
+        ..Default::default()
+    };
+    let mut calendars: HashMap<Uuid, Arc<WorkCalendar>> = HashMap::new();
+    for row in rows {
+        let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
+            StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
+        })?;
+        let calendar = match calendars.get(&row.handling_commune_id) {
+            Some(calendar) => calendar.clone(),
+            None => {
+                let calendar =
+                    rules.calendar(&agency_code_of(tx, row.handling_commune_id).await?)?;
+                calendars.insert(row.handling_commune_id, calendar.clone());
+                calendar
+            }
+        };
+        let urgency = state.urgency(now, &calendar);
+        match urgency {
+            Some(Urgency::DueSoon) => report.due_soon += 1,
+            Some(Urgency::Overdue) => report.overdue += 1,
+            _ => {}
+        }
+        let alert = urgency.map(|u| {
+            serde_json::to_value(u)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        });
+        if alert == row.alert {
+            continue;
+        }
+        db!(tx.conn(), |c| sqlx::query(
+            "UPDATE dossiers SET alert = $1 WHERE id = $2"
+        )
+        .bind(&alert)
+        .bind(row.id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        audit::record(
+            tx,
+            now,
+            &Actor::system("quét thời hạn"),
+            "dossier.alert",
+            "dossier",
+            &row.id.to_string(),
+            serde_json::json!({ "code": row.code, "from": row.alert, "to": alert }),
+        )
+        .await?;
+        report.changed += 1;
+    }
+    Ok(report)
+}

@@ -106,6 +106,35 @@ xaso_store::backend_tests! {
         assert!(trail.is_empty(), "audit rows are keyed by dossier id, not by anything else");
     }
 
+    async fn the_sweeper_marks_due_soon_and_overdue_once(store: Store) {
+        let users = demo_world(&store, now()).await;
+        let rules = dossier_rules();
+        let officer = &users["motcua"];
+        let mut tx = store.begin().await.expect("begin");
+        let view = dossier::receive(&mut tx, &rules, &birth(officer.agency_code.as_deref().expect("centre"), Some(Decision::Accept)), officer, now()).await.expect("receive");
+        tx.commit().await.expect("commit");
+        // Birth registration is "immediately": due at 17:00 the same day.
+        let sweep = |at: DateTime<Utc>| {
+            let (store, rules) = (store.clone(), &rules);
+            async move {
+                let mut tx = store.begin().await.expect("begin");
+                let report = dossier::sweep(&mut tx, rules, at).await.expect("sweep");
+                tx.commit().await.expect("commit");
+                report
+            }
+        };
+        let first = sweep(now()).await;
+        assert_eq!((first.open, first.due_soon, first.overdue, first.changed), (1, 1, 0, 1));
+        assert_eq!(sweep(now()).await.changed, 0, "nothing new to mark");
+        let evening = Utc.with_ymd_and_hms(2026, 3, 2, 11, 0, 0).single().expect("valid");
+        let late = sweep(evening).await;
+        assert_eq!((late.overdue, late.changed), (1, 1));
+        let mut tx = store.read().await.expect("read");
+        let listed = dossier::list(&mut tx, &rules, Some(Status::Received), evening).await.expect("list");
+        assert_eq!(listed[0].code, view.code);
+        assert_eq!(listed[0].urgency, Some(xaso_domain::dossier::Urgency::Overdue));
+    }
+
     async fn an_incomplete_walk_in_cannot_be_accepted(store: Store) {
         let users = demo_world(&store, now()).await;
         let rules = dossier_rules();

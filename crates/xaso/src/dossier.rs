@@ -19,12 +19,23 @@ pub enum DossierCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Mark dossiers due within one working day and overdue now (the server does it every 5 minutes)
+    Sweep,
     /// Show one dossier with its history (the process-control slip)
     Show {
         code: String,
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+}
+
+/// "early" → "Trước hạn", as on the process-control slip.
+fn step_result_label(result: &str) -> &str {
+    serde_json::from_value::<xaso_domain::calendar::Timing>(serde_json::Value::String(
+        result.to_string(),
+    ))
+    .map(|t| t.label())
+    .unwrap_or(result)
 }
 
 fn local(instant: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -37,8 +48,20 @@ pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()>
     let (store, _) = open_store(config).await?;
     let rules = crate::calendar::load_rules(&store).await?;
     let now = chrono::Utc::now();
+    if let DossierCommand::Sweep = command {
+        let mut tx = store.begin().await?;
+        let report = dossier::sweep(&mut tx, &rules, now).await?;
+        tx.commit().await?;
+        store.close().await;
+        println!(
+            "{} hồ sơ đang xử lý: {} sắp đến hạn, {} quá hạn ({} thay đổi).",
+            report.open, report.due_soon, report.overdue, report.changed
+        );
+        return Ok(());
+    }
     let mut tx = store.read().await?;
     match command {
+        DossierCommand::Sweep => {}
         DossierCommand::List { status, format } => {
             let status = match status {
                 None => None,
@@ -120,7 +143,7 @@ pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()>
                         h.content,
                         h.step_result
                             .as_deref()
-                            .map(|r| format!(" [{r}]"))
+                            .map(|r| format!(" [{}]", step_result_label(r)))
                             .unwrap_or_default()
                     );
                 }

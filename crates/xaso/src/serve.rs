@@ -45,6 +45,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
         store.location
     );
+    let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
     let app = xaso_web::router(AppState::new(store.clone(), rules));
     axum::serve(
         listener,
@@ -53,6 +54,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown)
     .await
     .context("máy chủ dừng bất thường")?;
+    sweeper.abort();
     store.close().await;
     println!("Đã dừng Xã Số.");
     Ok(())
@@ -78,5 +80,34 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
         })
+    }
+}
+
+/// Every five minutes, marks dossiers due soon and overdue (idempotent, so several instances may
+/// run it).
+async fn sweep_periodically(
+    store: xaso_store::Store,
+    rules: std::sync::Arc<xaso_store::dossier::DossierRules>,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        let result = async {
+            let mut tx = store.begin().await?;
+            let report = xaso_store::dossier::sweep(&mut tx, &rules, chrono::Utc::now()).await?;
+            tx.commit().await?;
+            Ok::<_, xaso_store::StoreError>(report)
+        }
+        .await;
+        match result {
+            Ok(report) => tracing::info!(
+                open = report.open,
+                due_soon = report.due_soon,
+                overdue = report.overdue,
+                changed = report.changed,
+                "deadline sweep"
+            ),
+            Err(error) => tracing::warn!(%error, "deadline sweep failed"),
+        }
     }
 }

@@ -35,6 +35,8 @@ CREATE TABLE dossiers (
     due_at              TIMESTAMPTZ,
     resolved_at         TIMESTAMPTZ,
     ended_at            TIMESTAMPTZ,
+    -- on_track / due_soon / overdue, kept by the sweeper for lists and alerts.
+    alert               TEXT,
     version             BIGINT NOT NULL,
     updated_at          TIMESTAMPTZ NOT NULL
 );

@@ -35,6 +35,8 @@ CREATE TABLE dossiers (
     due_at              TEXT,
     resolved_at         TEXT,
     ended_at            TEXT,
+    -- on_track / due_soon / overdue, kept by the sweeper for lists and alerts.
+    alert               TEXT,
     version             INTEGER NOT NULL,
     updated_at          TEXT NOT NULL
 );
