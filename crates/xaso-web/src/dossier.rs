@@ -193,6 +193,14 @@ pub async fn public(
     Ok(Json(lookup(&state, client, &code).await?))
 }
 
+fn timing_label(result: &str) -> &'static str {
+    match result {
+        "early" => "trước hạn",
+        "on_time" => "đúng hạn",
+        _ => "quá hạn",
+    }
+}
+
 fn local(instant: Option<DateTime<Utc>>) -> String {
     instant
         .map(|i| to_local(i).format("%H:%M %d/%m/%Y").to_string())
@@ -261,10 +269,8 @@ pub async fn tracking_page(
                     at: local(Some(s.at)),
                     step: s.step.clone(),
                     status: s.status.name.to_string(),
-                    result: match s.result.as_deref() {
-                        Some("early") => "Trước hạn".into(),
-                        Some("on_time") => "Đúng hạn".into(),
-                        Some("late") => "Quá hạn".into(),
+                    result: match (&s.completed, s.result.as_deref()) {
+                        (Some(step), Some(result)) => format!("{step}: {}", timing_label(result)),
                         _ => String::new(),
                     },
                 })
