@@ -206,8 +206,11 @@ pub struct PublicView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicStep {
     pub at: DateTime<Utc>,
+    /// The step the dossier is at after this event.
     pub step: String,
     pub status: StatusView,
+    /// The step this event completed, and how its own deadline was met.
+    pub completed: Option<String>,
     pub result: Option<String>,
 }
 
@@ -827,17 +830,23 @@ pub async fn public_view(
     let steps = history(tx, row.id)
         .await?
         .into_iter()
-        .map(|h| PublicStep {
-            at: h.at,
-            step: workflow
-                .steps
-                .iter()
-                .find(|s| s.key == h.step_to)
-                .map_or_else(|| h.step_to.clone(), |s| s.name.clone()),
-            status: Status::from_code(h.status_to)
-                .unwrap_or(Status::Registered)
-                .into(),
-            result: h.step_result,
+        .map(|h| {
+            let name = |key: &str| {
+                workflow
+                    .steps
+                    .iter()
+                    .find(|s| s.key == key)
+                    .map_or_else(|| key.to_string(), |s| s.name.clone())
+            };
+            PublicStep {
+                at: h.at,
+                step: name(&h.step_to),
+                status: Status::from_code(h.status_to)
+                    .unwrap_or(Status::Registered)
+                    .into(),
+                completed: h.step_result.as_ref().map(|_| name(&h.step_from)),
+                result: h.step_result,
+            }
         })
         .collect();
     Ok(Some(PublicView {
