@@ -186,7 +186,20 @@ pub struct DossierView {
     pub outcome: Option<Timing>,
     pub urgency: Option<Urgency>,
     pub result: Option<xaso_domain::dossier::machine::ResultRecord>,
+    pub files: Vec<FileMeta>,
     pub history: Vec<HistoryRow>,
+}
+
+/// An attachment of a dossier.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FileMeta {
+    pub id: Uuid,
+    pub component: Option<String>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 /// A dossier as anyone with its code sees it: no personal data but a masked name.
@@ -792,6 +805,7 @@ pub async fn view(
         outcome: state.outcome(&calendar),
         urgency: state.urgency(now, &calendar),
         result: state.result.clone(),
+        files: files_of(tx, row.id).await?,
         history: history(tx, row.id).await?,
     }))
 }
@@ -1089,4 +1103,127 @@ pub async fn sweep(
         report.changed += 1;
     }
     Ok(report)
+}
+
+async fn files_of(tx: &mut Tx, dossier_id: Uuid) -> Result<Vec<FileMeta>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(
+        "SELECT id, component, name, content_type, size, sha256, uploaded_at FROM dossier_files
+         WHERE dossier_id = $1 ORDER BY uploaded_at, id"
+    )
+    .bind(dossier_id)
+    .fetch_all(&mut *c)
+    .await)?)
+}
+
+/// What an upload stored in the file store.
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: usize,
+    pub content_type: &'static str,
+}
+
+/// Records an attachment (its bytes already in the file store). The applicant of an online
+/// dossier or the receiving counter may attach, while the dossier is open; the component, when
+/// named, must be one of the procedure's.
+pub async fn attach(
+    tx: &mut Tx,
+    code: &str,
+    component: Option<&str>,
+    name: &str,
+    stored: &StoredFile,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<FileMeta, StoreError> {
+    let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !may_see(&scope, user) {
+        return Err(not_found());
+    }
+    let counter = scope.at_receiving && user.has_role(Role::CounterOfficer);
+    if !(scope.is_applicant || counter) {
+        return Err(StoreError::Forbidden(
+            "chỉ người nộp hoặc bộ phận một cửa nơi tiếp nhận được đính kèm giấy tờ".into(),
+        ));
+    }
+    let state = parse_state(&row)?;
+    if state.status.is_terminal() || state.resolved_at.is_some() {
+        return Err(StoreError::Conflict(
+            "hồ sơ đã kết thúc, không đính kèm thêm được".into(),
+        ));
+    }
+    let component = component.map(text::clean).filter(|c| !c.is_empty());
+    if let Some(component) = &component {
+        let record = catalog::version(tx, &row.procedure_code, row.procedure_version)
+            .await?
+            .ok_or_else(not_found)?;
+        if !record
+            .procedure
+            .components
+            .iter()
+            .any(|c| &c.name == component)
+        {
+            return Err(StoreError::Invalid(format!(
+                "“{component}” không phải thành phần hồ sơ của thủ tục này"
+            )));
+        }
+    }
+    let meta = FileMeta {
+        id: new_id(),
+        component,
+        name: crate::files::clean_name(name),
+        content_type: stored.content_type.to_string(),
+        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        sha256: stored.sha256.clone(),
+        uploaded_at: now,
+    };
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO dossier_files (id, dossier_id, component, name, content_type, size, sha256, uploaded_at, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(meta.id)
+    .bind(row.id)
+    .bind(&meta.component)
+    .bind(&meta.name)
+    .bind(&meta.content_type)
+    .bind(meta.size)
+    .bind(&meta.sha256)
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    audit::record(
+        tx,
+        now,
+        &Actor::user(user.id, &user.username),
+        "dossier.attach",
+        "dossier",
+        &row.id.to_string(),
+        serde_json::json!({ "file": meta.id, "name": meta.name, "sha256": meta.sha256, "size": meta.size }),
+    )
+    .await?;
+    Ok(meta)
+}
+
+/// An attachment's description, for someone who may see the dossier.
+pub async fn file_for(
+    tx: &mut Tx,
+    code: &str,
+    file_id: Uuid,
+    user: &User,
+) -> Result<FileMeta, StoreError> {
+    let not_found = || StoreError::NotFound(format!("tệp của hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !may_see(&scope, user) {
+        return Err(not_found());
+    }
+    files_of(tx, row.id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(not_found)
 }

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalog;
 mod connect;
 pub mod dossier;
+pub mod files;
 pub mod identity;
 pub mod meta;
 pub mod testing;

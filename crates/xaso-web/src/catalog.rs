@@ -149,22 +149,22 @@ struct HomePage {
 fn page_link(query: &SearchQuery, page: u32) -> String {
     let mut link = format!("/?trang={page}");
     if !query.text.is_empty() {
-        link.push_str(&format!("&q={}", urlencode(&query.text)));
+        link.push_str(&format!("&q={}", percent_encode(&query.text)));
     }
     if let Some(field) = &query.field {
-        link.push_str(&format!("&linh-vuc={}", urlencode(field)));
+        link.push_str(&format!("&linh-vuc={}", percent_encode(field)));
     }
     link
 }
 
-fn urlencode(value: &str) -> String {
+/// Percent-encodes everything but unreserved characters (RFC 3986), as `filename*` needs.
+pub fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 (b as char).to_string()
             }
-            b' ' => "+".to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -237,11 +237,11 @@ pub async fn procedure_page(
 
 #[cfg(test)]
 mod tests {
-    use super::urlencode;
+    use super::percent_encode;
 
     #[test]
     fn links_encode_vietnamese() {
-        assert_eq!(urlencode("hộ tịch"), "h%E1%BB%99+t%E1%BB%8Bch");
-        assert_eq!(urlencode("a&b=c"), "a%26b%3Dc");
+        assert_eq!(percent_encode("hộ tịch"), "h%E1%BB%99%20t%E1%BB%8Bch");
+        assert_eq!(percent_encode("a&b=c"), "a%26b%3Dc");
     }
 }

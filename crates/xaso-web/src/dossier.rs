@@ -110,6 +110,104 @@ pub async fn mine(
     Ok(Json(Items { items }))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct UploadParams {
+    /// The file name as the user knows it.
+    name: Option<String>,
+    /// The dossier component it is, when it is one.
+    component: Option<String>,
+}
+
+/// `POST /api/v1/dossiers/{code}/files?name=…&component=…` with the file as the body: PDF, JPEG
+/// or PNG (recognised by content), at most 10 MiB.
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    params: Result<Query<UploadParams>, QueryRejection>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let bytes = body.map_err(|e| ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "too_large",
+        message: format!(
+            "tệp quá lớn hoặc không đọc được ({}): tối đa 10 MiB",
+            e.body_text()
+        ),
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request("tệp rỗng"));
+    }
+    if bytes.len() > xaso_store::files::MAX_FILE_BYTES {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: "tệp quá lớn: tối đa 10 MiB".into(),
+        });
+    }
+    let Some(content_type) = xaso_store::files::sniff(&bytes) else {
+        return Err(ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_file",
+            message:
+                "chỉ nhận tệp PDF, JPEG hoặc PNG (nhận biết theo nội dung tệp, không theo tên)"
+                    .into(),
+        });
+    };
+    let size = bytes.len();
+    let sha256 = state.files.put(bytes.to_vec()).await?;
+    let stored = dossier::StoredFile {
+        sha256,
+        size,
+        content_type,
+    };
+    let mut tx = state.store.begin().await?;
+    let meta = dossier::attach(
+        &mut tx,
+        &code,
+        params.component.as_deref(),
+        params.name.as_deref().unwrap_or(""),
+        &stored,
+        &user,
+        state.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(meta)).into_response())
+}
+
+/// `GET /api/v1/dossiers/{code}/files/{id}`: an attachment, for those who may see the dossier.
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = id
+        .parse()
+        .map_err(|_| ApiError::not_found("không có tệp này"))?;
+    let mut tx = state.store.read().await?;
+    let meta = dossier::file_for(&mut tx, &code, id, &user).await?;
+    tx.commit().await?;
+    let bytes = state.files.get(&meta.sha256).await?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        crate::catalog::percent_encode(&meta.name)
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, meta.content_type.clone()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A fixed-window limit per client address on public look-ups, against code enumeration.
 pub struct RateLimiter {
     per_window: u32,

@@ -30,20 +30,32 @@ pub struct AppState {
     pub clock: Clock,
     pub metrics: Arc<metrics::Metrics>,
     pub public_limiter: Arc<dossier::RateLimiter>,
+    /// Attachments and results.
+    pub files: xaso_store::files::LocalFiles,
 }
 
 impl AppState {
-    pub fn new(store: Store, rules: Arc<DossierRules>) -> AppState {
-        AppState::with_clock(store, rules, Arc::new(Utc::now))
+    pub fn new(
+        store: Store,
+        rules: Arc<DossierRules>,
+        files: xaso_store::files::LocalFiles,
+    ) -> AppState {
+        AppState::with_clock(store, rules, files, Arc::new(Utc::now))
     }
 
-    pub fn with_clock(store: Store, rules: Arc<DossierRules>, clock: Clock) -> AppState {
+    pub fn with_clock(
+        store: Store,
+        rules: Arc<DossierRules>,
+        files: xaso_store::files::LocalFiles,
+        clock: Clock,
+    ) -> AppState {
         AppState {
             store,
             rules,
             clock,
             metrics: Arc::new(metrics::Metrics::default()),
             public_limiter: Arc::new(dossier::RateLimiter::new(60, 60)),
+            files,
         }
     }
 
@@ -72,6 +84,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/mine", get(dossier::mine))
         .route("/api/v1/dossiers/{code}", get(dossier::detail))
         .route("/api/v1/dossiers/{code}/actions", post(dossier::act))
+        .route(
+            "/api/v1/dossiers/{code}/files",
+            post(dossier::upload).layer(axum::extract::DefaultBodyLimit::max(
+                xaso_store::files::MAX_FILE_BYTES + 1024,
+            )),
+        )
+        .route("/api/v1/dossiers/{code}/files/{id}", get(dossier::download))
         .route("/api/v1/public/dossiers/{code}", get(dossier::public))
         .route("/tra-cuu", get(dossier::tracking_page))
         .route("/api/v1/auth/login", post(identity::login))

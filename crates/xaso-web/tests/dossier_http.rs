@@ -97,6 +97,28 @@ xaso_store::backend_tests! {
         assert_eq!(dossier["status"]["code"], 1);
         let mine = app.get_as("congdan", "/api/v1/dossiers/mine").await.json();
         assert_eq!(mine["items"][0]["code"], dossier["code"]);
+        // Attachments: a real PDF is kept; an executable renamed to .pdf and an oversized file are refused.
+        let code = dossier["code"].as_str().expect("code").to_string();
+        let pdf = b"%PDF-1.4\n% test\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+        let uploaded = app.post_bytes_as("congdan", &format!("/api/v1/dossiers/{code}/files?name=..%2F..%2Fto-khai.pdf"), pdf.clone()).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+        assert_eq!(uploaded.json()["name"], "to-khai.pdf");
+        assert_eq!(uploaded.json()["content_type"], "application/pdf");
+        let exe = app.post_bytes_as("congdan", &format!("/api/v1/dossiers/{code}/files?name=giay-to.pdf"), b"MZ\x90\x00 not a pdf".to_vec()).await;
+        assert_eq!(exe.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", exe.body);
+        let mut huge = b"%PDF-1.4".to_vec();
+        huge.resize(11 * 1024 * 1024, b' ');
+        assert_eq!(app.post_bytes_as("congdan", &format!("/api/v1/dossiers/{code}/files?name=x.pdf"), huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let stranger = app.post_bytes_as("congdan2", &format!("/api/v1/dossiers/{code}/files?name=x.pdf"), pdf.clone()).await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+        let file_id = uploaded.json()["id"].as_str().expect("id").to_string();
+        let fetched = app.get_as("chuyenvien", &format!("/api/v1/dossiers/{code}/files/{file_id}")).await;
+        assert_eq!(fetched.status, StatusCode::OK);
+        assert_eq!(fetched.body.as_bytes(), pdf.as_slice());
+        assert_eq!(app.get_as("congdan2", &format!("/api/v1/dossiers/{code}/files/{file_id}")).await.status, StatusCode::NOT_FOUND);
+        let detail = app.get_as("congdan", &format!("/api/v1/dossiers/{code}")).await.json();
+        assert_eq!(detail["files"].as_array().map(Vec::len), Some(1));
+        let dossier = detail;
         let dossier = ok(app.act("motcua", &dossier, json!({ "action": "accept" })).await);
         let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
         let due = dossier["due_at"].clone();

@@ -46,7 +46,8 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         store.location
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
-    let app = xaso_web::router(AppState::new(store.clone(), rules));
+    let files = xaso_store::files::LocalFiles::new(config.files_dir());
+    let app = xaso_web::router(AppState::new(store.clone(), rules, files));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -63,3 +63,17 @@ CREATE TABLE dossier_history (
     step_result TEXT
 );
 CREATE INDEX dossier_history_dossier ON dossier_history (dossier_id, id);
+
+-- Attachments: the bytes live in the file store under their SHA-256; this is what they are.
+CREATE TABLE dossier_files (
+    id           BLOB PRIMARY KEY,
+    dossier_id   BLOB NOT NULL REFERENCES dossiers (id),
+    component    TEXT,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    uploaded_at  TEXT NOT NULL,
+    uploaded_by  BLOB REFERENCES users (id)
+);
+CREATE INDEX dossier_files_dossier ON dossier_files (dossier_id);

@@ -40,9 +40,11 @@ pub async fn app(store: Store) -> TestApp {
     let users = xaso_store::testing::demo_world(&store, start_time()).await;
     let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
     let reading = clock.clone();
+    let files = xaso_store::files::LocalFiles::new(std::env::temp_dir().join("xaso-test-files"));
     let state = AppState::with_clock(
         store.clone(),
         Arc::new(xaso_store::testing::dossier_rules()),
+        files,
         Arc::new(move || {
             Utc.timestamp_opt(reading.load(Ordering::SeqCst), 0)
                 .single()
@@ -129,6 +131,18 @@ impl TestApp {
             Request::get(uri)
                 .header(header::AUTHORIZATION, format!("Bearer {token}"))
                 .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn post_bytes_as(&self, user: &str, uri: &str, body: Vec<u8>) -> Reply {
+        let token = &self.tokens[user];
+        self.send(
+            Request::post(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(Body::from(body))
                 .expect("request"),
         )
         .await
