@@ -1227,3 +1227,137 @@ pub async fn file_for(
         .find(|f| f.id == file_id)
         .ok_or_else(not_found)
 }
+
+/// The applicant's rating of how the dossier was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    VerySatisfied,
+    Satisfied,
+    Dissatisfied,
+}
+
+impl Rating {
+    pub fn key(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "very_satisfied",
+            Rating::Satisfied => "satisfied",
+            Rating::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Rating> {
+        [
+            Rating::VerySatisfied,
+            Rating::Satisfied,
+            Rating::Dissatisfied,
+        ]
+        .into_iter()
+        .find(|r| r.key() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "Rất hài lòng",
+            Rating::Satisfied => "Hài lòng",
+            Rating::Dissatisfied => "Không hài lòng",
+        }
+    }
+}
+
+/// Records the applicant's rating: only the applicant, only once the result was returned, only
+/// once; a reason is required when dissatisfied.
+pub async fn rate(
+    tx: &mut Tx,
+    code: &str,
+    rating: Rating,
+    reason: Option<&str>,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !scope.is_applicant {
+        return Err(not_found());
+    }
+    if parse_state(&row)?.status != Status::Returned {
+        return Err(StoreError::Conflict(
+            "chỉ đánh giá sau khi đã nhận kết quả".into(),
+        ));
+    }
+    let reason = reason.map(text::clean).filter(|r| !r.is_empty());
+    if rating == Rating::Dissatisfied && reason.is_none() {
+        return Err(StoreError::Invalid(
+            "hãy cho biết lý do không hài lòng".into(),
+        ));
+    }
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+        return Err(StoreError::Invalid("lý do dài quá 2000 ký tự".into()));
+    }
+    let inserted = db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO dossier_ratings (dossier_id, rating, reason, rated_at, rated_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id) DO NOTHING"
+    )
+    .bind(row.id)
+    .bind(rating.key())
+    .bind(&reason)
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict("hồ sơ này đã được đánh giá".into()));
+    }
+    audit::record(
+        tx,
+        now,
+        &Actor::user(user.id, &user.username),
+        "dossier.rate",
+        "dossier",
+        &row.id.to_string(),
+        serde_json::json!({ "rating": rating.key() }),
+    )
+    .await
+}
+
+/// The rating of a dossier, if given.
+pub async fn rating_of(
+    tx: &mut Tx,
+    code: &str,
+) -> Result<Option<(Rating, Option<String>)>, StoreError> {
+    let row: Option<(String, Option<String>)> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT r.rating, r.reason FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id WHERE d.code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await
+    })?;
+    Ok(row.and_then(|(rating, reason)| Rating::parse(&rating).map(|r| (r, reason))))
+}
+
+/// How the rules see a user on a dossier (for pages that offer only the actions that can work).
+pub async fn scope_for(
+    tx: &mut Tx,
+    code: &str,
+    user: &User,
+) -> Result<Option<ActorScope>, StoreError> {
+    let Some(row) = load_row(tx, code).await? else {
+        return Ok(None);
+    };
+    let scope = scope_of(tx, user, &row).await?;
+    Ok(may_see(&scope, user).then_some(scope))
+}
+
+/// The communes (for choosing where a location-independent dossier is decided).
+pub async fn communes(tx: &mut Tx) -> Result<Vec<Agency>, StoreError> {
+    Ok(agency::list(tx)
+        .await?
+        .into_iter()
+        .filter(|a| a.kind == "commune")
+        .collect())
+}

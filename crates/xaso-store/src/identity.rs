@@ -64,6 +64,11 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
+/// A random token for cookies and forms (256 bits, hex).
+pub fn random_token() -> String {
+    random_hex(32)
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system provides randomness");

@@ -137,6 +137,7 @@ pub async fn get_procedure(
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    nav: crate::pages::Nav,
     query: String,
     field: String,
     fields: Vec<FieldCount>,
@@ -181,6 +182,7 @@ pub struct HomeParams {
 /// `GET /` — search box, fields, and the procedures (all of them by field, or the search results).
 pub async fn home_page(
     State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
     query: Result<Query<HomeParams>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(params) = query.map_err(|e| PageError(ApiError::bad_request(e.body_text())))?;
@@ -200,6 +202,7 @@ pub async fn home_page(
     let results = catalog::search(&mut tx, &query).await?;
     let last_page = results.total.div_ceil(results.per_page as usize).max(1) as u32;
     let page = HomePage {
+        nav: ctx.nav(),
         previous_page: (results.page > 1).then(|| page_link(&query, results.page - 1)),
         next_page: (results.page < last_page).then(|| page_link(&query, results.page + 1)),
         query: query.text.clone(),
@@ -208,12 +211,13 @@ pub async fn home_page(
         results,
         searching,
     };
-    Ok(render(&page))
+    Ok(ctx.finish(render(&page)))
 }
 
 #[derive(Template)]
 #[template(path = "procedure.html")]
 struct ProcedurePage {
+    nav: crate::pages::Nav,
     record: ProcedureRecord,
     p: Procedure,
     time_text: String,
@@ -223,16 +227,18 @@ struct ProcedurePage {
 /// `GET /thu-tuc/{code}` — everything a citizen needs to prepare the dossier.
 pub async fn procedure_page(
     State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let record = load(&state, &code, None).await.map_err(PageError)?;
     let page = ProcedurePage {
+        nav: ctx.nav(),
         p: record.procedure.clone(),
         time_text: record.procedure.time.describe(),
         fee_text: record.procedure.fee.describe(),
         record,
     };
-    Ok(render(&page))
+    Ok(ctx.finish(render(&page)))
 }
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ impl IntoResponse for PageError {
         crate::pages::render_status(
             self.0.status,
             &crate::pages::ErrorPage {
+                nav: crate::pages::Nav::default(),
                 title,
                 message: &self.0.message,
             },

@@ -26,15 +26,42 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The value of a cookie.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The `Set-Cookie` value of a new session.
+pub(crate) fn session_set_cookie(token: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
+        SESSION_LIFETIME_HOURS * 3600
+    )
+}
+
+/// The signed-in user of a browser session, if any (pages use this; they never take bearer tokens).
+pub(crate) async fn session_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<User>, ApiError> {
+    let Some(session) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    let mut tx = state.store.begin().await?;
+    let user = identity::user_for_session(&mut tx, session, state.now()).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -87,11 +114,7 @@ pub async fn login(
             code: "invalid_credentials",
             message: "Tên đăng nhập hoặc mật khẩu không đúng".into(),
         })?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
-        login.session_token,
-        SESSION_LIFETIME_HOURS * 3600
-    );
+    let cookie = session_set_cookie(&login.session_token);
     let mut response = Json(LoginResponse {
         user: login.user,
         expires_at: login.expires_at,
@@ -162,4 +185,103 @@ pub async fn change_password(
         });
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: crate::pages::Nav,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    tiep: Option<String>,
+}
+
+/// `GET /dang-nhap[?tiep=/path]`
+pub async fn login_page(
+    ctx: crate::pages::PageContext,
+    axum::extract::Query(params): axum::extract::Query<NextParam>,
+) -> Response {
+    let page = LoginPage {
+        nav: ctx.nav(),
+        next: crate::pages::safe_next(params.tiep.as_deref()),
+        username: String::new(),
+        error: None,
+    };
+    ctx.finish(crate::pages::render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    tiep: Option<String>,
+}
+
+/// `POST /dang-nhap`: signs in and goes where the user was going.
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Result<Response, crate::error::PageError> {
+    ctx.check(&form.csrf)?;
+    let next = crate::pages::safe_next(form.tiep.as_deref());
+    let login = state
+        .store
+        .login(form.username.trim(), &form.password, state.now())
+        .await
+        .map_err(|e| crate::error::PageError(e.into()))?;
+    let Some(login) = login else {
+        let page = LoginPage {
+            nav: ctx.nav(),
+            next,
+            username: form.username.trim().chars().take(64).collect(),
+            error: Some("Tên đăng nhập hoặc mật khẩu không đúng.".into()),
+        };
+        return Ok(ctx.finish(crate::pages::render_status(StatusCode::UNAUTHORIZED, &page)));
+    };
+    let mut response = crate::pages::see_other(&next);
+    if let Ok(value) = HeaderValue::from_str(&session_set_cookie(&login.session_token)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /dang-xuat`
+pub async fn logout_form(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, crate::error::PageError> {
+    ctx.check(&form.csrf)?;
+    if let Some(session) = session_cookie(&headers) {
+        let mut tx = state
+            .store
+            .begin()
+            .await
+            .map_err(|e| crate::error::PageError(e.into()))?;
+        identity::end_session(&mut tx, session)
+            .await
+            .map_err(|e| crate::error::PageError(e.into()))?;
+        tx.commit()
+            .await
+            .map_err(|e| crate::error::PageError(e.into()))?;
+    }
+    let mut response = crate::pages::see_other("/");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("xaso_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
+    );
+    Ok(response)
 }

@@ -93,6 +93,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/files/{id}", get(dossier::download))
         .route("/api/v1/public/dossiers/{code}", get(dossier::public))
         .route("/tra-cuu", get(dossier::tracking_page))
+        .route(
+            "/dang-nhap",
+            get(identity::login_page).post(identity::login_form),
+        )
+        .route("/dang-xuat", post(identity::logout_form))
+        .route("/can-bo", get(dossier::pages::inbox_page))
+        .route(
+            "/can-bo/ho-so/{code}",
+            get(dossier::pages::dossier_page).post(dossier::pages::dossier_action),
+        )
+        .route(
+            "/can-bo/tiep-nhan",
+            get(dossier::pages::reception_page).post(dossier::pages::reception_submit),
+        )
+        .route(
+            "/thu-tuc/{code}/nop",
+            get(dossier::pages::submit_page)
+                .post(dossier::pages::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    4 * xaso_store::files::MAX_FILE_BYTES,
+                )),
+        )
+        .route("/ho-so-cua-toi", get(dossier::pages::my_dossiers_page))
+        .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
+        .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
+        .route("/ho-so/{code}/danh-gia", post(dossier::pages::rate))
         .route("/api/v1/auth/login", post(identity::login))
         .route("/api/v1/auth/logout", post(identity::logout))
         .route("/api/v1/me", get(identity::me))

@@ -20,6 +20,7 @@ pub async fn stylesheet() -> Response {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    pub nav: Nav,
     pub title: &'a str,
     pub message: &'a str,
 }
@@ -41,4 +42,122 @@ pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Response {
 
 pub fn render<T: Template>(page: &T) -> Response {
     render_status(StatusCode::OK, page)
+}
+
+/// What every page's header needs: who is signed in, and the form token.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub user: Option<String>,
+    pub staff: bool,
+    pub csrf: String,
+}
+
+pub const CSRF_COOKIE: &str = "xaso_csrf";
+
+/// The browser side of a request: the signed-in user (session cookie only) and the anti-forgery
+/// token, a random value kept in a cookie that every form repeats (double submit). A cross-site
+/// form cannot read the cookie, so it cannot repeat it.
+pub struct PageContext {
+    pub user: Option<xaso_store::identity::User>,
+    pub csrf: String,
+    new_csrf: bool,
+}
+
+impl axum::extract::FromRequestParts<crate::AppState> for PageContext {
+    type Rejection = crate::error::PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = crate::identity::session_user(state, &parts.headers)
+            .await
+            .map_err(crate::error::PageError)?;
+        let existing = crate::identity::cookie(&parts.headers, CSRF_COOKIE)
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string);
+        Ok(PageContext {
+            user,
+            new_csrf: existing.is_none(),
+            csrf: existing.unwrap_or_else(xaso_store::identity::random_token),
+        })
+    }
+}
+
+impl PageContext {
+    pub fn nav(&self) -> Nav {
+        Nav {
+            user: self.user.as_ref().map(|u| u.full_name.clone()),
+            staff: self.user.as_ref().is_some_and(|u| {
+                u.roles
+                    .iter()
+                    .any(|r| *r != xaso_domain::identity::Role::Citizen)
+            }),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// Adds the form-token cookie when this request had none.
+    pub fn finish(&self, mut response: Response) -> Response {
+        if self.new_csrf {
+            let cookie = format!(
+                "{CSRF_COOKIE}={}; SameSite=Strict; Path=/; HttpOnly",
+                self.csrf
+            );
+            if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        response
+    }
+
+    /// Refuses a form whose token does not match the cookie's.
+    pub fn check(&self, submitted: &str) -> Result<(), crate::error::PageError> {
+        let expected = self.csrf.as_bytes();
+        let given = submitted.as_bytes();
+        let same = !self.new_csrf
+            && expected.len() == given.len()
+            && expected
+                .iter()
+                .zip(given)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(crate::error::PageError(crate::error::ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "csrf",
+                message: "Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.".into(),
+            }))
+        }
+    }
+
+    /// The signed-in user, or a redirect to the login page that comes back here.
+    pub fn require(&self, back_to: &str) -> Result<&xaso_store::identity::User, Box<Response>> {
+        self.user.as_ref().ok_or_else(|| {
+            Box::new(
+                axum::response::Redirect::to(&format!(
+                    "/dang-nhap?tiep={}",
+                    crate::catalog::percent_encode(back_to)
+                ))
+                .into_response(),
+            )
+        })
+    }
+}
+
+/// A redirect after a form (303: the browser follows with GET).
+pub fn see_other(location: &str) -> Response {
+    axum::response::Redirect::to(location).into_response()
+}
+
+/// Only paths of this site, so that `tiep=` cannot send a user elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
 }

@@ -77,3 +77,12 @@ CREATE TABLE dossier_files (
     uploaded_by  UUID REFERENCES users (id)
 );
 CREATE INDEX dossier_files_dossier ON dossier_files (dossier_id);
+
+-- The applicant's satisfaction rating, once per dossier, after the result.
+CREATE TABLE dossier_ratings (
+    dossier_id UUID PRIMARY KEY REFERENCES dossiers (id),
+    rating     TEXT NOT NULL CHECK (rating IN ('very_satisfied', 'satisfied', 'dissatisfied')),
+    reason     TEXT,
+    rated_at   TIMESTAMPTZ NOT NULL,
+    rated_by   UUID NOT NULL REFERENCES users (id)
+);

@@ -1,5 +1,7 @@
 //! Dossiers over HTTP: staff reception and actions, inboxes, and public tracking by code.
 
+pub mod pages;
+
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -315,6 +317,7 @@ struct StepLine {
 #[derive(Template)]
 #[template(path = "tracking.html")]
 struct TrackingPage {
+    nav: crate::pages::Nav,
     code: String,
     error: Option<String>,
     found: Option<PublicView>,
@@ -333,12 +336,14 @@ pub struct TrackingParams {
 /// `GET /tra-cuu?ma=CODE`: the public tracking page.
 pub async fn tracking_page(
     State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
     ClientIp(client): ClientIp,
     params: Result<Query<TrackingParams>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(params) = params.map_err(|e| PageError(ApiError::bad_request(e.body_text())))?;
     let code = params.ma.unwrap_or_default().trim().to_string();
     let mut page = TrackingPage {
+        nav: ctx.nav(),
         code: code.clone(),
         error: None,
         found: None,
@@ -349,7 +354,7 @@ pub async fn tracking_page(
         steps: Vec::new(),
     };
     if code.is_empty() {
-        return Ok(render(&page));
+        return Ok(ctx.finish(render(&page)));
     }
     match lookup(&state, client, &code).await {
         Ok(found) => {
@@ -374,12 +379,12 @@ pub async fn tracking_page(
                 })
                 .collect();
             page.found = Some(found);
-            Ok(render(&page))
+            Ok(ctx.finish(render(&page)))
         }
         Err(error) => {
             let status = error.status;
             page.error = Some(error.message);
-            Ok(render_status(status, &page))
+            Ok(ctx.finish(render_status(status, &page)))
         }
     }
 }

@@ -1,0 +1,1080 @@
+//! Dossier pages: the staff workspace (inbox, dossier with its action forms, counter reception)
+//! and the citizen's side (online submission, receipt, my dossiers, rating).
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::catalog::{ComponentForm, Procedure};
+use xaso_domain::dossier::workflow::{Place, StepAction};
+use xaso_domain::dossier::{Action, Channel, Urgency};
+use xaso_domain::identity::Role;
+use xaso_store::dossier::{
+    self, Applicant, Decision, DossierSummary, DossierView, NewDossier, ProvidedComponent, Rating,
+    StoredFile,
+};
+use xaso_store::identity::User;
+use xaso_store::{catalog, StoreError};
+
+use crate::error::{ApiError, PageError};
+use crate::pages::{render, render_status, see_other, Nav, PageContext};
+use crate::AppState;
+
+fn local(instant: Option<DateTime<Utc>>) -> String {
+    instant
+        .map(|i| to_local(i).format("%H:%M %d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+fn page_error(error: StoreError) -> PageError {
+    PageError(error.into())
+}
+
+fn urgency_key(urgency: Option<Urgency>) -> &'static str {
+    match urgency {
+        Some(Urgency::OnTrack) => "on_track",
+        Some(Urgency::DueSoon) => "due_soon",
+        Some(Urgency::Overdue) => "overdue",
+        None => "",
+    }
+}
+
+struct InboxLine {
+    code: String,
+    procedure: String,
+    applicant: String,
+    channel: &'static str,
+    status: &'static str,
+    step: String,
+    due: String,
+    urgency: &'static str,
+    urgency_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_inbox.html")]
+struct InboxPage {
+    nav: Nav,
+    lines: Vec<InboxLine>,
+    filter_status: String,
+    filter_channel: String,
+    counter: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InboxFilter {
+    #[serde(rename = "trang-thai")]
+    status: Option<String>,
+    #[serde(rename = "kenh")]
+    channel: Option<String>,
+}
+
+fn staff(ctx: &PageContext, back_to: &str) -> Result<User, Box<Response>> {
+    let user = ctx.require(back_to)?;
+    if user.roles.iter().all(|r| *r == Role::Citizen) {
+        return Err(Box::new(axum::response::IntoResponse::into_response(
+            PageError(ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: "Trang này dành cho cán bộ.".into(),
+            }),
+        )));
+    }
+    Ok(user.clone())
+}
+
+/// `GET /can-bo`: the staff inbox, most urgent first, with colour and words.
+pub async fn inbox_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(filter): Query<InboxFilter>,
+) -> Result<Response, PageError> {
+    let user = match staff(&ctx, "/can-bo") {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let items: Vec<DossierSummary> = dossier::inbox(&mut tx, &state.rules, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    let status = filter.status.unwrap_or_default();
+    let channel = filter.channel.unwrap_or_default();
+    let lines = items
+        .into_iter()
+        .filter(|d| status.is_empty() || d.status.code.to_string() == status)
+        .filter(|d| channel.is_empty() || format!("{:?}", d.channel).eq_ignore_ascii_case(&channel))
+        .map(|d| InboxLine {
+            urgency: urgency_key(d.urgency),
+            urgency_label: d.urgency.map(|u| u.label()).unwrap_or(""),
+            code: d.code,
+            procedure: d.procedure_name,
+            applicant: d.applicant_name,
+            channel: d.channel.label(),
+            status: d.status.name,
+            step: d.step,
+            due: local(d.due_at),
+        })
+        .collect();
+    let page = InboxPage {
+        nav: ctx.nav(),
+        lines,
+        filter_status: status,
+        filter_channel: channel,
+        counter: user.has_role(Role::CounterOfficer),
+    };
+    Ok(ctx.finish(render(&page)))
+}
+
+/// One action form on the dossier page.
+struct ActionForm {
+    key: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_dossier.html")]
+struct DossierPage {
+    nav: Nav,
+    d: DossierView,
+    submitted: String,
+    received: String,
+    due: String,
+    resolved: String,
+    history: Vec<(String, String, String, String)>,
+    forms: Vec<ActionForm>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+fn offered_actions(
+    state: &AppState,
+    view: &DossierView,
+    scope: &xaso_domain::dossier::ActorScope,
+) -> Vec<ActionForm> {
+    let mut forms = Vec::new();
+    if view.status.code >= 7 && view.status.code != 9 || view.status.code == 3 {
+        return forms;
+    }
+    let Some(workflow) = state.rules.workflows.values().find(|w| {
+        w.steps
+            .iter()
+            .any(|s| s.key == view.step && s.name == view.step_name)
+    }) else {
+        return forms;
+    };
+    let Some(step) = workflow.steps.iter().find(|s| s.key == view.step) else {
+        return forms;
+    };
+    let here = scope.roles.contains(&step.role)
+        && match step.at {
+            Place::Receiving => scope.at_receiving,
+            Place::Competent => scope.at_competent,
+        };
+    let waiting = view.status.code == 5;
+    if here && !waiting {
+        for action in &step.actions {
+            let (key, label) = match action {
+                StepAction::Accept if view.received_at.is_none() => ("accept", "Tiếp nhận hồ sơ"),
+                StepAction::Forward if view.received_at.is_some() => {
+                    ("forward", "Chuyển bước tiếp theo")
+                }
+                StepAction::ReturnBack => ("return_back", "Trả lại bước trước"),
+                StepAction::Consult => ("consult", "Xin ý kiến cơ quan khác"),
+                StepAction::RequestSupplement => ("request_supplement", "Yêu cầu bổ sung hồ sơ"),
+                StepAction::Refuse => ("refuse", "Từ chối"),
+                StepAction::Stop => ("stop", "Dừng xử lý"),
+                StepAction::Approve => ("approve", "Phê duyệt kết quả"),
+                StepAction::ReturnResult if view.status.code == 9 => {
+                    ("return_result", "Trả kết quả")
+                }
+                _ => continue,
+            };
+            forms.push(ActionForm { key, label });
+        }
+    }
+    let counter = scope.at_receiving && scope.roles.contains(&Role::CounterOfficer);
+    if waiting && counter {
+        forms.push(ActionForm {
+            key: "supplemented",
+            label: "Đã nhận đủ giấy tờ bổ sung",
+        });
+    }
+    let handler = (scope.at_competent
+        && (scope.roles.contains(&Role::Specialist) || scope.roles.contains(&Role::Leader)))
+        || counter;
+    if handler && matches!(view.status.code, 2 | 4) && !view.rescheduled {
+        forms.push(ActionForm {
+            key: "apologize",
+            label: "Phiếu xin lỗi và hẹn lại ngày trả",
+        });
+    }
+    if counter && view.status.code != 9 {
+        forms.push(ActionForm {
+            key: "withdraw",
+            label: "Rút hồ sơ theo đề nghị của người nộp",
+        });
+    }
+    forms
+}
+
+async fn dossier_page_response(
+    state: &AppState,
+    ctx: &PageContext,
+    user: &User,
+    code: &str,
+    message: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, code, user, state.now())
+        .await
+        .map_err(page_error)?;
+    let scope = dossier::scope_for(&mut tx, code, user)
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let forms = scope
+        .map(|s| offered_actions(state, &view, &s))
+        .unwrap_or_default();
+    let history = view
+        .history
+        .iter()
+        .map(|h| {
+            let result = match h.step_result.as_deref() {
+                Some("early") => "Trước hạn",
+                Some("on_time") => "Đúng hạn",
+                Some("late") => "Quá hạn",
+                _ => "",
+            };
+            (
+                local(Some(h.at)),
+                h.actor.clone(),
+                h.content.clone(),
+                result.to_string(),
+            )
+        })
+        .collect();
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let page = DossierPage {
+        nav: ctx.nav(),
+        submitted: local(Some(view.submitted_at)),
+        received: local(view.received_at),
+        due: local(view.due_at),
+        resolved: local(view.resolved_at),
+        history,
+        forms,
+        message,
+        error: error.map(|(_, m)| m),
+        d: view,
+    };
+    Ok(ctx.finish(render_status(status, &page)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageParam {
+    #[serde(rename = "thong-bao")]
+    message: Option<String>,
+}
+
+/// `GET /can-bo/ho-so/{code}`: the dossier, its slip, its documents and the forms for what the
+/// officer may do now.
+pub async fn dossier_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    Query(params): Query<MessageParam>,
+) -> Result<Response, PageError> {
+    let user = match staff(&ctx, &format!("/can-bo/ho-so/{code}")) {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let message = params.message.map(|m| m.chars().take(200).collect());
+    dossier_page_response(&state, &ctx, &user, &code, message, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionFormData {
+    csrf: String,
+    version: i64,
+    action: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    items: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    result_number: String,
+    #[serde(default)]
+    new_date: String,
+}
+
+fn optional_note(note: &str) -> Option<String> {
+    Some(note.trim().to_string()).filter(|n| !n.is_empty())
+}
+
+fn action_of(form: &ActionFormData) -> Result<Action, String> {
+    Ok(match form.action.as_str() {
+        "accept" => Action::Accept {
+            note: optional_note(&form.note),
+        },
+        "forward" => Action::Forward {
+            note: optional_note(&form.note),
+        },
+        "return_back" => Action::ReturnBack {
+            note: form.note.clone(),
+        },
+        "consult" => Action::Consult {
+            body: form.body.clone(),
+            subject: form.subject.clone(),
+            answer_within_days: form
+                .days
+                .trim()
+                .parse()
+                .map_err(|_| "Thời hạn trả lời phải là số ngày làm việc".to_string())?,
+        },
+        "request_supplement" => Action::RequestSupplement {
+            items: form.items.lines().map(str::to_string).collect(),
+            reason: form.reason.clone(),
+        },
+        "supplemented" => Action::Supplemented {
+            note: optional_note(&form.note),
+        },
+        "refuse" => Action::Refuse {
+            reasons: form.reason.clone(),
+        },
+        "stop" => Action::Stop {
+            reason: form.reason.clone(),
+        },
+        "withdraw" => Action::Withdraw {
+            reason: form.reason.clone(),
+        },
+        "apologize" => Action::Apologize {
+            reason: form.reason.clone(),
+            new_date: xaso_domain::calendar::parse_date(&form.new_date)
+                .map_err(|e| e.to_string())?,
+        },
+        "approve" => Action::Approve {
+            result_number: form.result_number.clone(),
+            note: optional_note(&form.note),
+        },
+        "return_result" => Action::ReturnResult {
+            note: optional_note(&form.note),
+        },
+        other => return Err(format!("Thao tác “{other}” không tồn tại")),
+    })
+}
+
+/// `POST /can-bo/ho-so/{code}`: one action; back to the page with a message or the error.
+pub async fn dossier_action(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    Form(form): Form<ActionFormData>,
+) -> Result<Response, PageError> {
+    ctx.check(&form.csrf)?;
+    let user = match staff(&ctx, &format!("/can-bo/ho-so/{code}")) {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let action = match action_of(&form) {
+        Ok(action) => action,
+        Err(message) => {
+            return dossier_page_response(
+                &state,
+                &ctx,
+                &user,
+                &code,
+                None,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+            )
+            .await;
+        }
+    };
+    let outcome = async {
+        let mut tx = state.store.begin().await?;
+        let view = dossier::act(
+            &mut tx,
+            &state.rules,
+            &code,
+            form.version,
+            &action,
+            &user,
+            state.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(view)
+    }
+    .await;
+    match outcome {
+        Ok(view) => Ok(see_other(&format!(
+            "/can-bo/ho-so/{code}?thong-bao={}",
+            crate::catalog::percent_encode(&format!(
+                "Đã thực hiện. Trạng thái: {}",
+                view.status.name
+            ))
+        ))),
+        Err(error) => {
+            let api: ApiError = error.into();
+            if api.status.is_server_error() {
+                return Err(PageError(api));
+            }
+            dossier_page_response(
+                &state,
+                &ctx,
+                &user,
+                &code,
+                None,
+                Some((api.status, api.message)),
+            )
+            .await
+        }
+    }
+}
+
+struct ComponentLine {
+    index: usize,
+    name: String,
+    required_form: &'static str,
+    mandatory: bool,
+}
+
+fn component_lines(procedure: &Procedure) -> Vec<ComponentLine> {
+    procedure
+        .components
+        .iter()
+        .enumerate()
+        .map(|(index, c)| ComponentLine {
+            index,
+            name: c.name.clone(),
+            required_form: c.form.label(),
+            mandatory: c.mandatory,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "staff_reception.html")]
+struct ReceptionPage {
+    nav: Nav,
+    procedures: Vec<(String, String)>,
+    chosen: Option<Procedure>,
+    components: Vec<ComponentLine>,
+    communes: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProcedureParam {
+    #[serde(rename = "thu-tuc")]
+    procedure: Option<String>,
+}
+
+async fn reception_page_response(
+    state: &AppState,
+    ctx: &PageContext,
+    procedure: Option<&str>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let all = catalog::search(
+        &mut tx,
+        &xaso_store::catalog::SearchQuery {
+            page: 1,
+            per_page: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(page_error)?;
+    let chosen = match procedure {
+        Some(code) => catalog::current(&mut tx, code)
+            .await
+            .map_err(page_error)?
+            .map(|r| r.procedure),
+        None => None,
+    };
+    let communes = dossier::communes(&mut tx)
+        .await
+        .map_err(page_error)?
+        .into_iter()
+        .map(|a| (a.agency_code, a.name))
+        .collect();
+    let page = ReceptionPage {
+        nav: ctx.nav(),
+        procedures: all.items.into_iter().map(|p| (p.code, p.name)).collect(),
+        components: chosen.as_ref().map(component_lines).unwrap_or_default(),
+        chosen,
+        communes,
+        error: error.as_ref().map(|(_, m)| m.clone()),
+    };
+    Ok(ctx.finish(render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `GET /can-bo/tiep-nhan[?thu-tuc=CODE]`: the counter reception form.
+pub async fn reception_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(params): Query<ProcedureParam>,
+) -> Result<Response, PageError> {
+    if let Err(response) = staff(&ctx, "/can-bo/tiep-nhan") {
+        return Ok(*response);
+    }
+    reception_page_response(
+        &state,
+        &ctx,
+        params.procedure.as_deref().filter(|p| !p.is_empty()),
+        None,
+    )
+    .await
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn optional_field(fields: &[(String, String)], name: &str) -> Option<String> {
+    Some(field(fields, name).trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn provided_form(value: &str) -> Option<ComponentForm> {
+    match value {
+        "original" => Some(ComponentForm::Original),
+        "certified_copy" => Some(ComponentForm::CertifiedCopy),
+        "copy" => Some(ComponentForm::Copy),
+        "present" => Some(ComponentForm::Present),
+        _ => None,
+    }
+}
+
+/// `POST /can-bo/tiep-nhan`: receives a walk-in or postal dossier.
+pub async fn reception_submit(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check(field(&fields, "csrf"))?;
+    let user = match staff(&ctx, "/can-bo/tiep-nhan") {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let procedure_code = field(&fields, "procedure_code").to_string();
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let procedure = catalog::current(&mut tx, &procedure_code)
+        .await
+        .map_err(page_error)?
+        .ok_or_else(|| {
+            PageError(ApiError::not_found(format!(
+                "không có thủ tục mã {procedure_code}"
+            )))
+        })?
+        .procedure;
+    tx.commit().await.map_err(page_error)?;
+    let components = procedure
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ProvidedComponent {
+            name: c.name.clone(),
+            provided: provided_form(field(&fields, &format!("comp_{i}"))),
+        })
+        .collect();
+    let decision = match field(&fields, "decision") {
+        "accept" => Decision::Accept,
+        "supplement" => Decision::Supplement {
+            items: field(&fields, "items")
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            reason: field(&fields, "reason").to_string(),
+        },
+        _ => Decision::Refuse {
+            reasons: field(&fields, "reasons").to_string(),
+        },
+    };
+    let new = NewDossier {
+        procedure_code: procedure_code.clone(),
+        channel: if field(&fields, "channel") == "postal" {
+            Channel::Postal
+        } else {
+            Channel::Counter
+        },
+        receiving_agency: user.agency_code.clone().unwrap_or_default(),
+        handling_commune: optional_field(&fields, "handling_commune"),
+        applicant: Applicant {
+            name: field(&fields, "applicant_name").to_string(),
+            id_number: optional_field(&fields, "id_number"),
+            phone: optional_field(&fields, "phone"),
+            email: optional_field(&fields, "email"),
+            address: optional_field(&fields, "address"),
+        },
+        owner_name: optional_field(&fields, "owner_name"),
+        proxy_name: optional_field(&fields, "proxy_name"),
+        components,
+        decision: Some(decision),
+    };
+    let outcome = async {
+        let mut tx = state.store.begin().await?;
+        let view = dossier::receive(&mut tx, &state.rules, &new, &user, state.now()).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(view)
+    }
+    .await;
+    match outcome {
+        Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
+        Err(error) => {
+            let api: ApiError = error.into();
+            if api.status.is_server_error() {
+                return Err(PageError(api));
+            }
+            reception_page_response(
+                &state,
+                &ctx,
+                Some(&procedure_code),
+                Some((api.status, api.message)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    nav: Nav,
+    p: Procedure,
+    components: Vec<ComponentLine>,
+    name: String,
+    error: Option<String>,
+}
+
+/// `GET /thu-tuc/{code}/nop`: the online submission form (citizens, signed in).
+pub async fn submit_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/thu-tuc/{code}/nop")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    submit_page_response(&state, &ctx, &user, &code, None).await
+}
+
+async fn submit_page_response(
+    state: &AppState,
+    ctx: &PageContext,
+    user: &User,
+    code: &str,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let procedure = catalog::current(&mut tx, code)
+        .await
+        .map_err(page_error)?
+        .ok_or_else(|| PageError(ApiError::not_found(format!("không có thủ tục mã {code}"))))?
+        .procedure;
+    if procedure.online == xaso_domain::catalog::OnlineLevel::None {
+        return Err(PageError(ApiError::bad_request(
+            "Thủ tục này chưa nhận hồ sơ trực tuyến; hãy nộp tại Bộ phận một cửa.",
+        )));
+    }
+    let page = SubmitPage {
+        nav: ctx.nav(),
+        components: component_lines(&procedure),
+        p: procedure,
+        name: user.full_name.clone(),
+        error: error.as_ref().map(|(_, m)| m.clone()),
+    };
+    Ok(ctx.finish(render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `POST /thu-tuc/{code}/nop` (multipart): the dossier with its scanned papers, all or nothing.
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/thu-tuc/{code}/nop")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut uploads: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    let bad = |message: String| PageError(ApiError::bad_request(message));
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        if let Some(index) = name
+            .strip_prefix("file_")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            let file_name = part.file_name().unwrap_or_default().to_string();
+            let bytes = part
+                .bytes()
+                .await
+                .map_err(|e| bad(format!("tệp không đọc được: {e}")))?;
+            if !bytes.is_empty() {
+                if bytes.len() > xaso_store::files::MAX_FILE_BYTES {
+                    return submit_page_response(
+                        &state,
+                        &ctx,
+                        &user,
+                        &code,
+                        Some((
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("Tệp “{file_name}” quá lớn: tối đa 10 MiB."),
+                        )),
+                    )
+                    .await;
+                }
+                uploads.push((index, file_name, bytes.to_vec()));
+            }
+        } else {
+            let value = part
+                .text()
+                .await
+                .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?;
+            fields.push((name, value));
+        }
+    }
+    ctx.check(field(&fields, "csrf"))?;
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let procedure = catalog::current(&mut tx, &code)
+        .await
+        .map_err(page_error)?
+        .ok_or_else(|| PageError(ApiError::not_found(format!("không có thủ tục mã {code}"))))?
+        .procedure;
+    let centre = dossier::communes(&mut tx).await.map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    // Every file must be a PDF, JPEG or PNG before anything is stored.
+    let mut stored = Vec::new();
+    for (index, file_name, bytes) in uploads {
+        let Some(content_type) = xaso_store::files::sniff(&bytes) else {
+            return submit_page_response(
+                &state,
+                &ctx,
+                &user,
+                &code,
+                Some((
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "Tệp “{}” không phải PDF, JPEG hoặc PNG.",
+                        xaso_store::files::clean_name(&file_name)
+                    ),
+                )),
+            )
+            .await;
+        };
+        let component = procedure.components.get(index).map(|c| c.name.clone());
+        stored.push((component, file_name, bytes, content_type));
+    }
+    let receiving = optional_field(&fields, "commune")
+        .or_else(|| centre.first().map(|c| c.agency_code.clone()))
+        .unwrap_or_default();
+    let new = NewDossier {
+        procedure_code: code.clone(),
+        channel: Channel::Online,
+        receiving_agency: receiving,
+        handling_commune: None,
+        applicant: Applicant {
+            name: field(&fields, "applicant_name").to_string(),
+            id_number: optional_field(&fields, "id_number"),
+            phone: optional_field(&fields, "phone"),
+            email: optional_field(&fields, "email"),
+            address: optional_field(&fields, "address"),
+        },
+        owner_name: None,
+        proxy_name: None,
+        components: stored
+            .iter()
+            .filter_map(|(component, ..)| component.clone())
+            .map(|name| ProvidedComponent {
+                name,
+                provided: Some(ComponentForm::Copy),
+            })
+            .collect(),
+        decision: None,
+    };
+    let outcome = async {
+        let mut blobs = Vec::new();
+        for (component, file_name, bytes, content_type) in stored {
+            let size = bytes.len();
+            let sha256 = state.files.put(bytes).await?;
+            blobs.push((
+                component,
+                file_name,
+                StoredFile {
+                    sha256,
+                    size,
+                    content_type,
+                },
+            ));
+        }
+        let mut tx = state.store.begin().await?;
+        let view = dossier::receive(&mut tx, &state.rules, &new, &user, state.now()).await?;
+        for (component, file_name, blob) in &blobs {
+            dossier::attach(
+                &mut tx,
+                &view.code,
+                component.as_deref(),
+                file_name,
+                blob,
+                &user,
+                state.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>(view)
+    }
+    .await;
+    match outcome {
+        Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
+        Err(error) => {
+            let api: ApiError = error.into();
+            if api.status.is_server_error() {
+                return Err(PageError(api));
+            }
+            submit_page_response(&state, &ctx, &user, &code, Some((api.status, api.message))).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    nav: Nav,
+    d: DossierView,
+    submitted: String,
+    due: String,
+    qr_svg: String,
+    tracking_url: String,
+}
+
+/// A QR code of a text as inline SVG (drawn on the server: no script, no outside service).
+fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(160, 160)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /ho-so/{code}/bien-nhan`: the receipt and appointment (form 01 data), printable.
+pub async fn receipt_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/ho-so/{code}/bien-nhan")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let tracking_url = format!("http://{host}/tra-cuu?ma={}", view.code);
+    let page = ReceiptPage {
+        nav: ctx.nav(),
+        submitted: local(Some(view.submitted_at)),
+        due: local(view.due_at),
+        qr_svg: qr_svg(&tracking_url),
+        tracking_url,
+        d: view,
+    };
+    Ok(ctx.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "my_dossiers.html")]
+struct MyDossiersPage {
+    nav: Nav,
+    lines: Vec<(String, String, String, String)>,
+}
+
+/// `GET /ho-so-cua-toi`: the citizen's dossiers.
+pub async fn my_dossiers_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+) -> Result<Response, PageError> {
+    let user = match ctx.require("/ho-so-cua-toi") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let items = dossier::of_applicant(&mut tx, &state.rules, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    let lines = items
+        .into_iter()
+        .map(|d| {
+            (
+                d.code,
+                d.procedure_name,
+                d.status.name.to_string(),
+                local(d.due_at),
+            )
+        })
+        .collect();
+    Ok(ctx.finish(render(&MyDossiersPage {
+        nav: ctx.nav(),
+        lines,
+    })))
+}
+
+#[derive(Template)]
+#[template(path = "my_dossier.html")]
+struct MyDossierPage {
+    nav: Nav,
+    d: DossierView,
+    due: String,
+    resolved: String,
+    steps: Vec<(String, String)>,
+    rating: Option<(String, Option<String>)>,
+    can_rate: bool,
+    error: Option<String>,
+}
+
+async fn my_dossier_response(
+    state: &AppState,
+    ctx: &PageContext,
+    user: &User,
+    code: &str,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, code, user, state.now())
+        .await
+        .map_err(page_error)?;
+    let rating = dossier::rating_of(&mut tx, code)
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let steps = view
+        .history
+        .iter()
+        .map(|h| (local(Some(h.at)), h.content.clone()))
+        .collect();
+    let page = MyDossierPage {
+        nav: ctx.nav(),
+        due: local(view.due_at),
+        resolved: local(view.resolved_at),
+        steps,
+        can_rate: rating.is_none() && view.status.code == 10,
+        rating: rating.map(|(r, reason)| (r.label().to_string(), reason)),
+        error: error.as_ref().map(|(_, m)| m.clone()),
+        d: view,
+    };
+    Ok(ctx.finish(render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `GET /ho-so/{code}`: a citizen's own dossier, with the rating form once the result is returned.
+pub async fn my_dossier_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/ho-so/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    my_dossier_response(&state, &ctx, &user, &code, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RatingForm {
+    csrf: String,
+    rating: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /ho-so/{code}/danh-gia`
+pub async fn rate(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    Form(form): Form<RatingForm>,
+) -> Result<Response, PageError> {
+    ctx.check(&form.csrf)?;
+    let user = match ctx.require(&format!("/ho-so/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let Some(rating) = Rating::parse(&form.rating) else {
+        return my_dossier_response(
+            &state,
+            &ctx,
+            &user,
+            &code,
+            Some((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Hãy chọn một mức đánh giá.".into(),
+            )),
+        )
+        .await;
+    };
+    let outcome = async {
+        let mut tx = state.store.begin().await?;
+        dossier::rate(
+            &mut tx,
+            &code,
+            rating,
+            Some(&form.reason),
+            &user,
+            state.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/ho-so/{code}"))),
+        Err(error) => {
+            let api: ApiError = error.into();
+            if api.status.is_server_error() {
+                return Err(PageError(api));
+            }
+            my_dossier_response(&state, &ctx, &user, &code, Some((api.status, api.message))).await
+        }
+    }
+}
