@@ -230,3 +230,51 @@ xaso_store::backend_tests! {
         assert!(metrics.body.lines().any(|l| l == format!("xaso_procedures {shipped}")), "{}", metrics.body);
     }
 }
+
+xaso_store::backend_tests! {
+    async fn pages_need_a_login_and_forms_need_their_token(store: Store) {
+        let app = app(store).await;
+        let staff = get(&app, "/can-bo").await;
+        assert_eq!(staff.status, StatusCode::SEE_OTHER);
+        assert_eq!(staff.headers[header::LOCATION], "/dang-nhap?tiep=%2Fcan-bo");
+        // The login page hands out the form token in a cookie and in the form.
+        let page = get(&app, "/dang-nhap?tiep=/can-bo").await;
+        let cookie = page.headers[header::SET_COOKIE].to_str().expect("ascii").to_string();
+        let token = cookie.split(';').next().and_then(|c| c.strip_prefix("xaso_csrf=")).expect("csrf cookie").to_string();
+        assert!(page.body.contains(&format!("value=\"{token}\"")));
+        let login = |csrf: &str, cookie: Option<&str>| {
+            let mut request = Request::post("/dang-nhap").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, format!("xaso_csrf={cookie}"));
+            }
+            request
+                .body(Body::from(format!("csrf={csrf}&username=motcua&password={PASSWORD}&tiep=%2Fcan-bo")))
+                .expect("request")
+        };
+        // A forged form (no cookie, or another token) is refused before anything happens.
+        assert_eq!(send(&app, login(&token, None)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(&app, login(&"0".repeat(64), Some(&token))).await.status, StatusCode::FORBIDDEN);
+        let ok = send(&app, login(&token, Some(&token))).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        assert_eq!(ok.headers[header::LOCATION], "/can-bo");
+        let session = ok.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("pair").to_string();
+        let inbox = send(&app, Request::get("/can-bo").header(header::COOKIE, format!("{session}; xaso_csrf={token}")).body(Body::empty()).expect("request")).await;
+        assert_eq!(inbox.status, StatusCode::OK);
+        assert!(inbox.body.contains("Hồ sơ cần xử lý"));
+        // An outside address in `tiep` is not followed.
+        let outside = send(&app, Request::post("/dang-nhap").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, format!("xaso_csrf={token}"))
+            .body(Body::from(format!("csrf={token}&username=motcua&password={PASSWORD}&tiep=%2F%2Fevil.example"))).expect("request")).await;
+        assert_eq!(outside.headers[header::LOCATION], "/");
+    }
+
+    async fn citizens_do_not_see_the_staff_workspace(store: Store) {
+        let app = app(store).await;
+        let page = get(&app, "/dang-nhap").await;
+        let token = page.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().and_then(|c| c.strip_prefix("xaso_csrf=")).expect("token").to_string();
+        let ok = send(&app, Request::post("/dang-nhap").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, format!("xaso_csrf={token}"))
+            .body(Body::from(format!("csrf={token}&username=congdan&password={PASSWORD}"))).expect("request")).await;
+        let session = ok.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("pair").to_string();
+        let staff = send(&app, Request::get("/can-bo").header(header::COOKIE, session).body(Body::empty()).expect("request")).await;
+        assert_eq!(staff.status, StatusCode::FORBIDDEN);
+    }
+}

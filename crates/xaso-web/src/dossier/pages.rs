@@ -659,6 +659,7 @@ pub async fn reception_submit(
 #[template(path = "submit.html")]
 struct SubmitPage {
     nav: Nav,
+    communes: Vec<(String, String)>,
     p: Procedure,
     components: Vec<ComponentLine>,
     name: String,
@@ -696,8 +697,15 @@ async fn submit_page_response(
             "Thủ tục này chưa nhận hồ sơ trực tuyến; hãy nộp tại Bộ phận một cửa.",
         )));
     }
+    let communes = dossier::communes(&mut tx)
+        .await
+        .map_err(page_error)?
+        .into_iter()
+        .map(|a| (a.agency_code, a.name))
+        .collect();
     let page = SubmitPage {
         nav: ctx.nav(),
+        communes,
         components: component_lines(&procedure),
         p: procedure,
         name: user.full_name.clone(),

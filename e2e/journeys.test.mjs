@@ -1,0 +1,184 @@
+// The four main journeys in a real browser (Debian's Chromium, headless), against a server that
+// scripts/e2e starts with demo data. axe-core checks every page visited: no serious or critical
+// violation. Screenshots at 360 px and 1280 px go to $XASO_SCREENSHOTS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const BASE = process.env.XASO_URL;
+const PASSWORD = process.env.XASO_DEMO_PASSWORD;
+const SHOTS = process.env.XASO_SCREENSHOTS;
+assert.ok(BASE && PASSWORD && SHOTS, 'scripts/e2e sets XASO_URL, XASO_DEMO_PASSWORD and XASO_SCREENSHOTS');
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+const checked = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  writeFileSync(`${SHOTS}/axe-pages.txt`, checked.join('\n') + '\n');
+  console.log(`screenshots and the list of pages checked by axe-core: ${SHOTS}`);
+});
+
+/** Runs axe-core on the page; fails on any serious or critical violation. */
+async function accessible(page, label) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  checked.push(`${label}\t${page.url()}\t${bad.length} serious/critical`);
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `axe-core on ${label}`,
+  );
+}
+
+/** Screenshots of the page at phone and desktop widths. */
+async function shots(page, name) {
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function visit(page, path, label) {
+  const response = await page.goto(`${BASE}${path}`);
+  assert.ok(response.status() < 400, `${path} answered ${response.status()}`);
+  await accessible(page, label);
+}
+
+async function session(username) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  if (username) {
+    await page.goto(`${BASE}/dang-nhap`);
+    await accessible(page, 'đăng nhập');
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit].button')]);
+  }
+  return { context, page };
+}
+
+/** Submits the action form of the staff dossier page whose heading is `label`. */
+async function act(page, key, fields = {}) {
+  const form = page.locator(`form[aria-labelledby="tt-${key}"]`);
+  await form.waitFor();
+  for (const [name, value] of Object.entries(fields)) {
+    await form.locator(`[name="${name}"]`).fill(value);
+  }
+  await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+  const ok = await page.locator('.notice-ok').textContent();
+  assert.match(ok, /Đã thực hiện/);
+}
+
+let code;
+
+test('1. a citizen finds "khai sinh" typed without diacritics and submits online with an attachment', async () => {
+  const { context, page } = await session(null);
+  await visit(page, '/', 'trang chủ');
+  await shots(page, 'trang-chu');
+  await page.fill('#q', 'dang ky khai sinh');
+  await Promise.all([page.waitForNavigation(), page.click('.search button')]);
+  await accessible(page, 'kết quả tìm kiếm');
+  const first = page.locator('ol.procedures li a').first();
+  assert.equal(await first.textContent(), 'Đăng ký khai sinh');
+  await Promise.all([page.waitForNavigation(), first.click()]);
+  await accessible(page, 'trang thủ tục');
+  await shots(page, 'thu-tuc');
+  await Promise.all([page.waitForNavigation(), page.click('text=Nộp trực tuyến')]);
+  // Not signed in: the login page comes back to the form.
+  assert.match(page.url(), /\/dang-nhap\?tiep=/);
+  await page.fill('#username', 'congdan');
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit].button')]);
+  assert.match(page.url(), /\/thu-tuc\/1\.001193\/nop$/);
+  await accessible(page, 'nộp trực tuyến');
+  await shots(page, 'nop-truc-tuyen');
+  await page.fill('#phone', '0912345678');
+  await page.fill('#id_number', '075201001234');
+  await page.setInputFiles('#file_0', { name: 'to-khai-khai-sinh.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% to khai\n%%EOF\n') });
+  await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type=submit]')]);
+  assert.match(page.url(), /\/bien-nhan$/);
+  code = (await page.locator('#ma-ho-so').textContent()).trim();
+  assert.match(code, /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$/);
+  assert.equal(await page.locator('.qr svg').count(), 1, 'the receipt has a QR code');
+  await accessible(page, 'giấy tiếp nhận');
+  await shots(page, 'bien-nhan');
+  await context.close();
+});
+
+test('2. the counter accepts it, the specialist forwards, the leader approves, the result is returned', async () => {
+  assert.ok(code, 'journey 1 made a dossier');
+  const counter = await session('motcua');
+  await visit(counter.page, '/can-bo', 'hộp hồ sơ một cửa');
+  await shots(counter.page, 'hop-ho-so');
+  await Promise.all([counter.page.waitForNavigation(), counter.page.click(`a[href="/can-bo/ho-so/${code}"]`)]);
+  await accessible(counter.page, 'hồ sơ (một cửa)');
+  await shots(counter.page, 'ho-so-can-bo');
+  assert.equal(await counter.page.locator('a[href*="/files/"]').count(), 1, 'the attachment is listed');
+  await act(counter.page, 'accept');
+  await act(counter.page, 'forward');
+
+  const specialist = await session('chuyenvien');
+  await visit(specialist.page, `/can-bo/ho-so/${code}`, 'hồ sơ (chuyên viên)');
+  await act(specialist.page, 'forward', { note: 'Đủ điều kiện, đề nghị cấp' });
+  await specialist.context.close();
+
+  const leader = await session('lanhdao');
+  await visit(leader.page, `/can-bo/ho-so/${code}`, 'hồ sơ (lãnh đạo)');
+  await act(leader.page, 'approve', { result_number: '125/2026/KS' });
+  await leader.context.close();
+
+  await counter.page.reload();
+  await act(counter.page, 'return_result');
+  assert.match(await counter.page.locator('dl.facts').textContent(), /Đã trả kết quả/);
+  await counter.context.close();
+});
+
+test('3. the citizen tracks it and rates it', async () => {
+  const anonymous = await session(null);
+  await visit(anonymous.page, `/tra-cuu?ma=${encodeURIComponent(code)}`, 'tra cứu');
+  assert.match(await anonymous.page.locator('article').textContent(), /Đã trả kết quả/);
+  assert.doesNotMatch(await anonymous.page.content(), /0912345678|075201001234/, 'no personal data in public');
+  await shots(anonymous.page, 'tra-cuu');
+  await anonymous.context.close();
+
+  const citizen = await session('congdan');
+  await visit(citizen.page, '/ho-so-cua-toi', 'hồ sơ của tôi');
+  await visit(citizen.page, `/ho-so/${code}`, 'hồ sơ của tôi (chi tiết)');
+  await citizen.page.check('#r1');
+  await Promise.all([citizen.page.waitForNavigation(), citizen.page.click('form[action$="/danh-gia"] button[type=submit]')]);
+  assert.match(await citizen.page.locator('.notice-ok').textContent(), /Rất hài lòng/);
+  await accessible(citizen.page, 'sau đánh giá');
+  await shots(citizen.page, 'danh-gia');
+  await citizen.context.close();
+});
+
+test('4. a walk-in dossier received at the counter with a supplement request', async () => {
+  const { context, page } = await session('motcua');
+  await visit(page, '/can-bo/tiep-nhan?thu-tuc=1.004873', 'tiếp nhận tại quầy');
+  await shots(page, 'tiep-nhan');
+  await page.fill('#applicant_name', 'Trần Thị Bích');
+  await page.fill('#phone', '0987654321');
+  await page.check('#d-supplement');
+  await page.fill('#items', 'Giấy tờ chứng minh nơi cư trú\nBản sao trích lục ly hôn');
+  await page.fill('#reason', 'Thiếu giấy tờ chứng minh tình trạng hôn nhân trước đây');
+  await Promise.all([page.waitForNavigation(), page.click('form[method=post] button[type=submit].button')]);
+  assert.match(page.url(), /\/bien-nhan$/);
+  assert.match(await page.locator('dl.facts').textContent(), /Yêu cầu bổ sung giấy tờ/);
+  await accessible(page, 'giấy tiếp nhận (bổ sung)');
+  await context.close();
+});
