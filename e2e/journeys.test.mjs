@@ -182,3 +182,17 @@ test('4. a walk-in dossier received at the counter with a supplement request', a
   await accessible(page, 'giấy tiếp nhận (bổ sung)');
   await context.close();
 });
+
+test('5. the administrator sees agencies, users, procedures and the year calendar', async () => {
+  const { context, page } = await session('admin');
+  await visit(page, '/quan-tri', 'quản trị');
+  const text = await page.locator('main').textContent();
+  assert.match(text, /UBND xã Minh Đức/);
+  assert.match(text, /motcua/);
+  assert.match(text, /Đăng ký khai sinh/);
+  await shots(page, 'quan-tri');
+  await visit(page, '/quan-tri/lich/2026', 'lịch làm việc 2026');
+  assert.match(await page.locator('main').textContent(), /Tết Nguyên đán/);
+  await shots(page, 'lich-2026');
+  await context.close();
+});

@@ -1,5 +1,6 @@
 //! xaso HTTP: the REST API under `/api/v1` and the server-rendered pages, on axum.
 
+pub mod admin;
 pub mod agency;
 pub mod calendar;
 pub mod catalog;
@@ -116,6 +117,8 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .route("/ho-so-cua-toi", get(dossier::pages::my_dossiers_page))
+        .route("/quan-tri", get(admin::overview))
+        .route("/quan-tri/lich/{year}", get(admin::calendar))
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
         .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
         .route("/ho-so/{code}/danh-gia", post(dossier::pages::rate))

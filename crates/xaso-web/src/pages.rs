@@ -49,6 +49,7 @@ pub fn render<T: Template>(page: &T) -> Response {
 pub struct Nav {
     pub user: Option<String>,
     pub staff: bool,
+    pub admin: bool,
     pub csrf: String,
 }
 
@@ -93,6 +94,10 @@ impl PageContext {
                     .iter()
                     .any(|r| *r != xaso_domain::identity::Role::Citizen)
             }),
+            admin: self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.has_role(xaso_domain::identity::Role::Administrator)),
             csrf: self.csrf.clone(),
         }
     }

@@ -278,3 +278,17 @@ xaso_store::backend_tests! {
         assert_eq!(staff.status, StatusCode::FORBIDDEN);
     }
 }
+
+xaso_store::backend_tests! {
+    async fn administration_is_for_administrators(store: Store) {
+        let app = app(store).await;
+        assert_eq!(get(&app, "/quan-tri").await.status, StatusCode::SEE_OTHER);
+        let page = get(&app, "/dang-nhap").await;
+        let token = page.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().and_then(|c| c.strip_prefix("xaso_csrf=")).expect("token").to_string();
+        let ok = send(&app, Request::post("/dang-nhap").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, format!("xaso_csrf={token}"))
+            .body(Body::from(format!("csrf={token}&username=lanhdao&password={PASSWORD}"))).expect("request")).await;
+        let session = ok.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("pair").to_string();
+        let denied = send(&app, Request::get("/quan-tri").header(header::COOKIE, session).body(Body::empty()).expect("request")).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    }
+}
