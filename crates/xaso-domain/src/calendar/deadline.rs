@@ -20,14 +20,22 @@ pub fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
 /// Parses `YYYY-MM-DDTHH:MM[:SS]` in Vietnam's time, or a full RFC 3339 instant.
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, CalendarError> {
     let text = text.trim();
+    let in_range = |year: i32| (super::lunar::FIRST_YEAR..=super::lunar::LAST_YEAR).contains(&year);
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
-        return Ok(instant.with_timezone(&Utc));
+        let instant = instant.with_timezone(&Utc);
+        if !in_range(instant.year()) {
+            return Err(CalendarError::OutOfRange(instant.year()));
+        }
+        return Ok(instant);
     }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(from_local)
-        .ok_or_else(|| CalendarError::BadInstant(text.to_string()))
+        .ok_or_else(|| CalendarError::BadInstant(text.to_string()))?;
+    if !in_range(local.year()) {
+        return Err(CalendarError::OutOfRange(local.year()));
+    }
+    Ok(from_local(local))
 }
 
 /// How long a procedure may take.
@@ -309,6 +317,9 @@ impl WorkCalendar {
         start: DateTime<Utc>,
         minutes: i64,
     ) -> Result<DateTime<Utc>, CalendarError> {
+        if minutes <= 0 {
+            return Ok(start);
+        }
         let (begin, _) = self.counting_start(to_local(start), None)?;
         Ok(from_local(self.add_working_minutes(
             begin,
@@ -350,6 +361,7 @@ impl WorkCalendar {
         now: DateTime<Utc>,
         old_due: DateTime<Utc>,
         new_date: NaiveDate,
+        max_extra_days: u32,
     ) -> Result<DateTime<Utc>, CalendarError> {
         if self.working_minutes_between(now, old_due)? < i64::from(self.hours().day_minutes()) {
             return Err(CalendarError::BadRequest(
@@ -367,6 +379,14 @@ impl WorkCalendar {
             return Err(CalendarError::BadRequest(
                 "ngày hẹn mới phải sau hạn cũ".into(),
             ));
+        }
+        let extra = i64::from(max_extra_days) * i64::from(self.hours().day_minutes());
+        let latest = self.add_working_time(old_due, extra)?;
+        if to_local(new_due).date() > to_local(latest).date() {
+            return Err(CalendarError::BadRequest(format!(
+                "ngày hẹn mới không được quá {max_extra_days} ngày làm việc sau hạn cũ (chậm nhất {})",
+                to_local(latest).format("%d/%m/%Y")
+            )));
         }
         Ok(new_due)
     }

@@ -215,6 +215,11 @@ fn out_of_range_and_impossible_dates_are_errors() {
     // Lunar 12/2025 (Ất Tỵ) has 29 days: the 30th does not exist.
     assert!(lunar::to_solar(lunar_date(2025, 12, 30, false)).is_err());
     assert!(parse_instant("2026-02-13T25:10").is_err());
+    assert_eq!(
+        parse_instant("-262143-01-01T00:00"),
+        Err(CalendarError::OutOfRange(-262143))
+    );
+    assert!(parse_instant("+262142-12-31T23:59:59Z").is_err());
 }
 
 #[test]
@@ -419,24 +424,39 @@ fn timing_and_reschedule() {
     );
     assert!(calendar.is_late(local("2026-03-05T09:01"), due));
     let new_due = calendar
-        .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 10))
+        .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 10), 30)
         .expect("allowed");
     assert_eq!(to_local(new_due).to_string(), "2026-03-10 17:00:00");
     assert!(
         calendar
-            .reschedule(local("2026-03-04T10:00"), due, date(2026, 3, 10))
+            .reschedule(local("2026-03-03T09:00"), due, date(2199, 12, 30), 30)
+            .is_err(),
+        "not years later"
+    );
+    assert!(calendar
+        .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 9), 2)
+        .is_ok());
+    assert!(
+        calendar
+            .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 10), 2)
+            .is_err(),
+        "at most 2 working days later"
+    );
+    assert!(
+        calendar
+            .reschedule(local("2026-03-04T10:00"), due, date(2026, 3, 10), 30)
             .is_err(),
         "too late to apologise"
     );
     assert!(
         calendar
-            .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 8))
+            .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 8), 30)
             .is_err(),
         "a Sunday"
     );
     assert!(
         calendar
-            .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 4))
+            .reschedule(local("2026-03-03T09:00"), due, date(2026, 3, 4), 30)
             .is_err(),
         "earlier"
     );

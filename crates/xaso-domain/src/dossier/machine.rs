@@ -84,6 +84,10 @@ impl DossierState {
         if now > due {
             return Some(Urgency::Overdue);
         }
+        if due - now > chrono::Duration::days(7) {
+            // A week of calendar time is more than a working day: no need to count.
+            return Some(Urgency::OnTrack);
+        }
         let left = calendar.working_minutes_between(now, due).unwrap_or(0);
         Some(if left <= i64::from(calendar.hours().day_minutes()) {
             Urgency::DueSoon
@@ -314,8 +318,15 @@ pub fn apply(
     match action {
         Action::Accept { note } => {
             require_step(StepAction::Accept)?;
-            if accepted || !matches!(state.status, Status::Registered | Status::WaitingSupplement) {
+            if accepted {
                 return Err(DossierError::NotAllowed("hồ sơ đã được tiếp nhận".into()));
+            }
+            if state.status != Status::Registered {
+                // A supplement asked at reception is answered (supplemented) before acceptance.
+                return Err(DossierError::NotAllowed(format!(
+                    "hồ sơ đang “{}”: hãy ghi nhận giấy tờ bổ sung trước khi tiếp nhận",
+                    state.status.label()
+                )));
             }
             let (rule, cutoff) = deadline_rule(rules.time);
             let mut request = DeadlineRequest::new(now, rule);
@@ -373,6 +384,11 @@ pub fn apply(
             require_step(StepAction::Consult)?;
             let body = required(body, "cơ quan được xin ý kiến")?;
             let subject = required(subject, "nội dung xin ý kiến")?;
+            if !matches!(state.status, Status::Received | Status::Processing) {
+                return Err(DossierError::NotAllowed(
+                    "chỉ xin ý kiến khi hồ sơ đang xử lý".into(),
+                ));
+            }
             if !(1..=30).contains(answer_within_days) {
                 return Err(DossierError::Invalid(
                     "thời hạn trả lời từ 1 đến 30 ngày làm việc".into(),
@@ -409,7 +425,7 @@ pub fn apply(
                 let within_three_days = rules.calendar.working_minutes_between(received, now)?
                     <= 3 * i64::from(rules.calendar.hours().day_minutes());
                 next.paused_since = Some(now);
-                next.restart_on_supplement = within_three_days;
+                next.restart_on_supplement = within_three_days && state.supplement_requests == 0;
                 next.supplement_requests += 1;
                 if next.supplement_requests > 1 {
                     next.late_by_rule = true;
@@ -436,8 +452,30 @@ pub fn apply(
                     request.cutoff = cutoff;
                     next.received_at = Some(now);
                     next.due = Some(rules.calendar.due(&request)?.max(due));
+                    let step = next.step;
+                    move_to(&mut next, step, now, rules)?;
                 } else {
                     let paused_minutes = rules.calendar.working_minutes_between(paused, now)?;
+                    if paused_minutes == 0 {
+                        // Supplemented outside working time: no working time was lost.
+                        next.status = if state.step == 0 {
+                            Status::Received
+                        } else {
+                            Status::Processing
+                        };
+                        next.paused_since = None;
+                        next.restart_on_supplement = false;
+                        let entry_content = with_note("Đã nhận đủ giấy tờ bổ sung".into(), note);
+                        return Ok(finish(
+                            state,
+                            next,
+                            action,
+                            entry_content,
+                            now,
+                            rules,
+                            step_key,
+                        ));
+                    }
                     next.due = Some(
                         rules
                             .calendar
@@ -540,7 +578,12 @@ pub fn apply(
                     "hồ sơ đã được hẹn lại một lần; không được hẹn lại lần nữa".into(),
                 ));
             }
-            let new_due = rules.calendar.reschedule(now, due, *new_date)?;
+            let new_due = rules.calendar.reschedule(
+                now,
+                due,
+                *new_date,
+                rules.workflow.max_reschedule_days,
+            )?;
             next.due = Some(new_due);
             next.rescheduled = true;
             content = format!(
@@ -585,13 +628,27 @@ pub fn apply(
         }
     }
 
+    Ok(finish(state, next, action, content, now, rules, step_key))
+}
+
+/// The new state and its history entry (with how the step left was met).
+fn finish(
+    state: &DossierState,
+    next: DossierState,
+    action: &Action,
+    content: String,
+    now: DateTime<Utc>,
+    rules: &Rules<'_>,
+    step_key: String,
+) -> (DossierState, HistoryEntry) {
     let leaving = next.step != state.step || next.status.is_terminal();
     let entry = HistoryEntry {
         action: action.key().to_string(),
         status_from: state.status,
         status_to: next.status,
         step_from: step_key,
-        step_to: workflow
+        step_to: rules
+            .workflow
             .steps
             .get(next.step)
             .map_or_else(String::new, |s| s.key.clone()),
@@ -603,7 +660,7 @@ pub fn apply(
             None
         },
     };
-    Ok((next, entry))
+    (next, entry)
 }
 
 /// Enters step `target`: its own deadline is its share of the processing time, never past the
@@ -622,7 +679,16 @@ fn move_to(
     state.step_started = now;
     state.step_due = match (step.share, state.received_at, state.due) {
         (Some(share), Some(received), Some(due)) => {
-            let total = rules.calendar.working_minutes_between(received, due)?;
+            // The procedure's own time, not the appointment (which pauses and apologies move).
+            let day = i64::from(rules.calendar.hours().day_minutes());
+            let total = match deadline_rule(rules.time).0 {
+                DeadlineRule::WorkingDays { days } => i64::from(days) * day,
+                DeadlineRule::WorkingHours { hours } => i64::from(hours) * 60,
+                DeadlineRule::Immediate => rules
+                    .calendar
+                    .working_minutes_between(received, due)?
+                    .min(day),
+            };
             let own = rules
                 .calendar
                 .add_working_time(now, total * i64::from(share) / 100)?;

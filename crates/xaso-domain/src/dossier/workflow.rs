@@ -69,6 +69,9 @@ impl Step {
 pub struct Workflow {
     pub key: String,
     pub name: String,
+    /// How many working days after the old appointment an apology may set the new one.
+    #[serde(default = "default_reschedule_limit")]
+    pub max_reschedule_days: u32,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -88,6 +91,10 @@ impl Workflow {
             .iter()
             .position(|s| s.allows(StepAction::Approve))
     }
+}
+
+fn default_reschedule_limit() -> u32 {
+    30
 }
 
 /// The workflow used when a procedure names none.
