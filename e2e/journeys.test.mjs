@@ -183,9 +183,22 @@ test('4. a walk-in dossier received at the counter with a supplement request', a
   await context.close();
 });
 
-test('5. the administrator sees agencies, users, procedures and the year calendar', async () => {
-  const { context, page } = await session('admin');
-  await visit(page, '/quan-tri', 'quản trị');
+test('5. the administrator changes the one-time password, then sees agencies, users, procedures and the calendar', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/dang-nhap?tiep=/quan-tri`);
+  await page.fill('#username', 'admin');
+  await page.fill('#password', process.env.XASO_ADMIN_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit].button')]);
+  // A one-time password leads to the change form first.
+  assert.match(page.url(), /\/doi-mat-khau\?tiep=/);
+  await accessible(page, 'đổi mật khẩu');
+  await page.fill('#current_password', process.env.XASO_ADMIN_PASSWORD);
+  await page.fill('#new_password', 'mat-khau-quan-tri-moi');
+  await page.fill('#confirm_password', 'mat-khau-quan-tri-moi');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit].button')]);
+  assert.match(page.url(), /\/quan-tri$/);
+  await accessible(page, 'quản trị');
   const text = await page.locator('main').textContent();
   assert.match(text, /UBND xã Minh Đức/);
   assert.match(text, /motcua/);

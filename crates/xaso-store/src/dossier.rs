@@ -23,6 +23,9 @@ use crate::audit::{self, Actor};
 use crate::identity::User;
 use crate::{catalog, db, new_id, StoreError, Tx};
 
+/// Online dossiers one account may submit in a day.
+pub const MAX_ONLINE_PER_DAY: i64 = 20;
+
 /// The data dossiers are handled under: workflows by key, and every agency's calendar.
 pub struct DossierRules {
     pub workflows: HashMap<String, Workflow>,
@@ -531,6 +534,22 @@ pub async fn receive(
                 return Err(StoreError::Invalid(
                     "hồ sơ trực tuyến được bộ phận một cửa kiểm tra sau khi nộp".into(),
                 ));
+            }
+            // One account cannot use up a commune's daily dossier numbers.
+            let day_start = xaso_domain::calendar::deadline::from_local(
+                to_local(now).date().and_time(chrono::NaiveTime::MIN),
+            );
+            let today: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM dossiers WHERE submitted_by = $1 AND submitted_at >= $2"
+            )
+            .bind(user.id)
+            .bind(day_start)
+            .fetch_one(&mut *c)
+            .await)?;
+            if today >= MAX_ONLINE_PER_DAY {
+                return Err(StoreError::Conflict(format!(
+                    "mỗi tài khoản nộp tối đa {MAX_ONLINE_PER_DAY} hồ sơ trực tuyến mỗi ngày; hãy liên hệ Bộ phận một cửa"
+                )));
             }
         }
         Channel::Counter | Channel::Postal => {
@@ -1122,18 +1141,14 @@ pub struct StoredFile {
     pub content_type: &'static str,
 }
 
-/// Records an attachment (its bytes already in the file store). The applicant of an online
-/// dossier or the receiving counter may attach, while the dossier is open; the component, when
-/// named, must be one of the procedure's.
-pub async fn attach(
+/// Checks that `user` may attach to the dossier (and that `component`, when named, is one of the
+/// procedure's) before any byte is stored. Returns the dossier's id and the cleaned component.
+pub async fn authorize_attach(
     tx: &mut Tx,
     code: &str,
     component: Option<&str>,
-    name: &str,
-    stored: &StoredFile,
     user: &User,
-    now: DateTime<Utc>,
-) -> Result<FileMeta, StoreError> {
+) -> Result<(Uuid, Option<String>), StoreError> {
     let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
     let row = load_row(tx, code).await?.ok_or_else(not_found)?;
     let scope = scope_of(tx, user, &row).await?;
@@ -1168,6 +1183,22 @@ pub async fn attach(
             )));
         }
     }
+    Ok((row.id, component))
+}
+
+/// Records an attachment (its bytes already in the file store). The applicant of an online
+/// dossier or the receiving counter may attach, while the dossier is open; the component, when
+/// named, must be one of the procedure's.
+pub async fn attach(
+    tx: &mut Tx,
+    code: &str,
+    component: Option<&str>,
+    name: &str,
+    stored: &StoredFile,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<FileMeta, StoreError> {
+    let (dossier_id, component) = authorize_attach(tx, code, component, user).await?;
     let meta = FileMeta {
         id: new_id(),
         component,
@@ -1183,7 +1214,7 @@ pub async fn attach(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
     .bind(meta.id)
-    .bind(row.id)
+    .bind(dossier_id)
     .bind(&meta.component)
     .bind(&meta.name)
     .bind(&meta.content_type)
@@ -1201,7 +1232,7 @@ pub async fn attach(
         &Actor::user(user.id, &user.username),
         "dossier.attach",
         "dossier",
-        &row.id.to_string(),
+        &dossier_id.to_string(),
         serde_json::json!({ "file": meta.id, "name": meta.name, "sha256": meta.sha256, "size": meta.size }),
     )
     .await?;

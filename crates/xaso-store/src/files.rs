@@ -41,6 +41,14 @@ pub fn clean_name(name: &str) -> String {
     }
 }
 
+/// The SHA-256 of some bytes, in hex: a file's name in the store.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct LocalFiles {
     root: PathBuf,
@@ -68,10 +76,7 @@ impl LocalFiles {
         let root = self.root.clone();
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            let hash: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = sha256_hex(&bytes);
             let target = this
                 .path_of(&hash)
                 .ok_or_else(|| StoreError::Invalid("mã băm không hợp lệ".into()))?;

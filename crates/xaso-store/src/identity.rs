@@ -118,6 +118,15 @@ pub async fn hash_password(password: String) -> Result<String, StoreError> {
 /// Verifies on the blocking pool. With no stored hash it still does the same work against a
 /// dummy hash, so that an unknown user name takes as long as a wrong password.
 async fn verify_password(stored: Option<String>, password: String) -> bool {
+    // At most one verification per core at a time: each takes ~19 MiB and a core for a moment,
+    // so a flood of logins queues instead of exhausting memory.
+    static GATE: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let gate = GATE.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let Ok(_permit) = gate.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         static DUMMY: OnceLock<String> = OnceLock::new();
         let dummy = DUMMY.get_or_init(|| {
@@ -332,6 +341,15 @@ pub async fn set_password(
     .map(|_| ())
     })?;
     end_sessions(tx, user.id).await?;
+    // A new password also ends the old tokens: whoever knew the old one may have made them.
+    db!(tx.conn(), |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
     audit::record(
         tx,
         now,
@@ -430,34 +448,111 @@ pub async fn create_api_token(
     Ok(token)
 }
 
-/// The enabled user a bearer token belongs to; records when it was last used.
+/// The enabled user a bearer token belongs to, and when the token was last used.
 pub async fn user_for_api_token(
     tx: &mut Tx,
     token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<User>, StoreError> {
+) -> Result<Option<(User, Option<DateTime<Utc>>)>, StoreError> {
     if !token.starts_with(API_TOKEN_PREFIX) {
         return Ok(None);
     }
-    let hash = sha256_hex(token);
-    let user_id: Option<Uuid> = db!(tx.conn(), |c| sqlx::query_scalar(
-        "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+    let row: Option<(Uuid, Option<DateTime<Utc>>)> =
+        db!(tx.conn(), |c| {
+            sqlx::query_as(
+        "SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
     )
-    .bind(&hash)
+    .bind(sha256_hex(token))
     .fetch_optional(&mut *c)
-    .await)?;
-    let Some(user_id) = user_id else {
+    .await
+        })?;
+    let Some((user_id, last_used)) = row else {
         return Ok(None);
     };
+    Ok(user_by_id(tx, user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .map(|u| (u, last_used)))
+}
+
+/// Records that a token was used (callers do it at most hourly, to keep reads read-only).
+pub async fn touch_api_token(
+    tx: &mut Tx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     db!(tx.conn(), |c| sqlx::query(
         "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2"
     )
     .bind(now)
-    .bind(&hash)
+    .bind(sha256_hex(token))
     .execute(&mut *c)
     .await
     .map(|_| ()))?;
-    Ok(user_by_id(tx, user_id).await?.filter(|u| !u.disabled))
+    Ok(())
+}
+
+/// Revokes every API token of a user; returns how many.
+pub async fn revoke_api_tokens(
+    tx: &mut Tx,
+    username: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<u64, StoreError> {
+    let user = require_user(tx, username).await?;
+    let revoked = db!(tx.conn(), |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.revoke_tokens",
+        "user",
+        username,
+        serde_json::json!({ "revoked": revoked }),
+    )
+    .await?;
+    Ok(revoked)
+}
+
+impl Store {
+    /// The user of a bearer token, in a read transaction; the last-use time is written at most
+    /// once an hour in a separate one, so API reads do not queue behind writers.
+    pub async fn user_for_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.read().await?;
+        let found = user_for_api_token(&mut tx, token).await?;
+        tx.commit().await?;
+        let Some((user, last_used)) = found else {
+            return Ok(None);
+        };
+        if last_used.is_none_or(|at| now - at > Duration::hours(1)) {
+            let mut tx = self.begin().await?;
+            touch_api_token(&mut tx, token, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(user))
+    }
+
+    /// The user of a session cookie, in a read transaction.
+    pub async fn user_for_session_token(
+        &self,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.read().await?;
+        let user = user_for_session(&mut tx, session, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
 }
 
 /// The enabled user of an unexpired session.

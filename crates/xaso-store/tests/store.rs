@@ -196,29 +196,39 @@ xaso_store::backend_tests! {
         assert!(identity::user_for_session(&mut tx, &login.session_token, later).await.expect("session").is_none());
         let token = identity::create_api_token(&mut tx, "motcua", "kiểm thử", now(), &Actor::system("test")).await.expect("token");
         assert!(token.starts_with("xaso_"));
-        let by_token = identity::user_for_api_token(&mut tx, &token, now()).await.expect("token user");
-        assert_eq!(by_token.map(|u| u.username), Some("motcua".to_string()));
-        assert!(identity::user_for_api_token(&mut tx, "xaso_0000", now()).await.expect("lookup").is_none());
+        let by_token = identity::user_for_api_token(&mut tx, &token).await.expect("token user");
+        assert_eq!(by_token.map(|(u, _)| u.username), Some("motcua".to_string()));
+        assert!(identity::user_for_api_token(&mut tx, "xaso_0000").await.expect("lookup").is_none());
 
         // Disabling ends the session and stops the token.
         identity::set_disabled(&mut tx, "motcua", true, now(), &Actor::system("test")).await.expect("disable");
         assert!(identity::user_for_session(&mut tx, &login.session_token, now()).await.expect("session").is_none());
-        assert!(identity::user_for_api_token(&mut tx, &token, now()).await.expect("token").is_none());
+        assert!(identity::user_for_api_token(&mut tx, &token).await.expect("token").is_none());
         tx.commit().await.expect("commit");
         assert!(store.login("motcua", "mat-khau-rat-dai", now()).await.expect("login").is_none());
 
         let mut tx = store.begin().await.expect("begin");
         identity::set_disabled(&mut tx, "motcua", false, now(), &Actor::system("test")).await.expect("enable");
+        tx.commit().await.expect("commit");
+        // Enabled again, the token works again, and is used through a read transaction.
+        assert!(store.user_for_token(&token, now()).await.expect("token").is_some());
+        let mut tx = store.begin().await.expect("begin");
         let hash = identity::hash_password("mat-khau-moi-hoan-toan".into()).await.expect("hash");
         identity::set_password(&mut tx, "motcua", &hash, false, now(), &Actor::system("test")).await.expect("set password");
         tx.commit().await.expect("commit");
+        assert!(store.user_for_token(&token, now()).await.expect("token").is_none(), "a new password revokes old tokens");
         assert!(store.login("motcua", "mat-khau-rat-dai", now()).await.expect("login").is_none());
         assert!(store.login("motcua", "mat-khau-moi-hoan-toan", now()).await.expect("login").is_some());
+        let mut tx = store.begin().await.expect("begin");
+        let second = identity::create_api_token(&mut tx, "motcua", "hai", now(), &Actor::system("test")).await.expect("token");
+        assert_eq!(identity::revoke_api_tokens(&mut tx, "motcua", now(), &Actor::system("test")).await.expect("revoke"), 1);
+        tx.commit().await.expect("commit");
+        assert!(store.user_for_token(&second, now()).await.expect("token").is_none());
 
         let mut tx = store.read().await.expect("read");
         let trail = audit::for_entity(&mut tx, "user", "motcua").await.expect("audit");
         let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
-        assert_eq!(actions, ["user.create", "user.login", "user.create_token", "user.disable", "user.enable", "user.set_password", "user.login"]);
+        assert_eq!(actions, ["user.create", "user.login", "user.create_token", "user.disable", "user.enable", "user.set_password", "user.login", "user.create_token", "user.revoke_tokens"]);
     }
 
     async fn usernames_are_unique_and_checked(store: Store) {

@@ -58,10 +58,10 @@ pub(crate) async fn session_user(
     let Some(session) = session_cookie(headers) else {
         return Ok(None);
     };
-    let mut tx = state.store.begin().await?;
-    let user = identity::user_for_session(&mut tx, session, state.now()).await?;
-    tx.commit().await?;
-    Ok(user)
+    Ok(state
+        .store
+        .user_for_session_token(session, state.now())
+        .await?)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -69,16 +69,24 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let now = state.now();
-        let mut tx = state.store.begin().await?;
         let user = if let Some(token) = bearer_token(&parts.headers) {
-            identity::user_for_api_token(&mut tx, token, now).await?
+            state.store.user_for_token(token, now).await?
         } else if let Some(session) = session_cookie(&parts.headers) {
-            identity::user_for_session(&mut tx, session, now).await?
+            state.store.user_for_session_token(session, now).await?
         } else {
             None
         };
-        tx.commit().await?;
-        user.map(CurrentUser).ok_or_else(ApiError::unauthorized)
+        let user = user.ok_or_else(ApiError::unauthorized)?;
+        // A one-time password is for changing it, nothing else.
+        let allowed = ["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
+        if user.must_change_password && !allowed.contains(&parts.uri.path()) {
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "password_change_required",
+                message: "Hãy đổi mật khẩu dùng một lần trước (POST /api/v1/me/password)".into(),
+            });
+        }
+        Ok(CurrentUser(user))
     }
 }
 
@@ -283,5 +291,106 @@ pub async fn logout_form(
         header::SET_COOKIE,
         HeaderValue::from_static("xaso_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
     );
+    Ok(response)
+}
+
+#[derive(askama::Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    nav: crate::pages::Nav,
+    next: String,
+    forced: bool,
+    error: Option<String>,
+}
+
+/// `GET /doi-mat-khau[?tiep=/path]`: change one's password (required after a one-time password).
+pub async fn password_page(
+    ctx: crate::pages::PageContext,
+    axum::extract::Query(params): axum::extract::Query<NextParam>,
+) -> Response {
+    let Some(user) = &ctx.user else {
+        return crate::pages::see_other("/dang-nhap?tiep=%2Fdoi-mat-khau");
+    };
+    let page = PasswordPage {
+        nav: ctx.nav(),
+        next: crate::pages::safe_next(params.tiep.as_deref()),
+        forced: user.must_change_password,
+        error: None,
+    };
+    ctx.finish(crate::pages::render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+    tiep: Option<String>,
+}
+
+/// `POST /doi-mat-khau`: changes the password and signs in again with the new one.
+pub async fn password_form(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Result<Response, crate::error::PageError> {
+    ctx.check(&form.csrf)?;
+    let Some(user) = ctx.user.clone() else {
+        return Ok(crate::pages::see_other("/dang-nhap?tiep=%2Fdoi-mat-khau"));
+    };
+    let next = crate::pages::safe_next(form.tiep.as_deref());
+    let again = |message: String, status: StatusCode| {
+        let page = PasswordPage {
+            nav: ctx.nav(),
+            next: next.clone(),
+            forced: user.must_change_password,
+            error: Some(message),
+        };
+        Ok(ctx.finish(crate::pages::render_status(status, &page)))
+    };
+    if form.new_password != form.confirm_password {
+        return again(
+            "Mật khẩu nhập lại không khớp.".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match state
+        .store
+        .change_password(
+            &user.username,
+            &form.current_password,
+            &form.new_password,
+            state.now(),
+        )
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return again(
+                "Mật khẩu hiện tại không đúng.".into(),
+                StatusCode::FORBIDDEN,
+            )
+        }
+        Err(error) => {
+            let api: ApiError = error.into();
+            if api.status.is_server_error() {
+                return Err(crate::error::PageError(api));
+            }
+            return again(api.message, api.status);
+        }
+    }
+    // Every session ended with the change: start a new one for this browser.
+    let login = state
+        .store
+        .login(&user.username, &form.new_password, state.now())
+        .await
+        .map_err(|e| crate::error::PageError(e.into()))?;
+    let mut response = crate::pages::see_other(&next);
+    if let Some(login) = login {
+        if let Ok(value) = HeaderValue::from_str(&session_set_cookie(&login.session_token)) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
     Ok(response)
 }

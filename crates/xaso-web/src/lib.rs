@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             get(identity::login_page).post(identity::login_form),
         )
         .route("/dang-xuat", post(identity::logout_form))
+        .route(
+            "/doi-mat-khau",
+            get(identity::password_page).post(identity::password_form),
+        )
         .route("/can-bo", get(dossier::pages::inbox_page))
         .route(
             "/can-bo/ho-so/{code}",

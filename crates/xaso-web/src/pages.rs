@@ -140,6 +140,14 @@ impl PageContext {
 
     /// The signed-in user, or a redirect to the login page that comes back here.
     pub fn require(&self, back_to: &str) -> Result<&xaso_store::identity::User, Box<Response>> {
+        if let Some(user) = &self.user {
+            if user.must_change_password {
+                return Err(Box::new(see_other(&format!(
+                    "/doi-mat-khau?tiep={}",
+                    crate::catalog::percent_encode(back_to)
+                ))));
+            }
+        }
         self.user.as_ref().ok_or_else(|| {
             Box::new(
                 axum::response::Redirect::to(&format!(
@@ -160,9 +168,42 @@ pub fn see_other(location: &str) -> Response {
 /// Only paths of this site, so that `tiep=` cannot send a user elsewhere.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        // No scheme, no authority, nothing a browser would strip and then read as `//host`.
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
             path.to_string()
         }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(safe_next(Some("/can-bo")), "/can-bo");
+        assert_eq!(
+            safe_next(Some("/thu-tuc/1.001193/nop")),
+            "/thu-tuc/1.001193/nop"
+        );
+        for outside in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example",
+            "evil",
+            "/ /x",
+        ] {
+            assert_eq!(safe_next(Some(outside)), "/", "{outside:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

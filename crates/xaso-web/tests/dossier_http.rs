@@ -215,6 +215,40 @@ xaso_store::backend_tests! {
         assert_eq!(detail["history"].as_array().expect("history").len(), 4);
     }
 
+    async fn nothing_is_stored_for_someone_who_may_not_attach(store: Store) {
+        let app = common::app(store).await;
+        let bytes = format!("%PDF-1.4 {}", xaso_store::new_id()).into_bytes();
+        let hash = xaso_store::files::sha256_hex(&bytes);
+        let reply = app.post_bytes_as("congdan2", "/api/v1/dossiers/000.04.61.H19-260302-0001/files?name=x.pdf", bytes).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(common::test_files().get(&hash).await.is_err(), "the bytes were not written");
+    }
+
+    async fn a_one_time_password_only_opens_the_password_change(store: Store) {
+        let app = common::app(store.clone()).await;
+        let now = common::start_time();
+        let hash = xaso_store::identity::hash_password("mot-lan-duy-nhat".into()).await.expect("hash");
+        let mut tx = store.begin().await.expect("begin");
+        xaso_store::identity::create_user(&mut tx, xaso_store::identity::NewUser {
+            username: "moi".into(), full_name: "Người Mới".into(), agency_code: Some(app.agency_of("motcua")),
+            roles: vec![xaso_domain::identity::Role::CounterOfficer], password_hash: Some(hash), must_change_password: true,
+        }, now, &xaso_store::audit::Actor::system("test")).await.expect("user");
+        let token = xaso_store::identity::create_api_token(&mut tx, "moi", "test", now, &xaso_store::audit::Actor::system("test")).await.expect("token");
+        tx.commit().await.expect("commit");
+        let bearer = |uri: &str| axum::http::Request::get(uri).header(axum::http::header::AUTHORIZATION, format!("Bearer {token}")).body(axum::body::Body::empty()).expect("request");
+        let blocked = app.send(bearer("/api/v1/dossiers/inbox")).await;
+        assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+        assert_eq!(blocked.error_code(), "password_change_required");
+        assert_eq!(app.send(bearer("/api/v1/me")).await.status, StatusCode::OK);
+        let change = axum::http::Request::post("/api/v1/me/password")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(json!({ "current_password": "mot-lan-duy-nhat", "new_password": "mat-khau-rieng-cua-toi" }).to_string()))
+            .expect("request");
+        assert_eq!(app.send(change).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.send(bearer("/api/v1/me")).await.status, StatusCode::UNAUTHORIZED, "the change revoked the old token");
+    }
+
     async fn public_tracking_answers_alike_and_is_rate_limited(store: Store) {
         let app = common::app(store).await;
         let unknown = app.get("/api/v1/public/dossiers/000.04.61.H19-260302-9999").await;

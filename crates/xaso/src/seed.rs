@@ -74,6 +74,8 @@ const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
 /// What the first start created, to be shown once.
 pub struct FirstStart {
     pub admin_password: String,
+    /// The password of the demo accounts (none without demo data).
+    pub demo_password: Option<String>,
     pub demo_users: Vec<&'static str>,
     pub procedures: usize,
     pub dossiers: usize,
@@ -87,8 +89,12 @@ pub async fn load_once(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<FirstStart>> {
     let procedures = shipped_catalog()?;
+    // The administrator and the demo accounts get different passwords: whoever is given a demo
+    // account to try the system must not hold the administrator's password too.
     let password = identity::generate_password();
     let hash = identity::hash_password(password.clone()).await?;
+    let demo_password = identity::generate_password();
+    let demo_hash = identity::hash_password(demo_password.clone()).await?;
     let actor = Actor::system("khởi tạo");
 
     let mut tx = store.begin().await?;
@@ -130,8 +136,9 @@ pub async fn load_once(
                     full_name: full_name.to_string(),
                     agency_code,
                     roles: vec![*role],
-                    password_hash: Some(hash.clone()),
-                    must_change_password: true,
+                    password_hash: Some(demo_hash.clone()),
+                    // Demo accounts are for trying the system; start with --no-demo for real use.
+                    must_change_password: false,
                 },
                 now,
                 &actor,
@@ -160,6 +167,7 @@ pub async fn load_once(
     tx.commit().await?;
     Ok(Some(FirstStart {
         admin_password: password,
+        demo_password: (!demo_users.is_empty()).then_some(demo_password),
         demo_users,
         procedures: procedures.len(),
         dossiers,

@@ -28,9 +28,9 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
             "Tài khoản quản trị: admin — mật khẩu dùng một lần: {}",
             first.admin_password
         );
-        if !first.demo_users.is_empty() {
+        if let Some(demo_password) = &first.demo_password {
             println!(
-                "Tài khoản mẫu (cùng mật khẩu, phải đổi khi đăng nhập): {}",
+                "Tài khoản mẫu để dùng thử: {} — mật khẩu chung: {demo_password}",
                 first.demo_users.join(", ")
             );
         }

@@ -42,6 +42,8 @@ pub enum UserCommand {
     Disable { username: String },
     /// Enable a disabled account
     Enable { username: String },
+    /// Revoke every API token of an account
+    RevokeTokens { username: String },
     /// Create a personal API token, printed once
     Token {
         username: String,
@@ -162,6 +164,12 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             identity::set_disabled(&mut tx, &username, false, now, &actor).await?;
             tx.commit().await?;
             println!("Đã mở khóa tài khoản {username}.");
+        }
+        UserCommand::RevokeTokens { username } => {
+            let mut tx = store.begin().await?;
+            let revoked = identity::revoke_api_tokens(&mut tx, &username, now, &actor).await?;
+            tx.commit().await?;
+            println!("Đã thu hồi {revoked} mã truy cập của {username}.");
         }
         UserCommand::Token { username, name } => {
             let mut tx = store.begin().await?;

@@ -450,38 +450,139 @@ fn refusal_at_reception_and_withdrawal_are_terminal() {
 fn review_findings_stay_fixed() {
     // A restart after a supplement gives the current step a fresh deadline too.
     let mut run = Run::new("2026-03-02T08:00", 5);
-    run.doing("2026-03-02T08:00", &counter(), Action::Accept { note: None });
-    run.doing("2026-03-02T08:05", &counter(), Action::Forward { note: None });
-    run.doing("2026-03-03T09:00", &specialist(), Action::RequestSupplement { items: vec!["Tờ khai".into()], reason: "Thiếu".into() });
-    run.doing("2026-03-20T09:00", &applicant(), Action::Supplemented { note: None });
-    run.doing("2026-03-20T10:00", &specialist(), Action::Forward { note: None });
-    assert_eq!(run.history.last().and_then(|h| h.step_result), Some(Timing::Early), "an hour's work is not late");
+    run.doing(
+        "2026-03-02T08:00",
+        &counter(),
+        Action::Accept { note: None },
+    );
+    run.doing(
+        "2026-03-02T08:05",
+        &counter(),
+        Action::Forward { note: None },
+    );
+    run.doing(
+        "2026-03-03T09:00",
+        &specialist(),
+        Action::RequestSupplement {
+            items: vec!["Tờ khai".into()],
+            reason: "Thiếu".into(),
+        },
+    );
+    run.doing(
+        "2026-03-20T09:00",
+        &applicant(),
+        Action::Supplemented { note: None },
+    );
+    run.doing(
+        "2026-03-20T10:00",
+        &specialist(),
+        Action::Forward { note: None },
+    );
+    assert_eq!(
+        run.history.last().and_then(|h| h.step_result),
+        Some(Timing::Early),
+        "an hour's work is not late"
+    );
 
     // A supplement asked at reception must be answered before acceptance.
     let mut run = Run::new("2026-03-02T08:00", 5);
-    run.doing("2026-03-02T08:00", &counter(), Action::RequestSupplement { items: vec!["Tờ khai".into()], reason: "Thiếu".into() });
-    assert!(matches!(run.try_do("2026-03-02T09:00", &counter(), Action::Accept { note: None }), Err(DossierError::NotAllowed(_))));
-    run.doing("2026-03-02T10:00", &counter(), Action::Supplemented { note: None });
-    run.doing("2026-03-02T10:01", &counter(), Action::Accept { note: None });
+    run.doing(
+        "2026-03-02T08:00",
+        &counter(),
+        Action::RequestSupplement {
+            items: vec!["Tờ khai".into()],
+            reason: "Thiếu".into(),
+        },
+    );
+    assert!(matches!(
+        run.try_do(
+            "2026-03-02T09:00",
+            &counter(),
+            Action::Accept { note: None }
+        ),
+        Err(DossierError::NotAllowed(_))
+    ));
+    run.doing(
+        "2026-03-02T10:00",
+        &counter(),
+        Action::Supplemented { note: None },
+    );
+    run.doing(
+        "2026-03-02T10:01",
+        &counter(),
+        Action::Accept { note: None },
+    );
 
     // A supplement answered outside working time changes nothing.
     let mut run = Run::new("2026-03-02T08:00", 5);
-    run.doing("2026-03-02T08:00", &counter(), Action::Accept { note: None });
-    run.doing("2026-03-02T08:01", &counter(), Action::Forward { note: None });
+    run.doing(
+        "2026-03-02T08:00",
+        &counter(),
+        Action::Accept { note: None },
+    );
+    run.doing(
+        "2026-03-02T08:01",
+        &counter(),
+        Action::Forward { note: None },
+    );
     let due = run.due();
-    run.doing("2026-03-06T17:30", &specialist(), Action::RequestSupplement { items: vec!["Bản sao".into()], reason: "Thiếu".into() });
-    run.doing("2026-03-07T10:00", &applicant(), Action::Supplemented { note: None });
-    assert_eq!(run.due(), due, "a Saturday supplement loses no working time");
+    run.doing(
+        "2026-03-06T17:30",
+        &specialist(),
+        Action::RequestSupplement {
+            items: vec!["Bản sao".into()],
+            reason: "Thiếu".into(),
+        },
+    );
+    run.doing(
+        "2026-03-07T10:00",
+        &applicant(),
+        Action::Supplemented { note: None },
+    );
+    assert_eq!(
+        run.due(),
+        due,
+        "a Saturday supplement loses no working time"
+    );
 
     // Step shares come from the procedure's time, not from an appointment a pause moved.
     let mut run = Run::new("2026-03-02T08:00", 10);
-    run.doing("2026-03-02T08:00", &counter(), Action::Accept { note: None });
-    run.doing("2026-03-02T08:01", &counter(), Action::Forward { note: None });
-    run.doing("2026-03-10T08:00", &specialist(), Action::RequestSupplement { items: vec!["Bản sao".into()], reason: "Thiếu".into() });
-    run.doing("2026-04-20T08:00", &applicant(), Action::Supplemented { note: None });
-    run.doing("2026-04-20T09:00", &specialist(), Action::Forward { note: None });
+    run.doing(
+        "2026-03-02T08:00",
+        &counter(),
+        Action::Accept { note: None },
+    );
+    run.doing(
+        "2026-03-02T08:01",
+        &counter(),
+        Action::Forward { note: None },
+    );
+    run.doing(
+        "2026-03-10T08:00",
+        &specialist(),
+        Action::RequestSupplement {
+            items: vec!["Bản sao".into()],
+            reason: "Thiếu".into(),
+        },
+    );
+    run.doing(
+        "2026-04-20T08:00",
+        &applicant(),
+        Action::Supplemented { note: None },
+    );
+    run.doing(
+        "2026-04-20T09:00",
+        &specialist(),
+        Action::Forward { note: None },
+    );
     let step_due = run.state.step_due.expect("step due");
-    assert_eq!(run.calendar.working_minutes_between(at("2026-04-20T09:00"), step_due).expect("count"), 3 * 480, "30 % of 10 days");
+    assert_eq!(
+        run.calendar
+            .working_minutes_between(at("2026-04-20T09:00"), step_due)
+            .expect("count"),
+        3 * 480,
+        "30 % of 10 days"
+    );
 }
 
 fn any_action() -> impl Strategy<Value = Action> {

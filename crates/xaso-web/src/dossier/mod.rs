@@ -157,6 +157,10 @@ pub async fn upload(
                     .into(),
         });
     };
+    // Who may attach is checked before a byte is written to the file store.
+    let mut check = state.store.read().await?;
+    dossier::authorize_attach(&mut check, &code, params.component.as_deref(), &user).await?;
+    check.commit().await?;
     let size = bytes.len();
     let sha256 = state.files.put(bytes.to_vec()).await?;
     let stored = dossier::StoredFile {

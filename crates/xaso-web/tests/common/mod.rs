@@ -40,7 +40,7 @@ pub async fn app(store: Store) -> TestApp {
     let users = xaso_store::testing::demo_world(&store, start_time()).await;
     let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
     let reading = clock.clone();
-    let files = xaso_store::files::LocalFiles::new(std::env::temp_dir().join("xaso-test-files"));
+    let files = test_files();
     let state = AppState::with_clock(
         store.clone(),
         Arc::new(xaso_store::testing::dossier_rules()),
@@ -178,4 +178,9 @@ impl TestApp {
     pub fn agency_of(&self, user: &str) -> String {
         self.users[user].agency_code.clone().expect("agency")
     }
+}
+
+/// The file store the test apps write to.
+pub fn test_files() -> xaso_store::files::LocalFiles {
+    xaso_store::files::LocalFiles::new(std::env::temp_dir().join("xaso-test-files"))
 }
