@@ -456,15 +456,14 @@ pub async fn user_for_api_token(
     if !token.starts_with(API_TOKEN_PREFIX) {
         return Ok(None);
     }
-    let row: Option<(Uuid, Option<DateTime<Utc>>)> =
-        db!(tx.conn(), |c| {
-            sqlx::query_as(
+    let row: Option<(Uuid, Option<DateTime<Utc>>)> = db!(tx.conn(), |c| {
+        sqlx::query_as(
         "SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
     )
     .bind(sha256_hex(token))
     .fetch_optional(&mut *c)
     .await
-        })?;
+    })?;
     let Some((user_id, last_used)) = row else {
         return Ok(None);
     };
