@@ -125,6 +125,14 @@ test('2. the counter accepts it, the specialist forwards, the leader approves, t
   const counter = await session('motcua');
   await visit(counter.page, '/can-bo', 'hộp hồ sơ một cửa');
   await shots(counter.page, 'hop-ho-so');
+  // The filter updates the list in place (htmx), without reloading the page.
+  await counter.page.evaluate(() => { window.sameDocument = true; });
+  await counter.page.selectOption('#trang-thai', '9');
+  await counter.page.waitForURL(/trang-thai=9/);
+  await counter.page.waitForFunction(() => !document.querySelector('#hop-ho-so').textContent.includes('Mới đăng ký'));
+  assert.equal(await counter.page.evaluate(() => window.sameDocument), true, 'partial update, same document');
+  await counter.page.selectOption('#trang-thai', '');
+  await counter.page.waitForSelector(`a[href="/can-bo/ho-so/${code}"]`);
   await Promise.all([counter.page.waitForNavigation(), counter.page.click(`a[href="/can-bo/ho-so/${code}"]`)]);
   await accessible(counter.page, 'hồ sơ (một cửa)');
   await shots(counter.page, 'ho-so-can-bo');

@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(catalog::home_page))
         .route("/thu-tuc/{code}", get(catalog::procedure_page))
         .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/htmx-2.0.11.min.js", get(pages::htmx))
         .route("/healthz", get(metrics::healthz))
         .route("/metrics", get(metrics::prometheus))
         .route("/api/v1/procedures", get(catalog::list_procedures))

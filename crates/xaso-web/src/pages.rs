@@ -5,6 +5,19 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 pub const STYLESHEET: &str = include_str!("../assets/style.css");
+const HTMX: &str = include_str!("../assets/htmx-2.0.11.min.js");
+
+/// htmx, for partial page updates; versioned in its name so it can be cached for long.
+pub async fn htmx() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        HTMX,
+    )
+        .into_response()
+}
 
 pub async fn stylesheet() -> Response {
     (
