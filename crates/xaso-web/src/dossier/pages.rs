@@ -34,6 +34,16 @@ fn page_error(error: StoreError) -> PageError {
     PageError(error.into())
 }
 
+/// An error the user can act on, to show on the form; a server error becomes an error page.
+fn shown(error: StoreError) -> Result<(StatusCode, String), PageError> {
+    let api: ApiError = error.into();
+    if api.status.is_server_error() {
+        Err(PageError(api))
+    } else {
+        Ok((api.status, api.message))
+    }
+}
+
 fn urgency_key(urgency: Option<Urgency>) -> &'static str {
     match urgency {
         Some(Urgency::OnTrack) => "on_track",
@@ -426,19 +436,7 @@ pub async fn dossier_action(
             ))
         ))),
         Err(error) => {
-            let api: ApiError = error.into();
-            if api.status.is_server_error() {
-                return Err(PageError(api));
-            }
-            dossier_page_response(
-                &state,
-                &ctx,
-                &user,
-                &code,
-                None,
-                Some((api.status, api.message)),
-            )
-            .await
+            dossier_page_response(&state, &ctx, &user, &code, None, Some(shown(error)?)).await
         }
     }
 }
@@ -640,17 +638,7 @@ pub async fn reception_submit(
     match outcome {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => {
-            let api: ApiError = error.into();
-            if api.status.is_server_error() {
-                return Err(PageError(api));
-            }
-            reception_page_response(
-                &state,
-                &ctx,
-                Some(&procedure_code),
-                Some((api.status, api.message)),
-            )
-            .await
+            reception_page_response(&state, &ctx, Some(&procedure_code), Some(shown(error)?)).await
         }
     }
 }
@@ -863,13 +851,7 @@ pub async fn submit(
     .await;
     match outcome {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
-        Err(error) => {
-            let api: ApiError = error.into();
-            if api.status.is_server_error() {
-                return Err(PageError(api));
-            }
-            submit_page_response(&state, &ctx, &user, &code, Some((api.status, api.message))).await
-        }
+        Err(error) => submit_page_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
     }
 }
 
@@ -1077,12 +1059,6 @@ pub async fn rate(
     .await;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/ho-so/{code}"))),
-        Err(error) => {
-            let api: ApiError = error.into();
-            if api.status.is_server_error() {
-                return Err(PageError(api));
-            }
-            my_dossier_response(&state, &ctx, &user, &code, Some((api.status, api.message))).await
-        }
+        Err(error) => my_dossier_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
     }
 }
