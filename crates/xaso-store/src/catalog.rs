@@ -31,7 +31,7 @@ struct VersionRow {
 impl VersionRow {
     fn into_record(self) -> Result<ProcedureRecord, StoreError> {
         let procedure = serde_json::from_str(&self.body).map_err(|e| {
-            StoreError::Invalid(format!(
+            StoreError::Foreign(format!(
                 "nội dung thủ tục lưu trong cơ sở dữ liệu bị hỏng: {e}"
             ))
         })?;

@@ -399,7 +399,7 @@ fn map_rule_error(error: DossierError) -> StoreError {
 
 fn parse_state(row: &DossierRow) -> Result<DossierState, StoreError> {
     serde_json::from_str(&row.state)
-        .map_err(|e| StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code)))
+        .map_err(|e| StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code)))
 }
 
 /// The next code of an agency for a day: `INSERT … ON CONFLICT DO UPDATE … RETURNING` holds the
@@ -920,7 +920,7 @@ async fn summarise(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
-            StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
+            StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
         })?;
         let key = (row.procedure_code.clone(), row.procedure_version);
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key.clone()) {
@@ -1075,7 +1075,7 @@ pub async fn sweep(
     let mut calendars: HashMap<Uuid, Arc<WorkCalendar>> = HashMap::new();
     for row in rows {
         let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
-            StoreError::Invalid(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
+            StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
         })?;
         let calendar = match calendars.get(&row.handling_commune_id) {
             Some(calendar) => calendar.clone(),
