@@ -184,10 +184,15 @@ test('4. a walk-in dossier received at the counter with a supplement request', a
   await page.check('#d-supplement');
   await page.fill('#items', 'Giấy tờ chứng minh nơi cư trú\nBản sao trích lục ly hôn');
   await page.fill('#reason', 'Thiếu giấy tờ chứng minh tình trạng hôn nhân trước đây');
+  // The officer scans the form the citizen brought.
+  await page.setInputFiles('#file_0', { name: 'to-khai.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
   await Promise.all([page.waitForNavigation(), page.click('form[method=post] button[type=submit].button')]);
   assert.match(page.url(), /\/bien-nhan$/);
   assert.match(await page.locator('dl.facts').textContent(), /Yêu cầu bổ sung giấy tờ/);
   await accessible(page, 'giấy tiếp nhận (bổ sung)');
+  const walkIn = (await page.locator('#ma-ho-so').textContent()).trim();
+  await visit(page, `/can-bo/ho-so/${walkIn}`, 'hồ sơ tiếp nhận tại quầy');
+  assert.equal(await page.locator('a[href*="/files/"]').count(), 1, 'the scan is attached');
   await context.close();
 });
 

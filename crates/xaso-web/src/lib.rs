@@ -111,7 +111,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/can-bo/tiep-nhan",
-            get(dossier::pages::reception_page).post(dossier::pages::reception_submit),
+            get(dossier::pages::reception_page)
+                .post(dossier::pages::reception_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    4 * xaso_store::files::MAX_FILE_BYTES,
+                )),
         )
         .route(
             "/thu-tuc/{code}/nop",

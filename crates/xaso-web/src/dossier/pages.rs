@@ -72,6 +72,8 @@ struct InboxPage {
     lines: Vec<InboxLine>,
     filter_status: String,
     filter_channel: String,
+    filter_procedure: String,
+    procedures: Vec<(String, String)>,
     counter: bool,
 }
 
@@ -81,6 +83,8 @@ pub struct InboxFilter {
     status: Option<String>,
     #[serde(rename = "kenh")]
     channel: Option<String>,
+    #[serde(rename = "thu-tuc")]
+    procedure: Option<String>,
 }
 
 fn staff(ctx: &PageContext, back_to: &str) -> Result<User, Box<Response>> {
@@ -113,10 +117,19 @@ pub async fn inbox_page(
         .map_err(page_error)?;
     let status = filter.status.unwrap_or_default();
     let channel = filter.channel.unwrap_or_default();
+    let procedure = filter.procedure.unwrap_or_default();
+    // The procedures present in the inbox, to filter by.
+    let mut procedures: Vec<(String, String)> = items
+        .iter()
+        .map(|d| (d.procedure_code.clone(), d.procedure_name.clone()))
+        .collect();
+    procedures.sort();
+    procedures.dedup();
     let lines = items
         .into_iter()
         .filter(|d| status.is_empty() || d.status.code.to_string() == status)
         .filter(|d| channel.is_empty() || format!("{:?}", d.channel).eq_ignore_ascii_case(&channel))
+        .filter(|d| procedure.is_empty() || d.procedure_code == procedure)
         .map(|d| InboxLine {
             urgency: urgency_key(d.urgency),
             urgency_label: d.urgency.map(|u| u.label()).unwrap_or(""),
@@ -134,6 +147,8 @@ pub async fn inbox_page(
         lines,
         filter_status: status,
         filter_channel: channel,
+        filter_procedure: procedure,
+        procedures,
         counter: user.has_role(Role::CounterOfficer),
     };
     Ok(ctx.finish(render(&page)))
@@ -566,13 +581,17 @@ fn provided_form(value: &str) -> Option<ComponentForm> {
 pub async fn reception_submit(
     State(state): State<AppState>,
     ctx: PageContext,
-    Form(fields): Form<Vec<(String, String)>>,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    ctx.check(field(&fields, "csrf"))?;
     let user = match staff(&ctx, "/can-bo/tiep-nhan") {
         Ok(user) => user,
         Err(response) => return Ok(*response),
     };
+    let (fields, uploads) = match read_form(multipart).await? {
+        Ok(read) => read,
+        Err(problem) => return reception_page_response(&state, &ctx, None, Some(problem)).await,
+    };
+    ctx.check(field(&fields, "csrf"))?;
     let procedure_code = field(&fields, "procedure_code").to_string();
     let mut tx = state.store.read().await.map_err(page_error)?;
     let procedure = catalog::current(&mut tx, &procedure_code)
@@ -616,30 +635,136 @@ pub async fn reception_submit(
         },
         receiving_agency: user.agency_code.clone().unwrap_or_default(),
         handling_commune: optional_field(&fields, "handling_commune"),
-        applicant: Applicant {
-            name: field(&fields, "applicant_name").to_string(),
-            id_number: optional_field(&fields, "id_number"),
-            phone: optional_field(&fields, "phone"),
-            email: optional_field(&fields, "email"),
-            address: optional_field(&fields, "address"),
-        },
+        applicant: applicant_of(&fields),
         owner_name: optional_field(&fields, "owner_name"),
         proxy_name: optional_field(&fields, "proxy_name"),
         components,
         decision: Some(decision),
     };
-    let outcome = async {
-        let mut tx = state.store.begin().await?;
-        let view = dossier::receive(&mut tx, &state.rules, &new, &user, state.now()).await?;
-        tx.commit().await?;
-        Ok::<_, StoreError>(view)
-    }
-    .await;
-    match outcome {
+    match receive_with_files(&state, &new, &procedure, uploads, &user).await {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => {
             reception_page_response(&state, &ctx, Some(&procedure_code), Some(shown(error)?)).await
         }
+    }
+}
+
+/// A file from a form, checked: a PDF, JPEG or PNG of at most 10 MiB, for component `index`.
+struct Upload {
+    index: usize,
+    name: String,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+}
+
+/// What reading a form gave: its fields and files, or a problem to show on the form.
+type FormRead = Result<(Vec<(String, String)>, Vec<Upload>), (StatusCode, String)>;
+
+/// Reads a multipart form: its text fields, and its `file_N` parts (empty ones skipped). A file
+/// that is too large or not a PDF, JPEG or PNG is a problem to show on the form.
+async fn read_form(mut multipart: Multipart) -> Result<FormRead, PageError> {
+    let bad = |message: String| PageError(ApiError::bad_request(message));
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        let Some(index) = name
+            .strip_prefix("file_")
+            .and_then(|i| i.parse::<usize>().ok())
+        else {
+            let value = part
+                .text()
+                .await
+                .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?;
+            fields.push((name, value));
+            continue;
+        };
+        let file_name = xaso_store::files::clean_name(part.file_name().unwrap_or_default());
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| bad(format!("tệp không đọc được: {e}")))?;
+        if bytes.is_empty() {
+            continue;
+        }
+        if bytes.len() > xaso_store::files::MAX_FILE_BYTES {
+            return Ok(Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Tệp “{file_name}” quá lớn: tối đa 10 MiB."),
+            )));
+        }
+        let Some(content_type) = xaso_store::files::sniff(&bytes) else {
+            return Ok(Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("Tệp “{file_name}” không phải PDF, JPEG hoặc PNG."),
+            )));
+        };
+        uploads.push(Upload {
+            index,
+            name: file_name,
+            bytes: bytes.to_vec(),
+            content_type,
+        });
+    }
+    Ok(Ok((fields, uploads)))
+}
+
+/// Receives a dossier and attaches its files in one transaction (the bytes are stored first:
+/// content-addressed, so a failed transaction leaves at most an unreferenced copy).
+async fn receive_with_files(
+    state: &AppState,
+    new: &NewDossier,
+    procedure: &Procedure,
+    uploads: Vec<Upload>,
+    user: &User,
+) -> Result<DossierView, StoreError> {
+    let mut blobs = Vec::new();
+    for upload in uploads {
+        let size = upload.bytes.len();
+        let sha256 = state.files.put(upload.bytes).await?;
+        let component = procedure
+            .components
+            .get(upload.index)
+            .map(|c| c.name.clone());
+        blobs.push((
+            component,
+            upload.name,
+            StoredFile {
+                sha256,
+                size,
+                content_type: upload.content_type,
+            },
+        ));
+    }
+    let mut tx = state.store.begin().await?;
+    let view = dossier::receive(&mut tx, &state.rules, new, user, state.now()).await?;
+    for (component, name, blob) in &blobs {
+        dossier::attach(
+            &mut tx,
+            &view.code,
+            component.as_deref(),
+            name,
+            blob,
+            user,
+            state.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(view)
+}
+
+fn applicant_of(fields: &[(String, String)]) -> Applicant {
+    Applicant {
+        name: field(fields, "applicant_name").to_string(),
+        id_number: optional_field(fields, "id_number"),
+        phone: optional_field(fields, "phone"),
+        email: optional_field(fields, "email"),
+        address: optional_field(fields, "address"),
     }
 }
 
@@ -710,54 +835,18 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: PageContext,
     Path(code): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
     let user = match ctx.require(&format!("/thu-tuc/{code}/nop")) {
         Ok(user) => user.clone(),
         Err(response) => return Ok(*response),
     };
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut uploads: Vec<(usize, String, Vec<u8>)> = Vec::new();
-    let bad = |message: String| PageError(ApiError::bad_request(message));
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?
-    {
-        let name = part.name().unwrap_or_default().to_string();
-        if let Some(index) = name
-            .strip_prefix("file_")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            let file_name = part.file_name().unwrap_or_default().to_string();
-            let bytes = part
-                .bytes()
-                .await
-                .map_err(|e| bad(format!("tệp không đọc được: {e}")))?;
-            if !bytes.is_empty() {
-                if bytes.len() > xaso_store::files::MAX_FILE_BYTES {
-                    return submit_page_response(
-                        &state,
-                        &ctx,
-                        &user,
-                        &code,
-                        Some((
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            format!("Tệp “{file_name}” quá lớn: tối đa 10 MiB."),
-                        )),
-                    )
-                    .await;
-                }
-                uploads.push((index, file_name, bytes.to_vec()));
-            }
-        } else {
-            let value = part
-                .text()
-                .await
-                .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?;
-            fields.push((name, value));
+    let (fields, uploads) = match read_form(multipart).await? {
+        Ok(read) => read,
+        Err(problem) => {
+            return submit_page_response(&state, &ctx, &user, &code, Some(problem)).await
         }
-    }
+    };
     ctx.check(field(&fields, "csrf"))?;
     let mut tx = state.store.read().await.map_err(page_error)?;
     let procedure = catalog::current(&mut tx, &code)
@@ -765,91 +854,31 @@ pub async fn submit(
         .map_err(page_error)?
         .ok_or_else(|| PageError(ApiError::not_found(format!("không có thủ tục mã {code}"))))?
         .procedure;
-    let centre = dossier::communes(&mut tx).await.map_err(page_error)?;
+    let communes = dossier::communes(&mut tx).await.map_err(page_error)?;
     tx.commit().await.map_err(page_error)?;
-    // Every file must be a PDF, JPEG or PNG before anything is stored.
-    let mut stored = Vec::new();
-    for (index, file_name, bytes) in uploads {
-        let Some(content_type) = xaso_store::files::sniff(&bytes) else {
-            return submit_page_response(
-                &state,
-                &ctx,
-                &user,
-                &code,
-                Some((
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "Tệp “{}” không phải PDF, JPEG hoặc PNG.",
-                        xaso_store::files::clean_name(&file_name)
-                    ),
-                )),
-            )
-            .await;
-        };
-        let component = procedure.components.get(index).map(|c| c.name.clone());
-        stored.push((component, file_name, bytes, content_type));
-    }
     let receiving = optional_field(&fields, "commune")
-        .or_else(|| centre.first().map(|c| c.agency_code.clone()))
+        .or_else(|| communes.first().map(|c| c.agency_code.clone()))
         .unwrap_or_default();
     let new = NewDossier {
         procedure_code: code.clone(),
         channel: Channel::Online,
         receiving_agency: receiving,
         handling_commune: None,
-        applicant: Applicant {
-            name: field(&fields, "applicant_name").to_string(),
-            id_number: optional_field(&fields, "id_number"),
-            phone: optional_field(&fields, "phone"),
-            email: optional_field(&fields, "email"),
-            address: optional_field(&fields, "address"),
-        },
+        applicant: applicant_of(&fields),
         owner_name: None,
         proxy_name: None,
-        components: stored
+        // What was scanned and sent counts as provided, as a copy.
+        components: uploads
             .iter()
-            .filter_map(|(component, ..)| component.clone())
-            .map(|name| ProvidedComponent {
-                name,
+            .filter_map(|u| procedure.components.get(u.index))
+            .map(|c| ProvidedComponent {
+                name: c.name.clone(),
                 provided: Some(ComponentForm::Copy),
             })
             .collect(),
         decision: None,
     };
-    let outcome = async {
-        let mut blobs = Vec::new();
-        for (component, file_name, bytes, content_type) in stored {
-            let size = bytes.len();
-            let sha256 = state.files.put(bytes).await?;
-            blobs.push((
-                component,
-                file_name,
-                StoredFile {
-                    sha256,
-                    size,
-                    content_type,
-                },
-            ));
-        }
-        let mut tx = state.store.begin().await?;
-        let view = dossier::receive(&mut tx, &state.rules, &new, &user, state.now()).await?;
-        for (component, file_name, blob) in &blobs {
-            dossier::attach(
-                &mut tx,
-                &view.code,
-                component.as_deref(),
-                file_name,
-                blob,
-                &user,
-                state.now(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(view)
-    }
-    .await;
-    match outcome {
+    match receive_with_files(&state, &new, &procedure, uploads, &user).await {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => submit_page_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
     }
