@@ -163,6 +163,8 @@ impl From<Status> for StatusView {
 pub struct DossierView {
     pub code: String,
     pub version: i64,
+    /// The workflow key (`data/workflows/KEY.toml`).
+    pub workflow: String,
     pub procedure_code: String,
     pub procedure_name: String,
     pub procedure_version: i64,
@@ -792,6 +794,7 @@ pub async fn view(
     Ok(Some(DossierView {
         code: row.code.clone(),
         version: row.version,
+        workflow: row.workflow.clone(),
         procedure_code: row.procedure_code.clone(),
         procedure_name: record.map(|r| r.procedure.name).unwrap_or_default(),
         procedure_version: row.procedure_version,

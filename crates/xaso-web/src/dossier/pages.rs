@@ -184,11 +184,7 @@ fn offered_actions(
     if view.status.code >= 7 && view.status.code != 9 || view.status.code == 3 {
         return forms;
     }
-    let Some(workflow) = state.rules.workflows.values().find(|w| {
-        w.steps
-            .iter()
-            .any(|s| s.key == view.step && s.name == view.step_name)
-    }) else {
+    let Some(workflow) = state.rules.workflows.get(&view.workflow) else {
         return forms;
     };
     let Some(step) = workflow.steps.iter().find(|s| s.key == view.step) else {
