@@ -115,6 +115,10 @@ test('1. a citizen finds "khai sinh" typed without diacritics and submits online
   code = (await page.locator('#ma-ho-so').textContent()).trim();
   assert.match(code, /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$/);
   assert.equal(await page.locator('.qr svg').count(), 1, 'the receipt has a QR code');
+  const pdf = await page.request.get(`${BASE}/ho-so/${code}/bien-nhan.pdf`);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.equal((await pdf.body()).subarray(0, 8).toString(), '%PDF-1.7');
   await accessible(page, 'giấy tiếp nhận');
   await shots(page, 'bien-nhan');
   await context.close();

@@ -130,6 +130,14 @@ pub fn router(state: AppState) -> Router {
         .route("/quan-tri/lich/{year}", get(admin::calendar))
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
         .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
+        .route(
+            "/ho-so/{code}/bien-nhan.pdf",
+            get(dossier::pages::receipt_pdf),
+        )
+        .route(
+            "/can-bo/ho-so/{code}/phieu-kiem-soat.pdf",
+            get(dossier::pages::control_slip_pdf),
+        )
         .route("/ho-so/{code}/danh-gia", post(dossier::pages::rate))
         .route("/api/v1/auth/login", post(identity::login))
         .route("/api/v1/auth/logout", post(identity::logout))

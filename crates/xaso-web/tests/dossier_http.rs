@@ -114,7 +114,7 @@ xaso_store::backend_tests! {
         let file_id = uploaded.json()["id"].as_str().expect("id").to_string();
         let fetched = app.get_as("chuyenvien", &format!("/api/v1/dossiers/{code}/files/{file_id}")).await;
         assert_eq!(fetched.status, StatusCode::OK);
-        assert_eq!(fetched.body.as_bytes(), pdf.as_slice());
+        assert_eq!(fetched.bytes, pdf);
         assert_eq!(app.get_as("congdan2", &format!("/api/v1/dossiers/{code}/files/{file_id}")).await.status, StatusCode::NOT_FOUND);
         let detail = app.get_as("congdan", &format!("/api/v1/dossiers/{code}")).await.json();
         assert_eq!(detail["files"].as_array().map(Vec::len), Some(1));
@@ -268,5 +268,31 @@ xaso_store::backend_tests! {
         assert!(limited, "60 look-ups a minute per client at most");
         // Staff endpoints need a login.
         assert_eq!(app.get("/api/v1/dossiers/inbox").await.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+xaso_store::backend_tests! {
+    async fn forms_01_and_05_come_as_pdf(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+        })).await;
+        let code = dossier["code"].as_str().expect("code").to_string();
+        // Pages take the browser session, not API tokens: sign in through the form.
+        let page = app.get("/dang-nhap").await;
+        let token = page.headers[axum::http::header::SET_COOKIE].to_str().expect("ascii").split(';').next().and_then(|c| c.strip_prefix("xaso_csrf=")).expect("token").to_string();
+        let login = app.send(axum::http::Request::post("/dang-nhap").header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(axum::http::header::COOKIE, format!("xaso_csrf={token}"))
+            .body(axum::body::Body::from(format!("csrf={token}&username=motcua&password={}", common::PASSWORD))).expect("request")).await;
+        let session = login.headers[axum::http::header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("pair").to_string();
+        for path in [format!("/ho-so/{code}/bien-nhan.pdf"), format!("/can-bo/ho-so/{code}/phieu-kiem-soat.pdf")] {
+            let reply = app.send(axum::http::Request::get(&path).header(axum::http::header::COOKIE, &session).body(axum::body::Body::empty()).expect("request")).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            assert_eq!(reply.headers[axum::http::header::CONTENT_TYPE], "application/pdf");
+            assert!(reply.bytes.starts_with(b"%PDF-1.7") && reply.bytes.ends_with(b"%%EOF\n"), "{path}");
+        }
+        // Without a session: the login page.
+        assert_eq!(app.get(&format!("/ho-so/{code}/bien-nhan.pdf")).await.status, StatusCode::SEE_OTHER);
     }
 }

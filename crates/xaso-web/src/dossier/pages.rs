@@ -919,11 +919,7 @@ pub async fn receipt_page(
         .await
         .map_err(page_error)?;
     tx.commit().await.map_err(page_error)?;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let tracking_url = format!("http://{host}/tra-cuu?ma={}", view.code);
+    let tracking_url = tracking_url(&headers, &view.code);
     let page = ReceiptPage {
         nav: ctx.nav(),
         submitted: local(Some(view.submitted_at)),
@@ -1086,4 +1082,197 @@ pub async fn rate(
         Ok(()) => Ok(see_other(&format!("/ho-so/{code}"))),
         Err(error) => my_dossier_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
     }
+}
+
+/// "09 giờ 15 phút, ngày 02/03/2026"
+fn spoken_time(instant: Option<DateTime<Utc>>) -> String {
+    instant
+        .map(|i| {
+            to_local(i)
+                .format("%H giờ %M phút, ngày %d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// "ngày 02 tháng 3 năm 2026"
+fn date_line(instant: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let local = to_local(instant);
+    format!(
+        "ngày {:02} tháng {} năm {}",
+        local.day(),
+        local.month(),
+        local.year()
+    )
+}
+
+/// The agency block of a form: the receiving commune and centre, by name.
+async fn issuer_of(
+    state: &AppState,
+    view: &DossierView,
+) -> Result<xaso_docs::forms::Issuer, StoreError> {
+    let mut tx = state.store.read().await?;
+    let name_of =
+        |agency: Option<xaso_store::agency::Agency>| agency.map(|a| a.name).unwrap_or_default();
+    let commune = name_of(xaso_store::agency::by_code(&mut tx, &view.receiving_commune).await?);
+    let agency = name_of(xaso_store::agency::by_code(&mut tx, &view.receiving_agency).await?);
+    tx.commit().await?;
+    let place = commune
+        .trim_start_matches("UBND ")
+        .trim_start_matches("xã ")
+        .trim_start_matches("phường ")
+        .to_string();
+    Ok(xaso_docs::forms::Issuer {
+        parent: commune,
+        agency,
+        place,
+    })
+}
+
+fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    axum::response::IntoResponse::into_response((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    ))
+}
+
+/// `GET /ho-so/{code}/bien-nhan.pdf`: form 01 as PDF, for whoever may see the dossier.
+pub async fn receipt_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/ho-so/{code}/bien-nhan")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    let procedure = catalog::version(&mut tx, &view.procedure_code, view.procedure_version)
+        .await
+        .map_err(page_error)?
+        .map(|r| r.procedure);
+    tx.commit().await.map_err(page_error)?;
+    let issuer = issuer_of(&state, &view).await.map_err(page_error)?;
+    let officer = view
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.action == "accept" || h.action == "submit")
+        .map(|h| h.actor.clone())
+        .unwrap_or_default();
+    let components = view
+        .components
+        .iter()
+        .filter_map(|c| {
+            let count = procedure
+                .as_ref()
+                .and_then(|p| p.components.iter().find(|pc| pc.name == c.name))
+                .map_or(1, |pc| pc.count);
+            c.provided
+                .map(|form| (c.name.clone(), form.label().to_string(), count))
+        })
+        .collect();
+    let data = xaso_docs::forms::Receipt {
+        collect_at: format!("Bộ phận một cửa, {}", issuer.agency),
+        issuer,
+        code: view.code.clone(),
+        tracking_url: tracking_url(&headers, &view.code),
+        applicant: view.applicant.name.clone(),
+        address: view.applicant.address.clone().unwrap_or_default(),
+        phone: view.applicant.phone.clone().unwrap_or_default(),
+        email: view.applicant.email.clone().unwrap_or_default(),
+        id_number: view.applicant.id_number.clone().unwrap_or_default(),
+        procedure: view.procedure_name.clone(),
+        components,
+        processing_time: procedure.map(|p| p.time.describe()).unwrap_or_default(),
+        received: spoken_time(view.received_at.or(Some(view.submitted_at))),
+        appointment: if view.due_at.is_some() {
+            spoken_time(view.due_at)
+        } else {
+            "sau khi hồ sơ được kiểm tra, tiếp nhận".into()
+        },
+        officer,
+        date_line: date_line(view.received_at.unwrap_or(view.submitted_at)),
+    };
+    Ok(pdf_response(
+        xaso_docs::forms::receipt(&data),
+        &format!("giay-tiep-nhan-{}.pdf", view.code),
+    ))
+}
+
+/// `GET /can-bo/ho-so/{code}/phieu-kiem-soat.pdf`: form 05, the process-control slip.
+pub async fn control_slip_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let user = match staff(&ctx, &format!("/can-bo/ho-so/{code}")) {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let issuer = issuer_of(&state, &view).await.map_err(page_error)?;
+    let lines = view
+        .history
+        .iter()
+        .map(|h| xaso_docs::forms::SlipLine {
+            unit: match &h.agency_code {
+                Some(agency) => format!("{} ({agency})", h.actor),
+                None => h.actor.clone(),
+            },
+            handed: local(Some(h.at)),
+            result: match h.step_result.as_deref() {
+                Some("early") => "Trước hạn".into(),
+                Some("on_time") => "Đúng hạn".into(),
+                Some("late") => "Quá hạn".into(),
+                _ => String::new(),
+            },
+            note: h.content.clone(),
+        })
+        .collect();
+    let data = xaso_docs::forms::Slip {
+        issuer,
+        code: view.code.clone(),
+        applicant: view.applicant.name.clone(),
+        procedure: view.procedure_name.clone(),
+        received: local(view.received_at),
+        appointment: local(view.due_at),
+        lines,
+        date_line: date_line(state.now()),
+    };
+    Ok(pdf_response(
+        xaso_docs::forms::control_slip(&data),
+        &format!("phieu-kiem-soat-{}.pdf", view.code),
+    ))
+}
+
+/// The public tracking address of a dossier, on the host the user reached us by.
+fn tracking_url(headers: &axum::http::HeaderMap, code: &str) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}/tra-cuu?ma={code}")
 }

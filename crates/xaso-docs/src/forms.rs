@@ -1,0 +1,336 @@
+//! The one-stop forms of TT 01/2018 as PDF, laid out after NĐ 30/2020/NĐ-CP: the agency and
+//! national-motto blocks, number, place and date, a centred title, then the body.
+
+use crate::pdf::{Document, Style, A4, A5, MM};
+
+/// The header of every form: who issues it and where.
+#[derive(Debug, Clone, Default)]
+pub struct Issuer {
+    /// "UBND XÃ MINH ĐỨC"
+    pub parent: String,
+    /// "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+    pub agency: String,
+    /// "Minh Đức"
+    pub place: String,
+}
+
+/// Form 01: receipt and appointment.
+#[derive(Debug, Clone, Default)]
+pub struct Receipt {
+    pub issuer: Issuer,
+    pub code: String,
+    pub tracking_url: String,
+    pub applicant: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub id_number: String,
+    pub procedure: String,
+    /// (name, how provided, count)
+    pub components: Vec<(String, String, u32)>,
+    pub processing_time: String,
+    /// "09 giờ 15 phút, ngày 02/03/2026"
+    pub received: String,
+    pub appointment: String,
+    pub collect_at: String,
+    pub officer: String,
+    /// "ngày 02 tháng 3 năm 2026"
+    pub date_line: String,
+}
+
+/// One step of form 05, the process-control slip.
+#[derive(Debug, Clone, Default)]
+pub struct SlipLine {
+    pub unit: String,
+    pub handed: String,
+    pub result: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Slip {
+    pub issuer: Issuer,
+    pub code: String,
+    pub applicant: String,
+    pub procedure: String,
+    pub received: String,
+    pub appointment: String,
+    pub lines: Vec<SlipLine>,
+    pub date_line: String,
+}
+
+/// Draws top-down on one page, wrapping text to the margins.
+struct Writer {
+    doc: Document,
+    page: usize,
+    y: f32,
+    left: f32,
+    right: f32,
+    size: (f32, f32),
+}
+
+impl Writer {
+    fn new(title: &str, size: (f32, f32)) -> Writer {
+        let mut doc = Document::new(title);
+        let page = doc.add_page(size);
+        Writer {
+            doc,
+            page,
+            y: size.1 - 12.0 * MM,
+            left: 15.0 * MM,
+            right: size.0 - 12.0 * MM,
+            size,
+        }
+    }
+
+    fn width(&self) -> f32 {
+        self.right - self.left
+    }
+
+    fn ensure(&mut self, height: f32) {
+        if self.y - height < 15.0 * MM {
+            self.page = self.doc.add_page(self.size);
+            self.y = self.size.1 - 15.0 * MM;
+        }
+    }
+
+    fn paragraph(&mut self, text: &str, size: f32, style: Style) {
+        for line in self.doc.wrap(text, size, style, self.width()) {
+            self.ensure(size * 1.35);
+            self.doc
+                .text(self.page, self.left, self.y, size, style, &line);
+            self.y -= size * 1.35;
+        }
+    }
+
+    /// "Label: value" with the label in bold.
+    fn field(&mut self, label: &str, value: &str, size: f32) {
+        let label = format!("{label}: ");
+        let label_width = self.doc.width(&label, size, Style::Bold);
+        let lines = self
+            .doc
+            .wrap(value, size, Style::Regular, self.width() - label_width);
+        self.ensure(size * 1.35);
+        self.doc
+            .text(self.page, self.left, self.y, size, Style::Bold, &label);
+        if lines.is_empty() {
+            self.y -= size * 1.35;
+        }
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                self.ensure(size * 1.35);
+            }
+            self.doc.text(
+                self.page,
+                self.left + label_width,
+                self.y,
+                size,
+                Style::Regular,
+                line,
+            );
+            self.y -= size * 1.35;
+        }
+    }
+
+    fn centred(&mut self, text: &str, size: f32, style: Style) {
+        for line in self.doc.wrap(text, size, style, self.width()) {
+            self.ensure(size * 1.4);
+            let centre = (self.left + self.right) / 2.0;
+            self.doc
+                .text_centred(self.page, centre, self.y, size, style, &line);
+            self.y -= size * 1.4;
+        }
+    }
+
+    /// The NĐ 30/2020 heading: agency on the left, national motto on the right, then place and date.
+    fn heading(&mut self, issuer: &Issuer, number: &str, date_line: &str) {
+        let top = self.y;
+        let half = self.width() * 0.44;
+        let left_centre = self.left + half / 2.0;
+        let right_centre = self.left + half + (self.width() - half) / 2.0;
+        let (page, doc) = (self.page, &mut self.doc);
+        // The agency block wraps inside its column; the line under it is a third of its width.
+        let mut left_y = top;
+        for line in doc.wrap(&issuer.parent.to_uppercase(), 9.5, Style::Regular, half) {
+            doc.text_centred(page, left_centre, left_y, 9.5, Style::Regular, &line);
+            left_y -= 11.5;
+        }
+        let mut widest: f32 = 0.0;
+        for line in doc.wrap(&issuer.agency.to_uppercase(), 9.5, Style::Bold, half) {
+            widest = widest.max(doc.width(&line, 9.5, Style::Bold));
+            doc.text_centred(page, left_centre, left_y, 9.5, Style::Bold, &line);
+            left_y -= 11.5;
+        }
+        let rule = widest / 3.0;
+        doc.line(
+            page,
+            (left_centre - rule / 2.0, left_y + 8.0),
+            (left_centre + rule / 2.0, left_y + 8.0),
+            0.5,
+        );
+        doc.text_centred(
+            page,
+            right_centre,
+            top,
+            9.5,
+            Style::Bold,
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        );
+        doc.text_centred(
+            page,
+            right_centre,
+            top - 11.5,
+            10.0,
+            Style::Bold,
+            "Độc lập - Tự do - Hạnh phúc",
+        );
+        let motto_width = doc.width("Độc lập - Tự do - Hạnh phúc", 10.0, Style::Bold);
+        doc.line(
+            page,
+            (right_centre - motto_width / 2.0, top - 14.5),
+            (right_centre + motto_width / 2.0, top - 14.5),
+            0.5,
+        );
+        let below = left_y.min(top - 23.0) - 6.0;
+        if !number.is_empty() {
+            doc.text_centred(page, left_centre, below, 9.0, Style::Regular, number);
+        }
+        let place_date = format!("{}, {date_line}", issuer.place);
+        doc.text_centred(page, right_centre, below, 9.5, Style::Regular, &place_date);
+        self.y = below - 20.0;
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.doc.finish()
+    }
+}
+
+/// Form 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả (A5), with a QR code to the tracking page.
+pub fn receipt(data: &Receipt) -> Vec<u8> {
+    let mut w = Writer::new(&format!("Giấy tiếp nhận hồ sơ {}", data.code), A5);
+    w.heading(
+        &data.issuer,
+        &format!("Mã hồ sơ: {}", data.code),
+        &data.date_line,
+    );
+    w.centred("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 12.0, Style::Bold);
+    let qr_size = 22.0 * MM;
+    let qr_top = w.y;
+    w.doc.qr(
+        w.page,
+        w.right - qr_size,
+        qr_top,
+        qr_size,
+        &data.tracking_url,
+    );
+    let body_right = w.right;
+    w.right -= qr_size + 3.0 * MM;
+    w.y -= 4.0;
+    w.paragraph(
+        &format!("{} tiếp nhận hồ sơ của:", data.issuer.agency),
+        10.0,
+        Style::Regular,
+    );
+    w.field("Ông/Bà", &data.applicant, 10.0);
+    if !data.id_number.is_empty() {
+        w.field("Số định danh cá nhân", &data.id_number, 10.0);
+    }
+    w.field("Địa chỉ", &data.address, 10.0);
+    w.right = body_right;
+    w.y = w.y.min(qr_top - qr_size - 4.0);
+    w.field("Số điện thoại", &data.phone, 10.0);
+    if !data.email.is_empty() {
+        w.field("Thư điện tử", &data.email, 10.0);
+    }
+    w.field("Nội dung yêu cầu giải quyết", &data.procedure, 10.0);
+    w.paragraph("Thành phần hồ sơ nộp gồm:", 10.0, Style::Bold);
+    for (i, (name, form, count)) in data.components.iter().enumerate() {
+        w.paragraph(
+            &format!("{}. {name} — {form}; số lượng: {count:02}", i + 1),
+            10.0,
+            Style::Regular,
+        );
+    }
+    w.field(
+        "Thời gian giải quyết hồ sơ theo quy định",
+        &data.processing_time,
+        10.0,
+    );
+    w.field("Thời gian nhận hồ sơ", &data.received, 10.0);
+    w.field(
+        "Thời gian trả kết quả giải quyết hồ sơ",
+        &data.appointment,
+        10.0,
+    );
+    w.field("Nhận kết quả tại", &data.collect_at, 10.0);
+    w.paragraph(
+        &format!("Tra cứu tình trạng hồ sơ: {}", data.tracking_url),
+        9.0,
+        Style::Regular,
+    );
+    w.ensure(60.0);
+    w.y -= 8.0;
+    let third = w.width() / 4.0;
+    let (left, right) = (w.left + third, w.right - third);
+    let (page, y) = (w.page, w.y);
+    w.doc
+        .text_centred(page, left, y, 10.0, Style::Bold, "NGƯỜI NỘP HỒ SƠ");
+    w.doc
+        .text_centred(page, right, y, 10.0, Style::Bold, "NGƯỜI TIẾP NHẬN HỒ SƠ");
+    w.doc.text_centred(
+        page,
+        left,
+        y - 12.0,
+        9.0,
+        Style::Regular,
+        "(Ký và ghi rõ họ tên)",
+    );
+    w.doc.text_centred(
+        page,
+        right,
+        y - 12.0,
+        9.0,
+        Style::Regular,
+        "(Ký và ghi rõ họ tên)",
+    );
+    w.doc
+        .text_centred(page, left, y - 52.0, 10.0, Style::Regular, &data.applicant);
+    w.doc
+        .text_centred(page, right, y - 52.0, 10.0, Style::Regular, &data.officer);
+    w.finish()
+}
+
+/// Form 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ (A4).
+pub fn control_slip(data: &Slip) -> Vec<u8> {
+    let mut w = Writer::new(&format!("Phiếu kiểm soát hồ sơ {}", data.code), A4);
+    w.heading(
+        &data.issuer,
+        &format!("Mã hồ sơ: {}", data.code),
+        &data.date_line,
+    );
+    w.centred(
+        "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+        13.0,
+        Style::Bold,
+    );
+    w.y -= 4.0;
+    w.field("Thủ tục", &data.procedure, 11.0);
+    w.field("Người nộp", &data.applicant, 11.0);
+    w.field("Thời gian nhận hồ sơ", &data.received, 11.0);
+    w.field("Thời gian hẹn trả kết quả", &data.appointment, 11.0);
+    w.y -= 6.0;
+    for (i, line) in data.lines.iter().enumerate() {
+        w.ensure(60.0);
+        w.paragraph(&format!("{}. {}", i + 1, line.unit), 11.0, Style::Bold);
+        w.field("Thời gian giao, nhận", &line.handed, 11.0);
+        if !line.result.is_empty() {
+            w.field("Kết quả giải quyết", &line.result, 11.0);
+        }
+        w.field("Ghi chú", &line.note, 11.0);
+        let y = w.y + 4.0;
+        let (page, left, right) = (w.page, w.left, w.right);
+        w.doc.line(page, (left, y), (right, y), 0.3);
+        w.y -= 4.0;
+    }
+    w.finish()
+}

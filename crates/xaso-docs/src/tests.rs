@@ -1,0 +1,129 @@
+//! The forms' text must come back out of the PDF as the same Vietnamese (checked with poppler's
+//! `pdftotext`, which scripts/test installs; without it outside CI the check says it was skipped).
+
+use std::io::Write;
+use std::process::Command;
+
+use crate::forms::{self, Issuer, Receipt, Slip, SlipLine};
+
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let available = Command::new("pdftotext").arg("-v").output().is_ok();
+    if !available {
+        if std::env::var_os("CI").is_some() {
+            panic!("pdftotext (poppler-utils) is missing under CI");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED text extraction: install poppler-utils ***"
+        );
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("xaso-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{}.pdf", pdf.len()));
+    std::fs::write(&file, pdf).expect("write pdf");
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).expect("UTF-8 text"))
+}
+
+fn issuer() -> Issuer {
+    Issuer {
+        parent: "UBND xã Minh Đức".into(),
+        agency: "Trung tâm Phục vụ hành chính công".into(),
+        place: "Minh Đức".into(),
+    }
+}
+
+fn receipt() -> Receipt {
+    Receipt {
+        issuer: issuer(),
+        code: "000.04.61.H19-260302-0001".into(),
+        tracking_url: "http://127.0.0.1:8080/tra-cuu?ma=000.04.61.H19-260302-0001".into(),
+        applicant: "Nguyễn Văn An".into(),
+        address: "Ấp 3, xã Minh Đức, tỉnh Đồng Nai".into(),
+        phone: "0912345678".into(),
+        email: String::new(),
+        id_number: "075201001234".into(),
+        procedure: "Cấp Giấy xác nhận tình trạng hôn nhân".into(),
+        components: vec![(
+            "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân".into(),
+            "Bản chính".into(),
+            1,
+        )],
+        processing_time: "03 ngày làm việc".into(),
+        received: "09 giờ 00 phút, ngày 02/03/2026".into(),
+        appointment: "09 giờ 00 phút, ngày 05/03/2026".into(),
+        collect_at: "Bộ phận một cửa, Trung tâm Phục vụ hành chính công xã Minh Đức".into(),
+        officer: "Nguyễn Thị Hương".into(),
+        date_line: "ngày 02 tháng 3 năm 2026".into(),
+    }
+}
+
+#[test]
+fn the_receipt_reads_back_as_vietnamese() {
+    let pdf = forms::receipt(&receipt());
+    if let Some(path) = std::env::var_os("XASO_WRITE_PDF") {
+        std::fs::write(path, &pdf).expect("write the sample");
+    }
+    assert!(pdf.starts_with(b"%PDF-1.7"));
+    assert!(pdf.ends_with(b"%%EOF\n"));
+    let Some(text) = pdftotext(&pdf) else { return };
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        "Mã hồ sơ: 000.04.61.H19-260302-0001",
+        "Nguyễn Văn An",
+        "Ấp 3, xã Minh Đức, tỉnh Đồng Nai",
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "09 giờ 00 phút, ngày 05/03/2026",
+        "Minh Đức, ngày 02 tháng 3 năm 2026",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+    ] {
+        assert!(words.contains(expected), "missing “{expected}” in:\n{text}");
+    }
+}
+
+#[test]
+fn a_long_slip_flows_onto_more_pages() {
+    let slip = Slip {
+        issuer: issuer(),
+        code: "000.04.61.H19-260302-0001".into(),
+        applicant: "Trần Thị Bích".into(),
+        procedure: "Đăng ký khai sinh".into(),
+        received: "02/03/2026 09:00".into(),
+        appointment: "05/03/2026 09:00".into(),
+        lines: (0..30)
+            .map(|i| SlipLine {
+                unit: format!("Bước {i}: Thẩm định, đề xuất kết quả"),
+                handed: "02/03/2026 10:00".into(),
+                result: "Đúng hạn".into(),
+                note: "Chuyển bước tiếp theo".into(),
+            })
+            .collect(),
+        date_line: "ngày 02 tháng 3 năm 2026".into(),
+    };
+    let pdf = forms::control_slip(&slip);
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(
+        text.matches("/Type /Page ").count() >= 2,
+        "30 steps need more than one page"
+    );
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert!(text.contains("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"));
+    assert!(
+        text.contains("Bước 29: Thẩm định, đề xuất kết quả"),
+        "{text}"
+    );
+}
