@@ -334,3 +334,58 @@ pub fn control_slip(data: &Slip) -> Vec<u8> {
     }
     w.finish()
 }
+
+/// Forms 02, 03 and 04: a notice to the applicant with a list of points (items to supplement,
+/// reasons for refusal or delay), on A5.
+#[derive(Debug, Clone, Default)]
+pub struct Notice {
+    pub issuer: Issuer,
+    pub code: String,
+    pub title: String,
+    pub addressee: String,
+    pub intro: String,
+    pub items: Vec<String>,
+    pub closing: String,
+    pub signer_title: String,
+    pub signer: String,
+    pub date_line: String,
+}
+
+pub fn notice(data: &Notice) -> Vec<u8> {
+    let mut w = Writer::new(&format!("{} {}", data.title, data.code), A5);
+    w.heading(
+        &data.issuer,
+        &format!("Mã hồ sơ: {}", data.code),
+        &data.date_line,
+    );
+    w.centred(&data.title, 12.0, Style::Bold);
+    w.y -= 4.0;
+    w.centred(
+        &format!("Kính gửi: {}", data.addressee),
+        10.5,
+        Style::Regular,
+    );
+    w.y -= 2.0;
+    w.paragraph(&data.intro, 10.5, Style::Regular);
+    for (i, item) in data.items.iter().enumerate() {
+        w.paragraph(&format!("{}. {item}", i + 1), 10.5, Style::Regular);
+    }
+    w.paragraph(&data.closing, 10.5, Style::Regular);
+    w.ensure(70.0);
+    w.y -= 10.0;
+    let right = w.right - w.width() / 4.0;
+    let (page, y) = (w.page, w.y);
+    w.doc
+        .text_centred(page, right, y, 10.5, Style::Bold, &data.signer_title);
+    w.doc.text_centred(
+        page,
+        right,
+        y - 12.0,
+        9.0,
+        Style::Regular,
+        "(Ký và ghi rõ họ tên)",
+    );
+    w.doc
+        .text_centred(page, right, y - 52.0, 10.5, Style::Regular, &data.signer);
+    w.finish()
+}

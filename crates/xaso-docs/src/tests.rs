@@ -127,3 +127,32 @@ fn a_long_slip_flows_onto_more_pages() {
         "{text}"
     );
 }
+
+#[test]
+fn notices_read_back() {
+    let pdf = forms::notice(&forms::Notice {
+        issuer: issuer(),
+        code: "000.04.61.H19-260302-0002".into(),
+        title: "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ".into(),
+        addressee: "Ông/Bà Trần Thị Bích".into(),
+        intro: "Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:".into(),
+        items: vec![
+            "Giấy tờ chứng minh nơi cư trú".into(),
+            "Bản sao trích lục ly hôn".into(),
+        ],
+        closing: "Xin trân trọng cảm ơn!".into(),
+        signer_title: "NGƯỜI HƯỚNG DẪN".into(),
+        signer: "Nguyễn Thị Hương".into(),
+        date_line: "ngày 02 tháng 3 năm 2026".into(),
+    });
+    let Some(text) = pdftotext(&pdf) else { return };
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        "Kính gửi: Ông/Bà Trần Thị Bích",
+        "2. Bản sao trích lục ly hôn",
+        "NGƯỜI HƯỚNG DẪN",
+    ] {
+        assert!(words.contains(expected), "missing “{expected}” in:\n{text}");
+    }
+}

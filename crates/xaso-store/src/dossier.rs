@@ -191,6 +191,9 @@ pub struct DossierView {
     pub outcome: Option<Timing>,
     pub urgency: Option<Urgency>,
     pub result: Option<xaso_domain::dossier::machine::ResultRecord>,
+    pub supplement: Option<xaso_domain::dossier::machine::SupplementRequest>,
+    pub refusal: Option<xaso_domain::dossier::machine::Refusal>,
+    pub apology: Option<xaso_domain::dossier::machine::Apology>,
     pub files: Vec<FileMeta>,
     pub history: Vec<HistoryRow>,
 }
@@ -827,6 +830,9 @@ pub async fn view(
         outcome: state.outcome(&calendar),
         urgency: state.urgency(now, &calendar),
         result: state.result.clone(),
+        supplement: state.supplement.clone(),
+        refusal: state.refusal.clone(),
+        apology: state.apology.clone(),
         files: files_of(tx, row.id).await?,
         history: history(tx, row.id).await?,
     }))

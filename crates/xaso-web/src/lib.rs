@@ -131,6 +131,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
         .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
         .route(
+            "/ho-so/{code}/phieu/{form}",
+            get(dossier::pages::notice_pdf),
+        )
+        .route(
             "/ho-so/{code}/bien-nhan.pdf",
             get(dossier::pages::receipt_pdf),
         )

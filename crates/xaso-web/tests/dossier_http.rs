@@ -292,6 +292,15 @@ xaso_store::backend_tests! {
             assert_eq!(reply.headers[axum::http::header::CONTENT_TYPE], "application/pdf");
             assert!(reply.bytes.starts_with(b"%PDF-1.7") && reply.bytes.ends_with(b"%%EOF\n"), "{path}");
         }
+        // Form 02 exists once a supplement was asked; form 04 only after an apology.
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        ok(app.act("chuyenvien", &dossier, json!({ "action": "request_supplement", "items": ["Bản sao sổ hộ khẩu"], "reason": "Cần xác minh" })).await);
+        let get = |path: String| axum::http::Request::get(path).header(axum::http::header::COOKIE, &session).body(axum::body::Body::empty()).expect("request");
+        let form_02 = app.send(get(format!("/ho-so/{code}/phieu/02.pdf"))).await;
+        assert_eq!(form_02.status, StatusCode::OK, "{}", form_02.body);
+        assert!(form_02.bytes.starts_with(b"%PDF"));
+        assert_eq!(app.send(get(format!("/ho-so/{code}/phieu/04.pdf"))).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.send(get(format!("/ho-so/{code}/phieu/99.pdf"))).await.status, StatusCode::NOT_FOUND);
         // Without a session: the login page.
         assert_eq!(app.get(&format!("/ho-so/{code}/bien-nhan.pdf")).await.status, StatusCode::SEE_OTHER);
     }

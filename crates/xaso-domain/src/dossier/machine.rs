@@ -42,6 +42,40 @@ pub struct DossierState {
     pub resolved_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub result: Option<ResultRecord>,
+    /// What the latest supplement request asked for (form 02), the refusal (form 03) and the
+    /// apology (form 04), kept for the printed forms.
+    #[serde(default)]
+    pub supplement: Option<SupplementRequest>,
+    #[serde(default)]
+    pub refusal: Option<Refusal>,
+    #[serde(default)]
+    pub apology: Option<Apology>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplementRequest {
+    pub items: Vec<String>,
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub reasons: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// Refused at reception (form 03 "tiếp nhận") rather than after (form 03 "giải quyết").
+    pub at_reception: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Apology {
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub old_due: DateTime<Utc>,
+    pub new_due: DateTime<Utc>,
 }
 
 impl DossierState {
@@ -63,6 +97,9 @@ impl DossierState {
             resolved_at: None,
             ended_at: None,
             result: None,
+            supplement: None,
+            refusal: None,
+            apology: None,
         }
     }
 
@@ -433,6 +470,12 @@ pub fn apply(
             }
             next.status = Status::WaitingSupplement;
             content = format!("Yêu cầu bổ sung: {} — lý do: {reason}", items.join("; "));
+            next.supplement = Some(SupplementRequest {
+                items,
+                reason,
+                by: actor.name.clone(),
+                at: now,
+            });
         }
         Action::Supplemented { note } => {
             if state.status != Status::WaitingSupplement {
@@ -516,6 +559,12 @@ pub fn apply(
             };
             next.ended_at = Some(now);
             next.paused_since = None;
+            next.refusal = Some(Refusal {
+                reasons: reasons.clone(),
+                by: actor.name.clone(),
+                at: now,
+                at_reception: !accepted,
+            });
             content = format!(
                 "Từ chối {}: {reasons}",
                 if accepted {
@@ -586,6 +635,13 @@ pub fn apply(
             )?;
             next.due = Some(new_due);
             next.rescheduled = true;
+            next.apology = Some(Apology {
+                reason: reason.clone(),
+                by: actor.name.clone(),
+                at: now,
+                old_due: due,
+                new_due,
+            });
             content = format!(
                 "Phiếu xin lỗi và hẹn lại: {reason}; hẹn trả mới {}",
                 crate::calendar::deadline::to_local(new_due).format("%H:%M %d/%m/%Y")

@@ -1276,3 +1276,103 @@ fn tracking_url(headers: &axum::http::HeaderMap, code: &str) -> String {
         .unwrap_or("localhost");
     format!("http://{host}/tra-cuu?ma={code}")
 }
+
+/// `GET /ho-so/{code}/phieu/{form}.pdf`: form 02 (supplement request), 03 (refusal) or 04
+/// (apology and new appointment), when the dossier has one.
+pub async fn notice_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path((code, form)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/ho-so/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let issuer = issuer_of(&state, &view).await.map_err(page_error)?;
+    let none = || PageError(ApiError::not_found("Hồ sơ này không có phiếu đó."));
+    let received = spoken_time(view.received_at.or(Some(view.submitted_at)));
+    let addressee = format!("Ông/Bà {}", view.applicant.name);
+    let (notice, number) = match form.trim_end_matches(".pdf") {
+        "02" => {
+            let request = view.supplement.clone().ok_or_else(none)?;
+            (
+                xaso_docs::forms::Notice {
+                    title: "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ".into(),
+                    intro: format!(
+                        "Lúc {received}, {} đã tiếp nhận hồ sơ đề nghị giải quyết thủ tục “{}” của Ông/Bà. Sau khi xem xét, đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau (lý do: {}):",
+                        issuer.agency, view.procedure_name, request.reason
+                    ),
+                    items: request.items,
+                    closing: format!("Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ với {} để được hướng dẫn. Xin trân trọng cảm ơn!", request.by),
+                    signer_title: "NGƯỜI HƯỚNG DẪN".into(),
+                    signer: request.by,
+                    date_line: date_line(request.at),
+                    ..Default::default()
+                },
+                "02",
+            )
+        }
+        "03" => {
+            let refusal = view.refusal.clone().ok_or_else(none)?;
+            let what = if refusal.at_reception {
+                "tiếp nhận"
+            } else {
+                "giải quyết"
+            };
+            (
+                xaso_docs::forms::Notice {
+                    title: "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ".into(),
+                    intro: format!(
+                        "{} nhận được hồ sơ đề nghị giải quyết thủ tục “{}” của Ông/Bà lúc {received}. Qua xem xét, {} thông báo từ chối {what} hồ sơ với lý do sau:",
+                        issuer.agency, view.procedure_name, issuer.agency
+                    ),
+                    items: vec![refusal.reasons],
+                    closing: "Xin thông báo để Ông/Bà được biết và thực hiện.".into(),
+                    signer_title: "NGƯỜI TIẾP NHẬN HỒ SƠ".into(),
+                    signer: refusal.by,
+                    date_line: date_line(refusal.at),
+                    ..Default::default()
+                },
+                "03",
+            )
+        }
+        "04" => {
+            let apology = view.apology.clone().ok_or_else(none)?;
+            (
+                xaso_docs::forms::Notice {
+                    title: "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ".into(),
+                    intro: format!(
+                        "Lúc {received}, {} tiếp nhận hồ sơ đề nghị giải quyết thủ tục “{}” của Ông/Bà, hẹn trả kết quả lúc {}. Tuy nhiên đến nay, chúng tôi chưa trả kết quả giải quyết hồ sơ cho Ông/Bà đúng hạn, lý do:",
+                        issuer.agency, view.procedure_name, spoken_time(Some(apology.old_due))
+                    ),
+                    items: vec![apology.reason],
+                    closing: format!(
+                        "Sự chậm trễ này đã gây phiền hà cho Ông/Bà. Chúng tôi thành thật xin lỗi và hẹn lại thời gian trả kết quả lúc {}. Xin trân trọng cảm ơn!",
+                        spoken_time(Some(apology.new_due))
+                    ),
+                    signer_title: "CÁN BỘ GIẢI QUYẾT HỒ SƠ".into(),
+                    signer: apology.by,
+                    date_line: date_line(apology.at),
+                    ..Default::default()
+                },
+                "04",
+            )
+        }
+        _ => return Err(none()),
+    };
+    let notice = xaso_docs::forms::Notice {
+        issuer,
+        code: view.code.clone(),
+        addressee,
+        ..notice
+    };
+    Ok(pdf_response(
+        xaso_docs::forms::notice(&notice),
+        &format!("phieu-{number}-{}.pdf", view.code),
+    ))
+}
