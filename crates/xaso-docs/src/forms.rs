@@ -389,3 +389,111 @@ pub fn notice(data: &Notice) -> Vec<u8> {
         .text_centred(page, right, y - 52.0, 10.5, Style::Regular, &data.signer);
     w.finish()
 }
+
+/// A4 landscape.
+const A4_LANDSCAPE: (f32, f32) = (A4.1, A4.0);
+
+/// Form 06 — Sổ theo dõi hồ sơ: one row per dossier.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    pub issuer: Issuer,
+    /// "từ 01/03/2026 đến 31/03/2026"
+    pub period: String,
+    pub rows: Vec<RegisterRow>,
+    pub date_line: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RegisterRow {
+    pub code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub contact: String,
+    pub handler: String,
+    pub received: String,
+    pub appointment: String,
+    pub returned: String,
+    pub note: String,
+}
+
+pub fn register(data: &Register) -> Vec<u8> {
+    let mut w = Writer::new("Sổ theo dõi hồ sơ", A4_LANDSCAPE);
+    w.heading(&data.issuer, "", &data.date_line);
+    w.centred("SỔ THEO DÕI HỒ SƠ", 13.0, Style::Bold);
+    w.centred(&data.period, 10.5, Style::Regular);
+    w.y -= 4.0;
+    let headers = [
+        "STT",
+        "Mã hồ sơ",
+        "Tên thủ tục hành chính",
+        "Cá nhân, tổ chức",
+        "Địa chỉ, điện thoại",
+        "Cơ quan giải quyết",
+        "Nhận hồ sơ",
+        "Hẹn trả",
+        "Trả kết quả",
+        "Ghi chú",
+    ];
+    let shares = [0.04, 0.13, 0.17, 0.11, 0.12, 0.09, 0.08, 0.08, 0.08, 0.10];
+    let widths: Vec<f32> = shares.iter().map(|s| s * w.width()).collect();
+    let size = 8.0;
+    let row_of = |i: usize, r: &RegisterRow| -> Vec<String> {
+        vec![
+            (i + 1).to_string(),
+            r.code.clone(),
+            r.procedure.clone(),
+            r.applicant.clone(),
+            r.contact.clone(),
+            r.handler.clone(),
+            r.received.clone(),
+            r.appointment.clone(),
+            r.returned.clone(),
+            r.note.clone(),
+        ]
+    };
+    let mut table: Vec<(Vec<String>, Style)> =
+        vec![(headers.iter().map(|h| h.to_string()).collect(), Style::Bold)];
+    table.extend(
+        data.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (row_of(i, r), Style::Regular)),
+    );
+    for (cells, style) in table {
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| w.doc.wrap(cell, size, style, width - 4.0))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = lines as f32 * size * 1.25 + 4.0;
+        w.ensure(height);
+        let top = w.y + size;
+        let mut x = w.left;
+        for (column, width) in wrapped.iter().zip(&widths) {
+            for (k, line) in column.iter().enumerate() {
+                w.doc.text(
+                    w.page,
+                    x + 2.0,
+                    top - 2.0 - size - k as f32 * size * 1.25,
+                    size,
+                    style,
+                    line,
+                );
+            }
+            x += width;
+        }
+        let bottom = top - height;
+        let (page, left, right) = (w.page, w.left, w.right);
+        w.doc.line(page, (left, top), (right, top), 0.4);
+        w.doc.line(page, (left, bottom), (right, bottom), 0.4);
+        let mut x = left;
+        w.doc.line(page, (x, top), (x, bottom), 0.4);
+        for width in &widths {
+            x += width;
+            w.doc.line(page, (x, top), (x, bottom), 0.4);
+        }
+        w.y = bottom - size;
+    }
+    w.finish()
+}

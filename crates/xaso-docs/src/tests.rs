@@ -156,3 +156,38 @@ fn notices_read_back() {
         assert!(words.contains(expected), "missing “{expected}” in:\n{text}");
     }
 }
+
+#[test]
+fn the_register_is_a_table_over_pages() {
+    let rows = (0..40)
+        .map(|i| forms::RegisterRow {
+            code: format!("000.04.61.H19-260302-{:04}", i + 1),
+            procedure: "Cấp Giấy xác nhận tình trạng hôn nhân".into(),
+            applicant: "Nguyễn Văn An".into(),
+            contact: "Ấp 3, xã Minh Đức; 0912345678".into(),
+            handler: "UBND xã Minh Đức".into(),
+            received: "02/03/2026 09:00".into(),
+            appointment: "05/03/2026 09:00".into(),
+            returned: String::new(),
+            note: "Đang xử lý".into(),
+        })
+        .collect();
+    let pdf = forms::register(&forms::Register {
+        issuer: issuer(),
+        period: "từ 01/03/2026 đến 31/03/2026".into(),
+        rows,
+        date_line: "ngày 31 tháng 3 năm 2026".into(),
+    });
+    if let Some(path) = std::env::var_os("XASO_WRITE_REGISTER") {
+        std::fs::write(path, &pdf).expect("write the sample");
+    }
+    assert!(
+        String::from_utf8_lossy(&pdf)
+            .matches("/Type /Page ")
+            .count()
+            >= 2
+    );
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert!(text.contains("SỔ THEO DÕI HỒ SƠ"));
+    assert!(text.contains("000.04.61.H19-260302-0040"), "{text}");
+}

@@ -1401,3 +1401,37 @@ pub async fn communes(tx: &mut Tx) -> Result<Vec<Agency>, StoreError> {
         .filter(|a| a.kind == "commune")
         .collect())
 }
+
+/// The dossiers received at the user's commune in [from, to) (the register, form 06), oldest first.
+pub async fn register(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    user: &User,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DossierView>, StoreError> {
+    let Some(commune) = user_commune(tx, user).await? else {
+        return Err(StoreError::Forbidden(
+            "sổ theo dõi hồ sơ dành cho cán bộ của một xã, phường".into(),
+        ));
+    };
+    let codes: Vec<String> = db!(tx.conn(), |c| {
+        sqlx::query_scalar(
+        "SELECT code FROM dossiers WHERE receiving_commune_id = $1 AND submitted_at >= $2 AND submitted_at < $3
+         ORDER BY submitted_at, code"
+    )
+    .bind(commune)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *c)
+    .await
+    })?;
+    let mut views = Vec::with_capacity(codes.len());
+    for code in codes {
+        if let Some(view) = view(tx, rules, &code, now).await? {
+            views.push(view);
+        }
+    }
+    Ok(views)
+}

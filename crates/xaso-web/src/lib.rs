@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .route("/quan-tri/lich/{year}", get(admin::calendar))
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
         .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
+        .route("/can-bo/so-theo-doi.pdf", get(dossier::pages::register_pdf))
         .route(
             "/ho-so/{code}/phieu/{form}",
             get(dossier::pages::notice_pdf),

@@ -301,6 +301,10 @@ xaso_store::backend_tests! {
         assert!(form_02.bytes.starts_with(b"%PDF"));
         assert_eq!(app.send(get(format!("/ho-so/{code}/phieu/04.pdf"))).await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.send(get(format!("/ho-so/{code}/phieu/99.pdf"))).await.status, StatusCode::NOT_FOUND);
+        let register = app.send(get("/can-bo/so-theo-doi.pdf?tu=2026-03-01&den=2026-03-31".to_string())).await;
+        assert_eq!(register.status, StatusCode::OK, "{}", register.body);
+        assert!(register.bytes.starts_with(b"%PDF"));
+        assert_eq!(app.send(get("/can-bo/so-theo-doi.pdf?tu=2026-03-31&den=2026-03-01".to_string())).await.status, StatusCode::BAD_REQUEST);
         // Without a session: the login page.
         assert_eq!(app.get(&format!("/ho-so/{code}/bien-nhan.pdf")).await.status, StatusCode::SEE_OTHER);
     }

@@ -1376,3 +1376,109 @@ pub async fn notice_pdf(
         &format!("phieu-{number}-{}.pdf", view.code),
     ))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct PeriodParams {
+    tu: Option<String>,
+    den: Option<String>,
+}
+
+/// `GET /can-bo/so-theo-doi.pdf[?tu=YYYY-MM-DD&den=YYYY-MM-DD]`: the register (form 06) of the
+/// dossiers received at the officer's commune, this month by default.
+pub async fn register_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(params): Query<PeriodParams>,
+) -> Result<Response, PageError> {
+    use chrono::Datelike;
+    let user = match staff(&ctx, "/can-bo") {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let today = to_local(state.now()).date();
+    let parse = |value: Option<&str>,
+                 default: chrono::NaiveDate|
+     -> Result<chrono::NaiveDate, PageError> {
+        match value.filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(text) => xaso_domain::calendar::parse_date(text).map_err(|e| PageError(e.into())),
+        }
+    };
+    let first = today.with_day(1).unwrap_or(today);
+    let from = parse(params.tu.as_deref(), first)?;
+    let to = parse(params.den.as_deref(), today)?;
+    if to < from || (to - from).num_days() > 366 {
+        return Err(PageError(ApiError::bad_request(
+            "Khoảng thời gian không hợp lệ (tối đa một năm).",
+        )));
+    }
+    let start = xaso_domain::calendar::deadline::from_local(from.and_time(chrono::NaiveTime::MIN));
+    let end = xaso_domain::calendar::deadline::from_local(
+        (to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+    );
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let views = dossier::register(&mut tx, &state.rules, &user, start, end, state.now())
+        .await
+        .map_err(page_error)?;
+    let handlers: Vec<String> = {
+        let mut names = Vec::new();
+        for view in &views {
+            let agency = xaso_store::agency::by_code(&mut tx, &view.handling_commune)
+                .await
+                .map_err(page_error)?;
+            names.push(
+                agency
+                    .map(|a| a.name)
+                    .unwrap_or_else(|| view.handling_commune.clone()),
+            );
+        }
+        names
+    };
+    tx.commit().await.map_err(page_error)?;
+    let issuer = match views.first() {
+        Some(view) => issuer_of(&state, view).await.map_err(page_error)?,
+        None => xaso_docs::forms::Issuer::default(),
+    };
+    let rows = views
+        .iter()
+        .zip(handlers)
+        .map(|(view, handler)| {
+            let contact = [view.applicant.address.clone(), view.applicant.phone.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+            let returned = view
+                .history
+                .iter()
+                .find(|h| h.action == "return_result")
+                .map(|h| local(Some(h.at)))
+                .unwrap_or_default();
+            xaso_docs::forms::RegisterRow {
+                code: view.code.clone(),
+                procedure: view.procedure_name.clone(),
+                applicant: view.applicant.name.clone(),
+                contact,
+                handler,
+                received: local(view.received_at),
+                appointment: local(view.due_at),
+                returned,
+                note: view.status.name.to_string(),
+            }
+        })
+        .collect();
+    let data = xaso_docs::forms::Register {
+        issuer,
+        period: format!(
+            "từ {} đến {}",
+            from.format("%d/%m/%Y"),
+            to.format("%d/%m/%Y")
+        ),
+        rows,
+        date_line: date_line(state.now()),
+    };
+    Ok(pdf_response(
+        xaso_docs::forms::register(&data),
+        &format!("so-theo-doi-{from}-{to}.pdf"),
+    ))
+}
