@@ -111,6 +111,11 @@ test('1. a citizen finds "khai sinh" typed without diacritics and submits online
   await page.fill('#id_number', '075201001234');
   await page.setInputFiles('#file_0', { name: 'to-khai-khai-sinh.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% to khai\n%%EOF\n') });
   await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type=submit]')]);
+  // A review first: nothing is submitted until the citizen confirms.
+  assert.match(await page.locator('main').textContent(), /Kiểm tra lại trước khi nộp[\s\S]*to-khai-khai-sinh\.pdf/);
+  await accessible(page, 'kiểm tra trước khi nộp');
+  await shots(page, 'kiem-tra-truoc-khi-nop');
+  await Promise.all([page.waitForNavigation(), page.click('text=Xác nhận nộp hồ sơ')]);
   assert.match(page.url(), /\/bien-nhan$/);
   code = (await page.locator('#ma-ho-so').textContent()).trim();
   assert.match(code, /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$/);

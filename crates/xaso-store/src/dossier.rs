@@ -255,7 +255,8 @@ fn optional(value: &Option<String>) -> Option<String> {
     value.as_deref().map(text::clean).filter(|v| !v.is_empty())
 }
 
-fn check_applicant(applicant: &Applicant) -> Result<Applicant, StoreError> {
+/// Checks and cleans the applicant's details (name, 12-digit ID number, phone, e-mail).
+pub fn check_applicant(applicant: &Applicant) -> Result<Applicant, StoreError> {
     let name = text::clean(&applicant.name);
     if name.is_empty() || name.chars().count() > 200 {
         return Err(StoreError::Invalid(

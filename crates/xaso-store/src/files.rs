@@ -102,6 +102,18 @@ impl LocalFiles {
         .map_err(|e| StoreError::Unavailable(format!("ghi tệp thất bại: {e}")))?
     }
 
+    /// Whether bytes with this hash are stored.
+    pub fn exists(&self, sha256: &str) -> bool {
+        self.path_of(sha256).is_some_and(|p| p.is_file())
+    }
+
+    /// The accepted content types, as the static strings `sniff` gives.
+    pub fn known_type(content_type: &str) -> Option<&'static str> {
+        ["application/pdf", "image/jpeg", "image/png"]
+            .into_iter()
+            .find(|t| *t == content_type)
+    }
+
     pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
         let path = self
             .path_of(sha256)

@@ -709,42 +709,55 @@ async fn read_form(mut multipart: Multipart) -> Result<FormRead, PageError> {
     Ok(Ok((fields, uploads)))
 }
 
-/// Receives a dossier and attaches its files in one transaction (the bytes are stored first:
-/// content-addressed, so a failed transaction leaves at most an unreferenced copy).
-async fn receive_with_files(
+/// A file already in the file store, for component `component` of the procedure.
+struct Blob {
+    component: Option<String>,
+    name: String,
+    stored: StoredFile,
+}
+
+/// Puts the uploads in the file store (content-addressed: storing twice keeps one copy).
+async fn store_uploads(
     state: &AppState,
-    new: &NewDossier,
     procedure: &Procedure,
     uploads: Vec<Upload>,
-    user: &User,
-) -> Result<DossierView, StoreError> {
+) -> Result<Vec<Blob>, StoreError> {
     let mut blobs = Vec::new();
     for upload in uploads {
         let size = upload.bytes.len();
         let sha256 = state.files.put(upload.bytes).await?;
-        let component = procedure
-            .components
-            .get(upload.index)
-            .map(|c| c.name.clone());
-        blobs.push((
-            component,
-            upload.name,
-            StoredFile {
+        blobs.push(Blob {
+            component: procedure
+                .components
+                .get(upload.index)
+                .map(|c| c.name.clone()),
+            name: upload.name,
+            stored: StoredFile {
                 sha256,
                 size,
                 content_type: upload.content_type,
             },
-        ));
+        });
     }
+    Ok(blobs)
+}
+
+/// Receives a dossier and attaches its stored files, in one transaction.
+async fn receive_with_blobs(
+    state: &AppState,
+    new: &NewDossier,
+    blobs: &[Blob],
+    user: &User,
+) -> Result<DossierView, StoreError> {
     let mut tx = state.store.begin().await?;
     let view = dossier::receive(&mut tx, &state.rules, new, user, state.now()).await?;
-    for (component, name, blob) in &blobs {
+    for blob in blobs {
         dossier::attach(
             &mut tx,
             &view.code,
-            component.as_deref(),
-            name,
-            blob,
+            blob.component.as_deref(),
+            &blob.name,
+            &blob.stored,
             user,
             state.now(),
         )
@@ -752,6 +765,17 @@ async fn receive_with_files(
     }
     tx.commit().await?;
     Ok(view)
+}
+
+async fn receive_with_files(
+    state: &AppState,
+    new: &NewDossier,
+    procedure: &Procedure,
+    uploads: Vec<Upload>,
+    user: &User,
+) -> Result<DossierView, StoreError> {
+    let blobs = store_uploads(state, procedure, uploads).await?;
+    receive_with_blobs(state, new, &blobs, user).await
 }
 
 fn applicant_of(fields: &[(String, String)]) -> Applicant {
@@ -855,6 +879,89 @@ pub async fn submit(
     let receiving = optional_field(&fields, "commune")
         .or_else(|| communes.first().map(|c| c.agency_code.clone()))
         .unwrap_or_default();
+    if field(&fields, "step") != "confirm" {
+        // First the review: the files are kept, the details shown back, nothing is submitted yet.
+        if let Err(error) = dossier::check_applicant(&applicant_of(&fields)) {
+            return submit_page_response(&state, &ctx, &user, &code, Some(shown(error)?)).await;
+        }
+        let blobs = store_uploads(&state, &procedure, uploads)
+            .await
+            .map_err(page_error)?;
+        let commune = communes
+            .iter()
+            .find(|c| c.agency_code == receiving)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let page = ReviewPage {
+            nav: ctx.nav(),
+            procedure_name: procedure.name.clone(),
+            procedure_code: code.clone(),
+            commune,
+            fields: fields
+                .into_iter()
+                .filter(|(k, _)| k != "csrf" && k != "step" && !k.starts_with("blob_"))
+                .collect(),
+            files: blobs
+                .iter()
+                .enumerate()
+                .map(|(i, b)| ReviewFile {
+                    key: format!("blob_{i}"),
+                    value: format!(
+                        "{}|{}|{}|{}|{}",
+                        b.component
+                            .as_ref()
+                            .and_then(|c| procedure.components.iter().position(|p| &p.name == c))
+                            .map_or(String::new(), |n| n.to_string()),
+                        b.stored.sha256,
+                        b.stored.content_type,
+                        b.stored.size,
+                        b.name
+                    ),
+                    name: b.name.clone(),
+                    component: b.component.clone().unwrap_or_default(),
+                })
+                .collect(),
+        };
+        return Ok(ctx.finish(render(&page)));
+    }
+    // The confirmation names files already stored at review, by their hash.
+    let mut blobs = Vec::new();
+    for (key, value) in fields.iter().filter(|(k, _)| k.starts_with("blob_")) {
+        let parts: Vec<&str> = value.splitn(5, '|').collect();
+        let (Some(index), Some(sha256), Some(content_type), Some(size), Some(name)) = (
+            parts.first(),
+            parts.get(1),
+            parts.get(2),
+            parts.get(3),
+            parts.get(4),
+        ) else {
+            return Err(PageError(ApiError::bad_request(format!(
+                "trường {key} không hợp lệ"
+            ))));
+        };
+        let (Some(content_type), Ok(size), true) = (
+            xaso_store::files::LocalFiles::known_type(content_type),
+            size.parse::<usize>(),
+            state.files.exists(sha256),
+        ) else {
+            return Err(PageError(ApiError::bad_request(
+                "Tệp đính kèm không còn; hãy nộp lại.",
+            )));
+        };
+        blobs.push(Blob {
+            component: index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| procedure.components.get(i))
+                .map(|c| c.name.clone()),
+            name: name.to_string(),
+            stored: StoredFile {
+                sha256: sha256.to_string(),
+                size,
+                content_type,
+            },
+        });
+    }
     let new = NewDossier {
         procedure_code: code.clone(),
         channel: Channel::Online,
@@ -864,19 +971,46 @@ pub async fn submit(
         owner_name: None,
         proxy_name: None,
         // What was scanned and sent counts as provided, as a copy.
-        components: uploads
+        components: blobs
             .iter()
-            .filter_map(|u| procedure.components.get(u.index))
-            .map(|c| ProvidedComponent {
-                name: c.name.clone(),
+            .filter_map(|b| b.component.clone())
+            .map(|name| ProvidedComponent {
+                name,
                 provided: Some(ComponentForm::Copy),
             })
             .collect(),
         decision: None,
     };
-    match receive_with_files(&state, &new, &procedure, uploads, &user).await {
+    match receive_with_blobs(&state, &new, &blobs, &user).await {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => submit_page_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
+    }
+}
+
+struct ReviewFile {
+    key: String,
+    value: String,
+    name: String,
+    component: String,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    nav: Nav,
+    procedure_name: String,
+    procedure_code: String,
+    commune: String,
+    fields: Vec<(String, String)>,
+    files: Vec<ReviewFile>,
+}
+
+impl ReviewPage {
+    fn value(&self, key: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
     }
 }
 
