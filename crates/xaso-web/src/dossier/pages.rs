@@ -1044,15 +1044,11 @@ pub async fn receipt_page(
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
-    let user = match ctx.require(&format!("/ho-so/{code}/bien-nhan")) {
-        Ok(user) => user.clone(),
-        Err(response) => return Ok(*response),
-    };
-    let mut tx = state.store.read().await.map_err(page_error)?;
-    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
-        .await
-        .map_err(page_error)?;
-    tx.commit().await.map_err(page_error)?;
+    let view =
+        match signed_in_view(&state, &ctx, &code, &format!("/ho-so/{code}/bien-nhan")).await? {
+            Ok(found) => found,
+            Err(response) => return Ok(*response),
+        };
     let tracking_url = tracking_url(&headers, &view.code);
     let page = ReceiptPage {
         nav: ctx.nav(),
@@ -1287,14 +1283,12 @@ pub async fn receipt_pdf(
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
-    let user = match ctx.require(&format!("/ho-so/{code}/bien-nhan")) {
-        Ok(user) => user.clone(),
-        Err(response) => return Ok(*response),
-    };
+    let view =
+        match signed_in_view(&state, &ctx, &code, &format!("/ho-so/{code}/bien-nhan")).await? {
+            Ok(found) => found,
+            Err(response) => return Ok(*response),
+        };
     let mut tx = state.store.read().await.map_err(page_error)?;
-    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
-        .await
-        .map_err(page_error)?;
     let procedure = catalog::version(&mut tx, &view.procedure_code, view.procedure_version)
         .await
         .map_err(page_error)?
@@ -1418,15 +1412,10 @@ pub async fn notice_pdf(
     ctx: PageContext,
     Path((code, form)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let user = match ctx.require(&format!("/ho-so/{code}")) {
-        Ok(user) => user.clone(),
+    let view = match signed_in_view(&state, &ctx, &code, &format!("/ho-so/{code}")).await? {
+        Ok(found) => found,
         Err(response) => return Ok(*response),
     };
-    let mut tx = state.store.read().await.map_err(page_error)?;
-    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now())
-        .await
-        .map_err(page_error)?;
-    tx.commit().await.map_err(page_error)?;
     let issuer = issuer_of(&state, &view).await.map_err(page_error)?;
     let none = || PageError(ApiError::not_found("Hồ sơ này không có phiếu đó."));
     let received = spoken_time(view.received_at.or(Some(view.submitted_at)));
@@ -1615,4 +1604,23 @@ pub async fn register_pdf(
         xaso_docs::forms::register(&data),
         &format!("so-theo-doi-{from}-{to}.pdf"),
     ))
+}
+
+/// The dossier as the signed-in user may see it, or the way to the login page.
+async fn signed_in_view(
+    state: &AppState,
+    ctx: &PageContext,
+    code: &str,
+    back_to: &str,
+) -> Result<Result<DossierView, Box<Response>>, PageError> {
+    let user = match ctx.require(back_to) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(Err(response)),
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let view = dossier::view_for(&mut tx, &state.rules, code, &user, state.now())
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    Ok(Ok(view))
 }
