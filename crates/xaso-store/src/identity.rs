@@ -593,7 +593,61 @@ pub struct Login {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Failed logins within `LOGIN_WINDOW_MINUTES` after which a user name is locked for as long.
+pub const MAX_LOGIN_FAILURES: i64 = 5;
+pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+
 impl Store {
+    /// Counts a failed login for a user name (known or not: the answer must not tell them apart);
+    /// the fifth within the window locks the name for the window's length.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let name: String = username.chars().take(64).collect();
+        let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+        let mut tx = self.begin().await?;
+        let current: Option<(i64, DateTime<Utc>)> = db!(tx.conn(), |c| {
+            sqlx::query_as("SELECT failures, window_start FROM login_failures WHERE username = $1")
+                .bind(&name)
+                .fetch_optional(&mut *c)
+                .await
+        })?;
+        let (failures, window_start) = match current {
+            Some((failures, start)) if now - start < window => (failures + 1, start),
+            _ => (1, now),
+        };
+        let locked_until = (failures >= MAX_LOGIN_FAILURES).then(|| now + window);
+        db!(tx.conn(), |c| {
+            sqlx::query(
+                "INSERT INTO login_failures (username, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (username) DO UPDATE SET failures = excluded.failures,
+                     window_start = excluded.window_start, locked_until = excluded.locked_until",
+            )
+            .bind(&name)
+            .bind(failures)
+            .bind(window_start)
+            .bind(locked_until)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+        })?;
+        if locked_until.is_some() {
+            audit::record(
+                &mut tx,
+                now,
+                &Actor::system("đăng nhập"),
+                "user.locked",
+                "user",
+                &name,
+                serde_json::json!({ "failures": failures }),
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
     /// Checks a user name and password. Unknown users, disabled users and wrong passwords get
     /// the same `None`, after the same amount of work.
     pub async fn login(
@@ -604,10 +658,23 @@ impl Store {
     ) -> Result<Option<Login>, StoreError> {
         let mut tx = self.read().await?;
         let row = user_row(&mut tx, username).await?;
+        let locked_until: Option<Option<DateTime<Utc>>> = db!(tx.conn(), |c| {
+            sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *c)
+                .await
+        })?;
         tx.commit().await?;
+        if let Some(until) = locked_until.flatten().filter(|until| *until > now) {
+            return Err(StoreError::Locked(format!(
+                "đăng nhập sai quá {MAX_LOGIN_FAILURES} lần; hãy thử lại sau {} phút",
+                (until - now).num_minutes().max(1)
+            )));
+        }
         let usable = row.as_ref().filter(|r| !r.disabled);
         let stored = usable.and_then(|r| r.password_hash.clone());
         if !verify_password(stored, password.to_string()).await {
+            self.record_login_failure(username, now).await?;
             return Ok(None);
         }
         let Some(row) = usable else {

@@ -188,6 +188,9 @@ pub enum StoreError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// Too many attempts: try again later.
+    #[error("{0}")]
+    Locked(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -231,6 +231,23 @@ xaso_store::backend_tests! {
         assert_eq!(actions, ["user.create", "user.login", "user.create_token", "user.disable", "user.enable", "user.set_password", "user.login", "user.create_token", "user.revoke_tokens"]);
     }
 
+    async fn guessing_a_password_locks_the_name_for_a_while(store: Store) {
+        add_agencies(&store).await;
+        add_user(&store, "lanhdao", "mat-khau-rat-dai").await;
+        for _ in 0..xaso_store::identity::MAX_LOGIN_FAILURES {
+            assert!(store.login("lanhdao", "doan-mo-mat-khau", now()).await.expect("login").is_none());
+        }
+        // Locked now, even with the right password; unknown names lock alike.
+        let locked = store.login("lanhdao", "mat-khau-rat-dai", now()).await.expect_err("locked");
+        assert!(matches!(locked, StoreError::Locked(_)), "{locked}");
+        for _ in 0..xaso_store::identity::MAX_LOGIN_FAILURES {
+            let _ = store.login("khong-ai-ca", "doan-mo", now()).await;
+        }
+        assert!(matches!(store.login("khong-ai-ca", "doan-mo", now()).await, Err(StoreError::Locked(_))));
+        let later = now() + chrono::Duration::minutes(xaso_store::identity::LOGIN_WINDOW_MINUTES + 1);
+        assert!(store.login("lanhdao", "mat-khau-rat-dai", later).await.expect("login").is_some(), "unlocked after the window");
+    }
+
     async fn usernames_are_unique_and_checked(store: Store) {
         add_agencies(&store).await;
         add_user(&store, "chuyenvien", "mat-khau-rat-dai").await;

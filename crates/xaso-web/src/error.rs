@@ -46,6 +46,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            StoreError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
             e if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };

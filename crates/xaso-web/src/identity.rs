@@ -239,11 +239,26 @@ pub async fn login_form(
 ) -> Result<Response, crate::error::PageError> {
     ctx.check(&form.csrf)?;
     let next = crate::pages::safe_next(form.tiep.as_deref());
-    let login = state
+    let login = match state
         .store
         .login(form.username.trim(), &form.password, state.now())
         .await
-        .map_err(|e| crate::error::PageError(e.into()))?;
+    {
+        Ok(login) => login,
+        Err(xaso_store::StoreError::Locked(message)) => {
+            let page = LoginPage {
+                nav: ctx.nav(),
+                next,
+                username: form.username.trim().chars().take(64).collect(),
+                error: Some(format!("Tài khoản tạm khóa: {message}.")),
+            };
+            return Ok(ctx.finish(crate::pages::render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &page,
+            )));
+        }
+        Err(error) => return Err(crate::error::PageError(error.into())),
+    };
     let Some(login) = login else {
         let page = LoginPage {
             nav: ctx.nav(),
