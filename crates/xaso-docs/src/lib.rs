@@ -1,7 +1,10 @@
 //! xaso documents: PDF forms in an embedded Vietnamese serif font. (Signing comes with the PKI.)
 
+pub mod der;
 pub mod forms;
 pub mod pdf;
+pub mod pki;
+pub mod sign;
 
 #[cfg(test)]
 mod tests;

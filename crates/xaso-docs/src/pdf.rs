@@ -79,6 +79,26 @@ impl Font {
     }
 }
 
+/// A signature to come: who signs, why, when, and how many bytes to reserve for it.
+pub struct SignatureSlot {
+    pub signer: String,
+    pub reason: String,
+    pub time: chrono::DateTime<chrono::Utc>,
+    pub reserve: usize,
+}
+
+/// Where the reserved signature is in the file: `<…>` of `/Contents` spans
+/// `contents_start..contents_end` (both angle brackets included); `/ByteRange` starts at
+/// `byte_range_at`.
+pub struct Placeholder {
+    pub contents_start: usize,
+    pub contents_end: usize,
+    pub byte_range_at: usize,
+}
+
+/// Written first, overwritten with the real ranges (same length).
+pub const BYTE_RANGE_BLANK: &str = "[0 0000000000 0000000000 0000000000]";
+
 /// One page being drawn; y grows upwards from the bottom, as in PDF.
 pub struct Page {
     pub width: f32,
@@ -243,13 +263,28 @@ impl Document {
 
     /// The finished file.
     pub fn finish(self) -> Vec<u8> {
+        self.finish_with(None).0
+    }
+
+    /// The finished file, with an empty signature of `slot.reserve` bytes when asked: the
+    /// signature dictionary (PAdES, `ETSI.CAdES.detached`), its field on the first page and the
+    /// form that holds it. Returns where `/ByteRange` and `/Contents` are, for `sign` to fill.
+    pub fn finish_with(self, slot: Option<&SignatureSlot>) -> (Vec<u8>, Option<Placeholder>) {
         let mut out: Vec<u8> = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
         let mut offsets: Vec<usize> = Vec::new();
         let mut objects: Vec<Vec<u8>> = Vec::new();
         // Object numbers: 1 catalog, 2 pages, 3 info, then 5 per font, then 2 per page.
         let font_base = 4;
         let page_base = font_base + 5 * self.fonts.len();
-        objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
+        let signature_base = page_base + 2 * self.pages.len();
+        objects.push(match slot {
+            Some(_) => format!(
+                "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{} 0 R] /SigFlags 3 >> >>",
+                signature_base + 1
+            )
+            .into_bytes(),
+            None => b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        });
         let kids: Vec<String> = (0..self.pages.len())
             .map(|i| format!("{} 0 R", page_base + 2 * i))
             .collect();
@@ -348,12 +383,13 @@ impl Document {
             let n = page_base + 2 * i;
             objects.push(
                 format!(
-                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {:.2} {:.2}] /Resources << /Font << /F1 {} 0 R /F2 {} 0 R >> >> /Contents {} 0 R >>",
+                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {:.2} {:.2}] /Resources << /Font << /F1 {} 0 R /F2 {} 0 R >> >> /Contents {} 0 R{} >>",
                     page.width,
                     page.height,
                     font_base,
                     font_base + 5,
-                    n + 1
+                    n + 1,
+                    if slot.is_some() && i == 0 { format!(" /Annots [{} 0 R]", signature_base + 1) } else { String::new() }
                 )
                 .into_bytes(),
             );
@@ -367,8 +403,48 @@ impl Document {
             stream.extend_from_slice(b"\nendstream");
             objects.push(stream);
         }
+        let mut contents_at = None;
+        if let Some(slot) = slot {
+            let head = format!(
+                "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange {BYTE_RANGE_BLANK} /M (D:{}Z) /Name {} /Reason {} /Contents <",
+                slot.time.format("%Y%m%d%H%M%S"),
+                utf16_hex(&slot.signer),
+                utf16_hex(&slot.reason)
+            );
+            contents_at = Some(head.len());
+            let mut object = head.into_bytes();
+            object.extend(std::iter::repeat_n(b'0', slot.reserve * 2));
+            object.extend_from_slice(b"> >>");
+            objects.push(object);
+            objects.push(
+                format!(
+                    "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V {} 0 R /F 132 /Rect [0 0 0 0] /P {} 0 R >>",
+                    signature_base,
+                    page_base
+                )
+                .into_bytes(),
+            );
+        }
+        let mut placeholder = None;
         for (i, object) in objects.iter().enumerate() {
             offsets.push(out.len());
+            if i + 1 == signature_base {
+                if let (Some(slot), Some(at)) = (slot, contents_at) {
+                    let header = format!("{} 0 obj\n", i + 1).len();
+                    let start = out.len() + header + at - 1;
+                    let byte_range_at = out.len()
+                        + header
+                        + object
+                            .windows(BYTE_RANGE_BLANK.len())
+                            .position(|w| w == BYTE_RANGE_BLANK.as_bytes())
+                            .unwrap_or(0);
+                    placeholder = Some(Placeholder {
+                        contents_start: start,
+                        contents_end: start + 2 + slot.reserve * 2,
+                        byte_range_at,
+                    });
+                }
+            }
             out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
             out.extend_from_slice(object);
             out.extend_from_slice(b"\nendobj\n");
@@ -384,6 +460,6 @@ impl Document {
             objects.len() + 1
         );
         out.extend_from_slice(table.as_bytes());
-        out
+        (out, placeholder)
     }
 }

@@ -191,3 +191,148 @@ fn the_register_is_a_table_over_pages() {
     assert!(text.contains("SỔ THEO DÕI HỒ SƠ"));
     assert!(text.contains("000.04.61.H19-260302-0040"), "{text}");
 }
+
+/// A CA, a leader's certificate and a signed document, for the validators.
+fn signed_sample() -> (Vec<u8>, crate::pki::Certificate) {
+    use crate::pki::{issue, name, Key};
+    let now = chrono::Utc::now();
+    let ca_key = Key::generate();
+    let ca_name = name("CA UBND xã Minh Đức (thử nghiệm)", "UBND xã Minh Đức");
+    let ca = issue(
+        &ca_name,
+        &ca_key,
+        &ca_name,
+        &ca_key,
+        true,
+        now - chrono::Duration::days(1),
+        3650,
+    );
+    let leader_key = Key::generate();
+    let leader = issue(
+        &name("Lê Văn Đức", "UBND xã Minh Đức"),
+        &leader_key,
+        &ca_name,
+        &ca_key,
+        false,
+        now - chrono::Duration::days(1),
+        730,
+    );
+    let mut document = crate::pdf::Document::new("Kết quả giải quyết");
+    let page = document.add_page(crate::pdf::A5);
+    document.text(
+        page,
+        40.0,
+        500.0,
+        12.0,
+        crate::pdf::Style::Bold,
+        "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+    );
+    document.text(
+        page,
+        40.0,
+        480.0,
+        11.0,
+        crate::pdf::Style::Regular,
+        "Ký số bởi: Lê Văn Đức",
+    );
+    let signer = crate::sign::Signer {
+        key: &leader_key,
+        certificate: &leader,
+        chain: std::slice::from_ref(&ca),
+        name: "Lê Văn Đức".into(),
+    };
+    (
+        crate::sign::sign(document, &signer, "Phê duyệt kết quả giải quyết", now),
+        ca,
+    )
+}
+
+/// Runs a validator; `None` (after saying so) when it is not installed outside CI.
+fn validator(program: &str, args: &[&str]) -> Option<(bool, String)> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => Some((
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("{program} is missing under CI (scripts/test installs it)")
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED {program}: run ./scripts/test, which installs it ***"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn signatures_validate_and_tampering_breaks_them() {
+    let (pdf, ca) = signed_sample();
+    assert!(String::from_utf8_lossy(&pdf).contains("/SubFilter /ETSI.CAdES.detached"));
+    let dir = std::env::temp_dir().join(format!("xaso-signed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (signed, tampered, trust) = (
+        dir.join("signed.pdf"),
+        dir.join("tampered.pdf"),
+        dir.join("ca.pem"),
+    );
+    std::fs::write(&signed, &pdf).expect("write");
+    std::fs::write(&trust, ca.pem()).expect("write");
+    // One byte of the signed content changed (in the document information, inside the ranges).
+    let mut changed = pdf.clone();
+    let at = changed
+        .windows(16)
+        .position(|w| w == b"/Producer (xaso)")
+        .expect("producer")
+        + 11;
+    changed[at] = b'X';
+    std::fs::write(&tampered, &changed).expect("write");
+    let path = |p: &std::path::Path| p.display().to_string();
+
+    if let Some((_, report)) = validator("pdfsig", &[&path(&signed)]) {
+        assert!(
+            report.contains("Signature Validation: Signature is Valid."),
+            "{report}"
+        );
+        assert!(report.contains("Total document signed"), "{report}");
+        let (_, broken) = validator("pdfsig", &[&path(&tampered)]).expect("pdfsig");
+        assert!(broken.contains("Digest Mismatch"), "{broken}");
+    }
+    let pyhanko = std::env::var("XASO_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
+    if let Some((ok, report)) = validator(
+        &pyhanko,
+        &[
+            "sign",
+            "validate",
+            "--trust",
+            &path(&trust),
+            "--trust-replace",
+            &path(&signed),
+        ],
+    ) {
+        assert!(
+            ok && report.contains(":INTACT:TRUSTED,UNTOUCHED"),
+            "{report}"
+        );
+        let (ok, broken) = validator(
+            &pyhanko,
+            &[
+                "sign",
+                "validate",
+                "--trust",
+                &path(&trust),
+                "--trust-replace",
+                &path(&tampered),
+            ],
+        )
+        .expect("pyhanko");
+        assert!(!ok && broken.contains(":INVALID"), "{broken}");
+    }
+    std::fs::remove_dir_all(dir).expect("clean up");
+}

@@ -1,0 +1,165 @@
+//! Keys and X.509 certificates (ECDSA P-256, SHA-256): a commune CA and the signing certificates
+//! it issues to leaders.
+
+use chrono::{DateTime, Duration, Utc};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use sha2::{Digest, Sha256};
+
+use crate::der::{self, bits, boolean, ctx, octets, oid, seq, set, small_int, uint, utf8};
+
+pub const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+
+/// A private key; its bytes are what gets stored (encrypted at rest by the caller).
+pub struct Key(SigningKey);
+
+impl Key {
+    pub fn generate() -> Key {
+        loop {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+            if let Ok(key) = SigningKey::from_bytes(&bytes.into()) {
+                return Key(key);
+            }
+        }
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Key> {
+        let array: [u8; 32] = bytes.try_into().ok()?;
+        SigningKey::from_bytes(&array.into()).ok().map(Key)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.to_bytes().to_vec()
+    }
+
+    /// DER ECDSA signature of SHA-256(message).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        let signature: Signature = self.0.sign(message);
+        signature.to_der().as_bytes().to_vec()
+    }
+
+    fn public_point(&self) -> Vec<u8> {
+        self.0
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
+    fn key_id(&self) -> Vec<u8> {
+        Sha256::digest(self.public_point())[..20].to_vec()
+    }
+}
+
+/// A distinguished name: common name, organisation, country VN.
+pub fn name(common: &str, organisation: &str) -> Vec<u8> {
+    let rdn = |type_oid: &str, value: Vec<u8>| set(&[seq(&[oid(type_oid), value])]);
+    seq(&[
+        rdn("2.5.4.6", der::printable("VN")),
+        rdn("2.5.4.10", utf8(organisation)),
+        rdn("2.5.4.3", utf8(common)),
+    ])
+}
+
+/// A certificate and the parts a signature refers to.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub der: Vec<u8>,
+    pub issuer: Vec<u8>,
+    pub serial: Vec<u8>,
+}
+
+impl Certificate {
+    /// PEM, for `--trust` options of validators.
+    pub fn pem(&self) -> String {
+        let b64 = base64(&self.der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect();
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        )
+    }
+}
+
+fn base64(data: &[u8]) -> String {
+    const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Issues a certificate for `subject_key` signed by `issuer_key` (self-signed when they are one).
+#[allow(clippy::too_many_arguments)]
+pub fn issue(
+    subject: &[u8],
+    subject_key: &Key,
+    issuer: &[u8],
+    issuer_key: &Key,
+    is_ca: bool,
+    not_before: DateTime<Utc>,
+    days: i64,
+) -> Certificate {
+    let mut serial_bytes = [0u8; 16];
+    getrandom::fill(&mut serial_bytes).expect("the operating system provides randomness");
+    serial_bytes[0] &= 0x7F;
+    let serial = uint(&serial_bytes);
+    let algorithm = seq(&[oid(ECDSA_WITH_SHA256)]);
+    let spki = seq(&[
+        seq(&[oid(EC_PUBLIC_KEY), oid(PRIME256V1)]),
+        bits(&subject_key.public_point(), 0),
+    ]);
+    let (constraints, usage) = if is_ca {
+        (seq(&[boolean(true)]), bits(&[0x06], 1))
+    } else {
+        (seq(&[]), bits(&[0xC0], 6))
+    };
+    let extensions = seq(&[
+        seq(&[oid("2.5.29.19"), boolean(true), octets(&constraints)]),
+        seq(&[oid("2.5.29.15"), boolean(true), octets(&usage)]),
+        seq(&[oid("2.5.29.14"), octets(&octets(&subject_key.key_id()))]),
+        seq(&[
+            oid("2.5.29.35"),
+            octets(&seq(&[der::tlv(0x80, &issuer_key.key_id())])),
+        ]),
+    ]);
+    let tbs = seq(&[
+        ctx(0, &small_int(2)),
+        serial.clone(),
+        algorithm.clone(),
+        issuer.to_vec(),
+        seq(&[
+            der::time(not_before),
+            der::time(not_before + Duration::days(days)),
+        ]),
+        subject.to_vec(),
+        spki,
+        ctx(3, &extensions),
+    ]);
+    let signature = issuer_key.sign(&tbs);
+    Certificate {
+        der: seq(&[tbs, algorithm, bits(&signature, 0)]),
+        issuer: issuer.to_vec(),
+        serial,
+    }
+}
