@@ -160,6 +160,8 @@ test('2. the counter accepts it, the specialist forwards, the leader approves, t
   await leader.context.close();
 
   await counter.page.reload();
+  // The approval produced the signed e-result.
+  assert.equal(await counter.page.locator('a[href*="/files/"]', { hasText: 'ket-qua-' }).count(), 1, 'the signed result is attached');
   await act(counter.page, 'return_result');
   assert.match(await counter.page.locator('dl.facts').textContent(), /Đã trả kết quả/);
   await counter.context.close();

@@ -203,6 +203,10 @@ impl Writer {
     fn finish(self) -> Vec<u8> {
         self.doc.finish()
     }
+
+    fn into_document(self) -> Document {
+        self.doc
+    }
 }
 
 /// Form 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả (A5), with a QR code to the tracking page.
@@ -496,4 +500,99 @@ pub fn register(data: &Register) -> Vec<u8> {
         w.y = bottom - size;
     }
     w.finish()
+}
+
+/// The result of a resolved dossier, to be signed by the leader who approved it.
+#[derive(Debug, Clone, Default)]
+pub struct ResultDoc {
+    pub issuer: Issuer,
+    pub code: String,
+    pub number: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub decided: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub tracking_url: String,
+    pub date_line: String,
+}
+
+/// The result page (A4) with a visible signature stamp; `sign::sign` finishes it.
+pub fn result_document(data: &ResultDoc) -> Document {
+    let mut w = Writer::new(&format!("Kết quả {}", data.code), A4);
+    w.heading(
+        &data.issuer,
+        &format!("Số: {}", data.number),
+        &data.date_line,
+    );
+    w.centred("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", 13.0, Style::Bold);
+    w.y -= 6.0;
+    w.field("Thủ tục", &data.procedure, 12.0);
+    w.field("Mã hồ sơ", &data.code, 12.0);
+    w.field("Người yêu cầu", &data.applicant, 12.0);
+    w.field("Số, ký hiệu kết quả", &data.number, 12.0);
+    w.field("Thời điểm phê duyệt", &data.decided, 12.0);
+    w.paragraph("Hồ sơ đã được giải quyết theo quy định. Văn bản này là kết quả điện tử, được ký số; bản in có giá trị khi đối chiếu được chữ ký số.", 11.0, Style::Regular);
+    w.ensure(120.0);
+    w.y -= 16.0;
+    let right = w.right - w.width() / 4.0;
+    let (page, y) = (w.page, w.y);
+    w.doc.text_centred(
+        page,
+        right,
+        y,
+        12.0,
+        Style::Bold,
+        &data.signer_title.to_uppercase(),
+    );
+    // The visible stamp: who signed and how to check.
+    let (x0, x1) = (right - 95.0, right + 95.0);
+    let (top, bottom) = (y - 10.0, y - 70.0);
+    for (from, to) in [
+        ((x0, top), (x1, top)),
+        ((x1, top), (x1, bottom)),
+        ((x1, bottom), (x0, bottom)),
+        ((x0, bottom), (x0, top)),
+    ] {
+        w.doc.line(page, from, to, 0.8);
+    }
+    w.doc.text(
+        page,
+        x0 + 6.0,
+        top - 14.0,
+        9.5,
+        Style::Bold,
+        "Đã ký số bởi:",
+    );
+    w.doc.text(
+        page,
+        x0 + 6.0,
+        top - 27.0,
+        9.5,
+        Style::Regular,
+        &data.signer,
+    );
+    w.doc.text(
+        page,
+        x0 + 6.0,
+        top - 40.0,
+        9.0,
+        Style::Regular,
+        &format!("Thời gian: {}", data.decided),
+    );
+    w.doc.text(
+        page,
+        x0 + 6.0,
+        top - 53.0,
+        8.0,
+        Style::Regular,
+        "Xác thực bằng phần mềm đọc PDF có chữ ký số",
+    );
+    w.y = bottom - 14.0;
+    w.paragraph(
+        &format!("Tra cứu hồ sơ: {}", data.tracking_url),
+        9.0,
+        Style::Regular,
+    );
+    w.into_document()
 }

@@ -163,3 +163,48 @@ pub fn issue(
         serial,
     }
 }
+
+/// Private keys are stored sealed with AES-256-GCM under the installation's secret key
+/// (`XASO_SECRET_KEY`, or `secret.key` in the data folder): a copy of the database alone signs
+/// nothing. Layout: 12-byte nonce, then ciphertext and tag.
+pub fn seal(secret: &[u8; 32], key: &Key) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit};
+    let cipher = aes_gcm::Aes256Gcm::new(secret.into());
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).expect("the operating system provides randomness");
+    let sealed = cipher
+        .encrypt((&nonce).into(), key.to_bytes().as_slice())
+        .expect("AES-GCM encryption of 32 bytes cannot fail");
+    [nonce.to_vec(), sealed].concat()
+}
+
+/// The key sealed by `seal`, or `None` when the secret is wrong or the data damaged.
+pub fn unseal(secret: &[u8; 32], sealed: &[u8]) -> Option<Key> {
+    use aes_gcm::aead::{Aead, KeyInit};
+    if sealed.len() < 12 {
+        return None;
+    }
+    let cipher = aes_gcm::Aes256Gcm::new(secret.into());
+    let (nonce, body) = sealed.split_at(12);
+    let plain = cipher.decrypt(nonce.into(), body).ok()?;
+    Key::from_bytes(&plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_keys_open_only_with_their_secret() {
+        let key = Key::generate();
+        let secret = [7u8; 32];
+        let sealed = seal(&secret, &key);
+        assert_ne!(&sealed[12..44], key.to_bytes().as_slice());
+        assert_eq!(
+            unseal(&secret, &sealed).map(|k| k.to_bytes()),
+            Some(key.to_bytes())
+        );
+        assert!(unseal(&[8u8; 32], &sealed).is_none());
+        assert!(unseal(&secret, &sealed[..20]).is_none());
+    }
+}

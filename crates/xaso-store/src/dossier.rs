@@ -202,6 +202,8 @@ pub struct DossierView {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct FileMeta {
     pub id: Uuid,
+    /// `attachment` or `result` (the signed e-result).
+    pub kind: String,
     pub component: Option<String>,
     pub name: String,
     pub content_type: String,
@@ -1135,13 +1137,15 @@ pub async fn sweep(
 }
 
 async fn files_of(tx: &mut Tx, dossier_id: Uuid) -> Result<Vec<FileMeta>, StoreError> {
-    Ok(db!(tx.conn(), |c| sqlx::query_as(
-        "SELECT id, component, name, content_type, size, sha256, uploaded_at FROM dossier_files
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT id, kind, component, name, content_type, size, sha256, uploaded_at FROM dossier_files
          WHERE dossier_id = $1 ORDER BY uploaded_at, id"
     )
     .bind(dossier_id)
     .fetch_all(&mut *c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// What an upload stored in the file store.
@@ -1211,6 +1215,7 @@ pub async fn attach(
     let (dossier_id, component) = authorize_attach(tx, code, component, user).await?;
     let meta = FileMeta {
         id: new_id(),
+        kind: "attachment".into(),
         component,
         name: crate::files::clean_name(name),
         content_type: stored.content_type.to_string(),
@@ -1435,4 +1440,64 @@ pub async fn register(
         }
     }
     Ok(views)
+}
+
+/// Records the signed e-result of a resolved dossier, by the leader who may approve it there.
+pub async fn attach_result(
+    tx: &mut Tx,
+    code: &str,
+    name: &str,
+    stored: &StoredFile,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<FileMeta, StoreError> {
+    let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
+    let row = load_row(tx, code).await?.ok_or_else(not_found)?;
+    let scope = scope_of(tx, user, &row).await?;
+    if !(scope.at_competent && user.has_role(Role::Leader)) {
+        return Err(StoreError::Forbidden(
+            "chỉ lãnh đạo xã có thẩm quyền ký kết quả".into(),
+        ));
+    }
+    if parse_state(&row)?.resolved_at.is_none() {
+        return Err(StoreError::Conflict("hồ sơ chưa được phê duyệt".into()));
+    }
+    let meta = FileMeta {
+        id: new_id(),
+        kind: "result".into(),
+        component: None,
+        name: crate::files::clean_name(name),
+        content_type: stored.content_type.to_string(),
+        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        sha256: stored.sha256.clone(),
+        uploaded_at: now,
+    };
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO dossier_files (id, dossier_id, kind, component, name, content_type, size, sha256, uploaded_at, uploaded_by)
+         VALUES ($1, $2, 'result', NULL, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(meta.id)
+    .bind(row.id)
+    .bind(&meta.name)
+    .bind(&meta.content_type)
+    .bind(meta.size)
+    .bind(&meta.sha256)
+    .bind(now)
+    .bind(user.id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    audit::record(
+        tx,
+        now,
+        &Actor::user(user.id, &user.username),
+        "dossier.sign_result",
+        "dossier",
+        &row.id.to_string(),
+        serde_json::json!({ "file": meta.id, "sha256": meta.sha256 }),
+    )
+    .await?;
+    Ok(meta)
 }

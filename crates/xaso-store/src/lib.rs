@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod files;
 pub mod identity;
 pub mod meta;
+pub mod pki;
 pub mod testing;
 
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};

@@ -33,6 +33,8 @@ pub struct AppState {
     pub public_limiter: Arc<dossier::RateLimiter>,
     /// Attachments and results.
     pub files: xaso_store::files::LocalFiles,
+    /// The installation's secret, which seals signing keys; without it results are not signed.
+    pub secret: Option<[u8; 32]>,
 }
 
 impl AppState {
@@ -57,7 +59,14 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             public_limiter: Arc::new(dossier::RateLimiter::new(60, 60)),
             files,
+            secret: None,
         }
+    }
+
+    /// With the secret that opens the signing keys.
+    pub fn with_secret(mut self, secret: [u8; 32]) -> AppState {
+        self.secret = Some(secret);
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {

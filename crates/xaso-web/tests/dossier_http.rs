@@ -309,3 +309,37 @@ xaso_store::backend_tests! {
         assert_eq!(app.get(&format!("/ho-so/{code}/bien-nhan.pdf")).await.status, StatusCode::SEE_OTHER);
     }
 }
+
+xaso_store::backend_tests! {
+    async fn approval_produces_a_signed_e_result(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-03-02T09:00");
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+        })).await;
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await);
+        let dossier = ok(app.act("lanhdao", &dossier, json!({ "action": "approve", "result_number": "31/2026/XNTTHN" })).await);
+        let results: Vec<Value> = dossier["files"].as_array().expect("files").iter().filter(|f| f["kind"] == "result").cloned().collect();
+        assert_eq!(results.len(), 1, "{}", dossier["files"]);
+        let code = dossier["code"].as_str().expect("code");
+        let id = results[0]["id"].as_str().expect("id");
+        let pdf = app.get_as("congdan", &format!("/api/v1/dossiers/{code}/files/{id}")).await;
+        // The applicant of a counter dossier is not an account: staff download it.
+        assert_eq!(pdf.status, StatusCode::NOT_FOUND);
+        let pdf = app.get_as("motcua", &format!("/api/v1/dossiers/{code}/files/{id}")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        let text = String::from_utf8_lossy(&pdf.bytes);
+        assert!(text.contains("/SubFilter /ETSI.CAdES.detached") && text.contains("/ByteRange [0 "), "a PAdES signature");
+        // pdfsig, when installed (scripts/test installs it), finds it valid.
+        let file = std::env::temp_dir().join(format!("xaso-result-{}.pdf", xaso_store::new_id()));
+        std::fs::write(&file, &pdf.bytes).expect("write");
+        if let Ok(out) = std::process::Command::new("pdfsig").arg(&file).output() {
+            let report = String::from_utf8_lossy(&out.stdout);
+            assert!(report.contains("Signature is Valid.") && report.contains("Total document signed"), "{report}");
+            assert!(report.contains("Lê Văn Đức"), "{report}");
+        }
+        std::fs::remove_file(file).expect("clean up");
+    }
+}

@@ -4,6 +4,7 @@ mod calendar;
 mod config;
 mod demo;
 mod dossier;
+mod pki;
 mod seed;
 mod serve;
 mod user;
@@ -57,6 +58,9 @@ enum Command {
     /// Look at dossiers
     #[command(subcommand)]
     Dossier(dossier::DossierCommand),
+    /// Certificates for signing results
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
 }
 
 #[derive(Subcommand)]
@@ -118,6 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calendar(args) => calendar::calendar(&config, args).await,
         Command::Deadline(args) => calendar::deadline(&config, args).await,
         Command::Dossier(command) => dossier::run(&config, command).await,
+        Command::Pki(command) => pki::run(&config, command).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;
             let result = user::run(&store, command).await;

@@ -47,7 +47,15 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
     let files = xaso_store::files::LocalFiles::new(config.files_dir());
-    let app = xaso_web::router(AppState::new(store.clone(), rules, files));
+    // Signing keys are sealed with the installation's secret; a first start makes the demo's.
+    let secret = crate::pki::secret(config)?;
+    if config.demo.value {
+        let (cas, signers) = xaso_web::dossier::result::issue_certificates(&store, &secret).await?;
+        if cas + signers > 0 {
+            tracing::info!(cas, signers, "certificates created for the demo");
+        }
+    }
+    let app = xaso_web::router(AppState::new(store.clone(), rules, files).with_secret(secret));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -508,3 +508,69 @@ fn calendar_and_deadline_commands() {
     assert_one_line_error(&out, "không tồn tại");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[test]
+fn certificates_for_signing_results() {
+    let dir = temp_dir("pki");
+    // A first start with demo data makes the secret and the demo's certificates.
+    let (ok, _) = start(&dir, &[]).terminate();
+    assert!(ok);
+    let secret = dir.join("xaso-data/secret.key");
+    assert_eq!(
+        std::fs::read_to_string(&secret)
+            .expect("secret")
+            .trim()
+            .len(),
+        64
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&secret)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    let out = run(&dir, &["pki", "init"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Đã tạo 0 chứng thư CA và 0 chứng thư ký số"),
+        "nothing missing: {}",
+        text(&out.stdout)
+    );
+    let out = run(
+        &dir,
+        &["pki", "ca", "--agency", "000.00.61.H19", "--out", "ca.pem"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(dir.join("ca.pem"))
+        .expect("pem")
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_one_line_error(
+        &run(
+            &dir,
+            &["pki", "ca", "--agency", "999.99.99.H99", "--out", "x.pem"],
+            &[],
+        ),
+        "chưa có CA",
+    );
+    let out = run(&dir, &["pki", "revoke", "lanhdao"], &[]);
+    assert!(
+        text(&out.stdout).contains("Đã thu hồi 1 chứng thư"),
+        "{}",
+        text(&out.stdout)
+    );
+    // With another secret, the sealed keys do not open.
+    let out = run(
+        &dir,
+        &["pki", "init"],
+        &[("XASO_SECRET_KEY", &"0".repeat(64))],
+    );
+    assert_one_line_error(&out, "khóa bí mật");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}

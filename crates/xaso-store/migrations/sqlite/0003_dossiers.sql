@@ -68,6 +68,8 @@ CREATE INDEX dossier_history_dossier ON dossier_history (dossier_id, id);
 CREATE TABLE dossier_files (
     id           BLOB PRIMARY KEY,
     dossier_id   BLOB NOT NULL REFERENCES dossiers (id),
+    -- attachment (from the applicant or the counter) or result (the signed e-result)
+    kind         TEXT NOT NULL DEFAULT 'attachment' CHECK (kind IN ('attachment', 'result')),
     component    TEXT,
     name         TEXT NOT NULL,
     content_type TEXT NOT NULL,

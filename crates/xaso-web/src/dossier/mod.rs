@@ -1,6 +1,7 @@
 //! Dossiers over HTTP: staff reception and actions, inboxes, and public tracking by code.
 
 pub mod pages;
+pub mod result;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -61,7 +62,7 @@ pub async fn act(
 ) -> Result<Json<DossierView>, ApiError> {
     let request = json_body(body)?;
     let mut tx = state.store.begin().await?;
-    let view = dossier::act(
+    let mut view = dossier::act(
         &mut tx,
         &state.rules,
         &code,
@@ -72,6 +73,13 @@ pub async fn act(
     )
     .await?;
     tx.commit().await?;
+    if matches!(request.action, Action::Approve { .. }) {
+        result::after_approval(&state, &code, &user).await;
+        let mut tx = state.store.read().await?;
+        if let Some(fresh) = dossier::view(&mut tx, &state.rules, &code, state.now()).await? {
+            view = fresh;
+        }
+    }
     Ok(Json(view))
 }
 

@@ -439,13 +439,18 @@ pub async fn dossier_action(
     }
     .await;
     match outcome {
-        Ok(view) => Ok(see_other(&format!(
-            "/can-bo/ho-so/{code}?thong-bao={}",
-            crate::catalog::percent_encode(&format!(
-                "Đã thực hiện. Trạng thái: {}",
-                view.status.name
-            ))
-        ))),
+        Ok(view) => {
+            if matches!(action, Action::Approve { .. }) {
+                super::result::after_approval(&state, &code, &user).await;
+            }
+            Ok(see_other(&format!(
+                "/can-bo/ho-so/{code}?thong-bao={}",
+                crate::catalog::percent_encode(&format!(
+                    "Đã thực hiện. Trạng thái: {}",
+                    view.status.name
+                ))
+            )))
+        }
         Err(error) => {
             dossier_page_response(&state, &ctx, &user, &code, None, Some(shown(error)?)).await
         }
@@ -1215,6 +1220,10 @@ pub async fn rate(
 }
 
 /// "09 giờ 15 phút, ngày 02/03/2026"
+pub(crate) fn spoken(instant: Option<DateTime<Utc>>) -> String {
+    spoken_time(instant)
+}
+
 fn spoken_time(instant: Option<DateTime<Utc>>) -> String {
     instant
         .map(|i| {
@@ -1226,6 +1235,10 @@ fn spoken_time(instant: Option<DateTime<Utc>>) -> String {
 }
 
 /// "ngày 02 tháng 3 năm 2026"
+pub(crate) fn date_words(instant: DateTime<Utc>) -> String {
+    date_line(instant)
+}
+
 fn date_line(instant: DateTime<Utc>) -> String {
     use chrono::Datelike;
     let local = to_local(instant);
@@ -1238,6 +1251,13 @@ fn date_line(instant: DateTime<Utc>) -> String {
 }
 
 /// The agency block of a form: the receiving commune and centre, by name.
+pub(crate) async fn issuer_for(
+    state: &AppState,
+    view: &DossierView,
+) -> Result<xaso_docs::forms::Issuer, StoreError> {
+    issuer_of(state, view).await
+}
+
 async fn issuer_of(
     state: &AppState,
     view: &DossierView,

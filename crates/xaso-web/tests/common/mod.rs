@@ -20,6 +20,8 @@ use xaso_store::Store;
 use xaso_web::{router, AppState};
 
 pub const PASSWORD: &str = "mat-khau-kiem-thu";
+/// The secret that seals the test installation's signing keys.
+pub const TEST_SECRET: [u8; 32] = [9; 32];
 
 pub struct TestApp {
     pub router: Router,
@@ -41,6 +43,9 @@ pub async fn app(store: Store) -> TestApp {
     let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
     let reading = clock.clone();
     let files = test_files();
+    xaso_web::dossier::result::issue_certificates(&store, &TEST_SECRET)
+        .await
+        .expect("certificates");
     let state = AppState::with_clock(
         store.clone(),
         Arc::new(xaso_store::testing::dossier_rules()),
@@ -50,7 +55,8 @@ pub async fn app(store: Store) -> TestApp {
                 .single()
                 .unwrap_or_default()
         }),
-    );
+    )
+    .with_secret(TEST_SECRET);
     let mut tokens = HashMap::new();
     let mut tx = store.begin().await.expect("begin");
     for name in users.keys() {
