@@ -5,6 +5,7 @@ pub mod forms;
 pub mod pdf;
 pub mod pki;
 pub mod sign;
+pub mod verify;
 
 #[cfg(test)]
 mod tests;

@@ -336,3 +336,38 @@ fn signatures_validate_and_tampering_breaks_them() {
     }
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[test]
+fn our_own_verifier_agrees_with_the_validators() {
+    let (pdf, ca) = signed_sample();
+    let checked = crate::verify::verify(&pdf, std::slice::from_ref(&ca)).expect("signed");
+    assert!(
+        checked.intact && checked.whole_document && checked.trusted,
+        "{checked:?}"
+    );
+    assert_eq!(checked.signer, "Lê Văn Đức");
+    assert_eq!(checked.issuer, "CA UBND xã Minh Đức (thử nghiệm)");
+    // A changed byte breaks integrity; another CA is not trusted; no signature is an error.
+    let mut changed = pdf.clone();
+    let at = changed
+        .windows(16)
+        .position(|w| w == b"/Producer (xaso)")
+        .expect("producer")
+        + 11;
+    changed[at] = b'X';
+    assert!(
+        !crate::verify::verify(&changed, std::slice::from_ref(&ca))
+            .expect("signed")
+            .intact
+    );
+    let (_, other_ca) = signed_sample();
+    assert!(
+        !crate::verify::verify(&pdf, &[other_ca])
+            .expect("signed")
+            .trusted
+    );
+    assert_eq!(
+        crate::verify::verify(b"%PDF-1.7\n%%EOF", &[ca]),
+        Err(crate::verify::VerifyError::NoSignature)
+    );
+}

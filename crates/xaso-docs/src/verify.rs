@@ -1,0 +1,218 @@
+//! Checks a PDF signed by xaso: the signed byte ranges cover the whole file but the signature, the
+//! CMS message digest matches, the signature verifies with the signer's key, and the signer's
+//! certificate was issued by a trusted CA.
+
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::der::{self, oid};
+use crate::pki::Certificate;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verification {
+    pub signer: String,
+    pub issuer: String,
+    pub signing_time: String,
+    /// The signed bytes are unchanged and the signature verifies with the signer's key.
+    pub intact: bool,
+    /// The ranges cover the whole file except the signature itself.
+    pub whole_document: bool,
+    /// The signer's certificate verifies with a trusted CA's key.
+    pub trusted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    NoSignature,
+    Malformed(&'static str),
+}
+
+impl std::error::Error for VerifyError {}
+
+impl std::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerifyError::NoSignature => write!(f, "tệp không có chữ ký số"),
+            VerifyError::Malformed(what) => write!(f, "chữ ký số không đọc được ({what})"),
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The children of a constructed DER value, each with its full encoding.
+fn children(content: &[u8]) -> Vec<(u8, &[u8], &[u8])> {
+    let mut out = Vec::new();
+    let mut rest = content;
+    while let Some((tag, inner, next)) = der::read(rest) {
+        out.push((tag, inner, &rest[..rest.len() - next.len()]));
+        rest = next;
+    }
+    out
+}
+
+struct ParsedCert<'a> {
+    tbs: &'a [u8],
+    signature: &'a [u8],
+    issuer: &'a [u8],
+    serial: &'a [u8],
+    subject: &'a [u8],
+    point: &'a [u8],
+}
+
+fn parse_cert(encoded: &[u8]) -> Option<ParsedCert<'_>> {
+    let (_, body, _) = der::read(encoded)?;
+    let parts = children(body);
+    let (_, tbs_body, tbs) = *parts.first()?;
+    let (_, signature_bits, _) = *parts.get(2)?;
+    let fields = children(tbs_body);
+    let spki = children(fields.get(6)?.1);
+    let point = spki.get(1)?.1.get(1..)?;
+    Some(ParsedCert {
+        tbs,
+        signature: signature_bits.get(1..)?,
+        serial: fields.get(1)?.2,
+        issuer: fields.get(3)?.2,
+        subject: fields.get(5)?.2,
+        point,
+    })
+}
+
+/// The common name in a DER Name.
+pub fn common_name(name: &[u8]) -> String {
+    let Some((_, body, _)) = der::read(name) else {
+        return String::new();
+    };
+    for (_, rdn, _) in children(body) {
+        for (_, attribute, _) in children(rdn) {
+            let parts = children(attribute);
+            if parts.first().map(|p| p.2) == Some(oid("2.5.4.3").as_slice()) {
+                return parts
+                    .get(1)
+                    .map(|p| String::from_utf8_lossy(p.1).into_owned())
+                    .unwrap_or_default();
+            }
+        }
+    }
+    String::new()
+}
+
+fn verifies(point: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let (Ok(key), Ok(signature)) = (
+        VerifyingKey::from_sec1_bytes(point),
+        Signature::from_der(signature),
+    ) else {
+        return false;
+    };
+    key.verify(message, &signature).is_ok()
+}
+
+pub fn verify(pdf: &[u8], trusted: &[Certificate]) -> Result<Verification, VerifyError> {
+    let at = find(pdf, b"/ByteRange [", 0).ok_or(VerifyError::NoSignature)?;
+    let end = find(pdf, b"]", at).ok_or(VerifyError::Malformed("ByteRange"))?;
+    let numbers: Vec<usize> = std::str::from_utf8(&pdf[at + 12..end])
+        .map_err(|_| VerifyError::Malformed("ByteRange"))?
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [a, b, c, d] = numbers[..] else {
+        return Err(VerifyError::Malformed("ByteRange"));
+    };
+    if a != 0 || b > c || c.checked_add(d).is_none_or(|e| e > pdf.len()) || c == 0 {
+        return Err(VerifyError::Malformed("ByteRange"));
+    }
+    let whole_document = c + d == pdf.len();
+    let hex = pdf
+        .get(b + 1..c - 1)
+        .ok_or(VerifyError::Malformed("Contents"))?;
+    let bytes: Vec<u8> = hex
+        .chunks(2)
+        .map_while(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect();
+    let mut hasher = Sha256::new();
+    hasher.update(&pdf[..b]);
+    hasher.update(&pdf[c..c + d]);
+    let digest = hasher.finalize();
+
+    let malformed = VerifyError::Malformed("CMS");
+    let (_, content_info, _) = der::read(&bytes).ok_or(malformed.clone())?;
+    let top = children(content_info);
+    let (_, explicit, _) = *top.get(1).ok_or(malformed.clone())?;
+    let (_, signed_data, _) = der::read(explicit).ok_or(malformed.clone())?;
+    let parts = children(signed_data);
+    let certificates: Vec<&[u8]> = parts
+        .iter()
+        .find(|p| p.0 == 0xA0)
+        .map(|p| children(p.1).into_iter().map(|c| c.2).collect())
+        .unwrap_or_default();
+    let signer_infos = parts
+        .iter()
+        .rev()
+        .find(|p| p.0 == 0x31)
+        .ok_or(malformed.clone())?;
+    let (_, signer_info, _) = der::read(signer_infos.1).ok_or(malformed.clone())?;
+    let info = children(signer_info);
+    let sid = children(info.get(1).ok_or(malformed.clone())?.1);
+    let signed_attributes = info.iter().find(|p| p.0 == 0xA0).ok_or(malformed.clone())?;
+    let signature = info
+        .iter()
+        .rev()
+        .find(|p| p.0 == 0x04)
+        .ok_or(malformed.clone())?
+        .1;
+
+    let mut message_digest = None;
+    let mut signing_time = String::new();
+    for (_, attribute, _) in children(signed_attributes.1) {
+        let fields = children(attribute);
+        let (Some(kind), Some(values)) = (fields.first(), fields.get(1)) else {
+            continue;
+        };
+        let value = children(values.1).into_iter().next();
+        if kind.2 == oid("1.2.840.113549.1.9.4").as_slice() {
+            message_digest = value.map(|v| v.1.to_vec());
+        } else if kind.2 == oid("1.2.840.113549.1.9.5").as_slice() {
+            signing_time = value
+                .map(|v| String::from_utf8_lossy(v.1).into_owned())
+                .unwrap_or_default();
+        }
+    }
+    let signer_cert = certificates
+        .iter()
+        .filter_map(|c| parse_cert(c))
+        .find(|c| {
+            sid.first().map(|s| s.2) == Some(c.issuer) && sid.get(1).map(|s| s.2) == Some(c.serial)
+        })
+        .ok_or(VerifyError::Malformed("signer certificate"))?;
+    // The signed attributes are signed as a SET (tag 0x31), not as their implicit [0] form.
+    let mut as_set = signed_attributes.2.to_vec();
+    as_set[0] = 0x31;
+    let intact = message_digest.as_deref() == Some(digest.as_slice())
+        && verifies(signer_cert.point, &as_set, signature);
+    let trusted = trusted
+        .iter()
+        .filter_map(|t| parse_cert(&t.der).map(|p| (p.subject.to_vec(), p.point.to_vec())))
+        .any(|(subject, point)| {
+            subject.as_slice() == signer_cert.issuer
+                && verifies(&point, signer_cert.tbs, signer_cert.signature)
+        });
+    Ok(Verification {
+        signer: common_name(signer_cert.subject),
+        issuer: common_name(signer_cert.issuer),
+        signing_time,
+        intact,
+        whole_document,
+        trusted,
+    })
+}
