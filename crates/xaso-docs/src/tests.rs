@@ -340,7 +340,7 @@ fn signatures_validate_and_tampering_breaks_them() {
 #[test]
 fn our_own_verifier_agrees_with_the_validators() {
     let (pdf, ca) = signed_sample();
-    let checked = crate::verify::verify(&pdf, std::slice::from_ref(&ca)).expect("signed");
+    let checked = crate::verify::verify(&pdf, std::slice::from_ref(&ca.der)).expect("signed");
     assert!(
         checked.intact && checked.whole_document && checked.trusted,
         "{checked:?}"
@@ -356,18 +356,39 @@ fn our_own_verifier_agrees_with_the_validators() {
         + 11;
     changed[at] = b'X';
     assert!(
-        !crate::verify::verify(&changed, std::slice::from_ref(&ca))
+        !crate::verify::verify(&changed, std::slice::from_ref(&ca.der))
             .expect("signed")
             .intact
     );
     let (_, other_ca) = signed_sample();
     assert!(
-        !crate::verify::verify(&pdf, &[other_ca])
+        !crate::verify::verify(&pdf, &[other_ca.der])
             .expect("signed")
             .trusted
     );
     assert_eq!(
-        crate::verify::verify(b"%PDF-1.7\n%%EOF", &[ca]),
+        crate::verify::verify(b"%PDF-1.7\n%%EOF", &[ca.der]),
         Err(crate::verify::VerifyError::NoSignature)
+    );
+}
+
+#[test]
+fn pem_reads_back_what_it_writes() {
+    let (_, ca) = signed_sample();
+    let (_, other) = signed_sample();
+    let both = format!("{}{}", ca.pem(), other.pem());
+    assert_eq!(
+        crate::pki::certificates_in_pem(&both),
+        Some(vec![ca.der.clone(), other.der.clone()])
+    );
+    assert_eq!(
+        crate::pki::certificates_in_pem("no certificate"),
+        Some(vec![])
+    );
+    assert_eq!(
+        crate::pki::certificates_in_pem(
+            "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"
+        ),
+        None
     );
 }

@@ -7,7 +7,6 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::der::{self, oid};
-use crate::pki::Certificate;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Verification {
@@ -114,7 +113,8 @@ fn verifies(point: &[u8], message: &[u8], signature: &[u8]) -> bool {
     key.verify(message, &signature).is_ok()
 }
 
-pub fn verify(pdf: &[u8], trusted: &[Certificate]) -> Result<Verification, VerifyError> {
+/// Checks the first signature of `pdf`; `trusted` are the DER certificates of trusted CAs.
+pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyError> {
     let at = find(pdf, b"/ByteRange [", 0).ok_or(VerifyError::NoSignature)?;
     let end = find(pdf, b"]", at).ok_or(VerifyError::Malformed("ByteRange"))?;
     let numbers: Vec<usize> = std::str::from_utf8(&pdf[at + 12..end])
@@ -202,7 +202,7 @@ pub fn verify(pdf: &[u8], trusted: &[Certificate]) -> Result<Verification, Verif
         && verifies(signer_cert.point, &as_set, signature);
     let trusted = trusted
         .iter()
-        .filter_map(|t| parse_cert(&t.der).map(|p| (p.subject.to_vec(), p.point.to_vec())))
+        .filter_map(|t| parse_cert(t).map(|p| (p.subject.to_vec(), p.point.to_vec())))
         .any(|(subject, point)| {
             subject.as_slice() == signer_cert.issuer
                 && verifies(&point, signer_cert.tbs, signer_cert.signature)

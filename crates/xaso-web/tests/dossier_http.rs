@@ -332,7 +332,14 @@ xaso_store::backend_tests! {
         assert_eq!(pdf.status, StatusCode::OK);
         let text = String::from_utf8_lossy(&pdf.bytes);
         assert!(text.contains("/SubFilter /ETSI.CAdES.detached") && text.contains("/ByteRange [0 "), "a PAdES signature");
-        // pdfsig, when installed (scripts/test installs it), finds it valid.
+        // Our own verifier finds it intact, whole and issued by the commune's CA...
+        let mut tx = app.store.read().await.expect("read");
+        let ca = xaso_store::pki::ca_of(&mut tx, &app.agency_of("lanhdao"), chrono::Utc::now()).await.expect("ca").expect("the commune's CA");
+        tx.commit().await.expect("commit");
+        let checked = xaso_docs::verify::verify(&pdf.bytes, &[ca.cert]).expect("signed");
+        assert!(checked.intact && checked.whole_document && checked.trusted, "{checked:?}");
+        assert_eq!(checked.signer, "Lê Văn Đức");
+        // ...and so does pdfsig, when installed (scripts/test installs it).
         let file = std::env::temp_dir().join(format!("xaso-result-{}.pdf", xaso_store::new_id()));
         std::fs::write(&file, &pdf.bytes).expect("write");
         if let Ok(out) = std::process::Command::new("pdfsig").arg(&file).output() {

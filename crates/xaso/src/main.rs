@@ -61,6 +61,13 @@ enum Command {
     /// Certificates for signing results
     #[command(subcommand)]
     Pki(pki::PkiCommand),
+    /// Check the digital signature of a result PDF
+    Verify {
+        file: PathBuf,
+        /// Also trust the CA certificates in this PEM file (repeatable)
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadline(args) => calendar::deadline(&config, args).await,
         Command::Dossier(command) => dossier::run(&config, command).await,
         Command::Pki(command) => pki::run(&config, command).await,
+        Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;
             let result = user::run(&store, command).await;

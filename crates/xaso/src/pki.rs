@@ -1,7 +1,7 @@
 //! `xaso pki init|ca|revoke`, and the installation's secret that seals signing keys.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
@@ -62,6 +62,54 @@ fn parse_hex(text: &str) -> Option<[u8; 32]> {
         out[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
     }
     Some(out)
+}
+
+/// `xaso verify FILE.pdf`: checks a signed result against the communes' CAs (and `--trust` files).
+pub async fn verify(config: &Config, file: &Path, trust: &[PathBuf]) -> anyhow::Result<()> {
+    let pdf = std::fs::read(file).with_context(|| format!("không đọc được {}", file.display()))?;
+    let mut trusted = Vec::new();
+    for path in trust {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("không đọc được {}", path.display()))?;
+        match xaso_docs::pki::certificates_in_pem(&text) {
+            Some(found) if !found.is_empty() => trusted.extend(found),
+            _ => bail!("{} không chứa chứng thư PEM hợp lệ", path.display()),
+        }
+    }
+    let (store, _) = open_store(config).await?;
+    let mut tx = store.read().await?;
+    let stored = pki::list(&mut tx).await?;
+    tx.commit().await?;
+    store.close().await;
+    trusted.extend(
+        stored
+            .into_iter()
+            .filter(|c| c.kind == "ca" && c.revoked_at.is_none())
+            .map(|c| c.cert),
+    );
+    let checked = xaso_docs::verify::verify(&pdf, &trusted)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let yes_no = |ok: bool| if ok { "đạt" } else { "KHÔNG đạt" };
+    println!("Người ký: {}", checked.signer);
+    println!("Cơ quan cấp chứng thư: {}", checked.issuer);
+    println!("Thời điểm ký: {}", checked.signing_time);
+    println!("Nội dung nguyên vẹn: {}", yes_no(checked.intact));
+    println!(
+        "Chữ ký bao trùm toàn bộ tệp: {}",
+        yes_no(checked.whole_document)
+    );
+    println!("Chứng thư được tin cậy: {}", yes_no(checked.trusted));
+    if !checked.intact {
+        bail!("chữ ký không hợp lệ: tệp đã bị thay đổi sau khi ký");
+    }
+    if !checked.whole_document {
+        bail!("chữ ký không hợp lệ: có nội dung được thêm sau khi ký");
+    }
+    if !checked.trusted {
+        bail!("chữ ký không được tin cậy: chứng thư không do CA của xã nào trong hệ thống cấp");
+    }
+    println!("Chữ ký số hợp lệ.");
+    Ok(())
 }
 
 pub async fn run(config: &Config, command: PkiCommand) -> anyhow::Result<()> {

@@ -574,3 +574,89 @@ fn certificates_for_signing_results() {
     assert_one_line_error(&out, "khóa bí mật");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+/// A result signed by a CA that is not in the database (the database's CAs are trusted too; the
+/// web tests verify a result signed by the commune's own CA).
+fn signed_result() -> (Vec<u8>, xaso_docs::pki::Certificate) {
+    use xaso_docs::pki::{issue, name, Key};
+    let now = chrono::Utc::now() - chrono::Duration::days(1);
+    let ca_key = Key::generate();
+    let ca_name = name("CA UBND xã Minh Đức (ngoài hệ thống)", "UBND xã Minh Đức");
+    let ca = issue(&ca_name, &ca_key, &ca_name, &ca_key, true, now, 3650);
+    let leader_key = Key::generate();
+    let leader_name = name("Lê Văn Đức", "UBND xã Minh Đức");
+    let leader = issue(
+        &leader_name,
+        &leader_key,
+        &ca_name,
+        &ca_key,
+        false,
+        now,
+        730,
+    );
+    let mut document = xaso_docs::pdf::Document::new("Kết quả");
+    let page = document.add_page(xaso_docs::pdf::A5);
+    let style = xaso_docs::pdf::Style::Regular;
+    document.text(page, 40.0, 500.0, 12.0, style, "Kết quả giải quyết");
+    let signer = xaso_docs::sign::Signer {
+        key: &leader_key,
+        certificate: &leader,
+        chain: std::slice::from_ref(&ca),
+        name: "Lê Văn Đức".into(),
+    };
+    let pdf = xaso_docs::sign::sign(document, &signer, "Phê duyệt", chrono::Utc::now());
+    (pdf, ca)
+}
+
+#[test]
+fn verify_checks_a_signed_result() {
+    let dir = temp_dir("verify");
+    let (pdf, ca) = signed_result();
+    std::fs::write(dir.join("ket-qua.pdf"), &pdf).expect("pdf");
+    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("pem");
+    let out = run(&dir, &["verify", "ket-qua.pdf", "--trust", "ca.pem"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("Người ký: Lê Văn Đức"), "{report}");
+    assert!(report.contains("Nội dung nguyên vẹn: đạt"), "{report}");
+    assert!(report.contains("Chữ ký số hợp lệ."), "{report}");
+    // Without trusting that CA: not one of the communes' CAs.
+    assert_one_line_error(
+        &run(&dir, &["verify", "ket-qua.pdf"], &[]),
+        "không được tin cậy",
+    );
+    // One changed byte in the signed content.
+    let mut changed = pdf.clone();
+    let at = changed
+        .windows(4)
+        .position(|w| w == b"xaso")
+        .expect("producer");
+    changed[at] = b'X';
+    std::fs::write(dir.join("sua.pdf"), &changed).expect("pdf");
+    let out = run(&dir, &["verify", "sua.pdf", "--trust", "ca.pem"], &[]);
+    assert!(text(&out.stdout).contains("Nội dung nguyên vẹn: KHÔNG đạt"));
+    assert_one_line_error(&out, "đã bị thay đổi sau khi ký");
+    // Content appended after signing.
+    let mut appended = pdf;
+    appended.extend_from_slice(b"\n% added later\n");
+    std::fs::write(dir.join("them.pdf"), &appended).expect("pdf");
+    assert_one_line_error(
+        &run(&dir, &["verify", "them.pdf", "--trust", "ca.pem"], &[]),
+        "được thêm sau khi ký",
+    );
+    std::fs::write(dir.join("trang.pdf"), b"%PDF-1.7\n%%EOF\n").expect("pdf");
+    assert_one_line_error(
+        &run(&dir, &["verify", "trang.pdf"], &[]),
+        "không có chữ ký số",
+    );
+    std::fs::write(dir.join("sai.pem"), "not a certificate").expect("pem");
+    assert_one_line_error(
+        &run(&dir, &["verify", "ket-qua.pdf", "--trust", "sai.pem"], &[]),
+        "không chứa chứng thư PEM",
+    );
+    assert_one_line_error(
+        &run(&dir, &["verify", "khong-co.pdf"], &[]),
+        "không đọc được khong-co.pdf",
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
