@@ -513,7 +513,8 @@ pub struct ResultDoc {
     pub decided: String,
     pub signer: String,
     pub signer_title: String,
-    pub tracking_url: String,
+    /// The public verification page (`/xac-thuc/{code}`), also drawn as a QR code.
+    pub verification_url: String,
     pub date_line: String,
 }
 
@@ -588,9 +589,12 @@ pub fn result_document(data: &ResultDoc) -> Document {
         Style::Regular,
         "Xác thực bằng phần mềm đọc PDF có chữ ký số",
     );
+    // The QR leads to the public verification page of this result.
+    let left = w.left;
+    w.doc.qr(page, left, top, 60.0, &data.verification_url);
     w.y = bottom - 14.0;
     w.paragraph(
-        &format!("Tra cứu hồ sơ: {}", data.tracking_url),
+        &format!("Xác thực kết quả: {}", data.verification_url),
         9.0,
         Style::Regular,
     );

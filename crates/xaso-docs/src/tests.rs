@@ -347,6 +347,17 @@ fn our_own_verifier_agrees_with_the_validators() {
     );
     assert_eq!(checked.signer, "Lê Văn Đức");
     assert_eq!(checked.issuer, "CA UBND xã Minh Đức (thử nghiệm)");
+    let signed_at = checked.signing_time.expect("signing time");
+    assert!(
+        (chrono::Utc::now() - signed_at).num_seconds().abs() < 60,
+        "{signed_at}"
+    );
+    assert!(
+        crate::verify::verify(&pdf, std::slice::from_ref(&checked.signer_certificate))
+            .map(|c| !c.trusted)
+            .unwrap_or(false),
+        "the signer's own certificate is not a CA for itself"
+    );
     // A changed byte breaks integrity; another CA is not trusted; no signature is an error.
     let mut changed = pdf.clone();
     let at = changed

@@ -12,7 +12,11 @@ use crate::der::{self, oid};
 pub struct Verification {
     pub signer: String,
     pub issuer: String,
-    pub signing_time: String,
+    /// The signingTime attribute, when present.
+    pub signing_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// The signer's certificate (DER), to look up its revocation.
+    #[serde(skip)]
+    pub signer_certificate: Vec<u8>,
     /// The signed bytes are unchanged and the signature verifies with the signer's key.
     pub intact: bool,
     /// The ranges cover the whole file except the signature itself.
@@ -173,7 +177,7 @@ pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyErr
         .1;
 
     let mut message_digest = None;
-    let mut signing_time = String::new();
+    let mut signing_time = None;
     for (_, attribute, _) in children(signed_attributes.1) {
         let fields = children(attribute);
         let (Some(kind), Some(values)) = (fields.first(), fields.get(1)) else {
@@ -183,15 +187,13 @@ pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyErr
         if kind.2 == oid("1.2.840.113549.1.9.4").as_slice() {
             message_digest = value.map(|v| v.1.to_vec());
         } else if kind.2 == oid("1.2.840.113549.1.9.5").as_slice() {
-            signing_time = value
-                .map(|v| String::from_utf8_lossy(v.1).into_owned())
-                .unwrap_or_default();
+            signing_time = value.and_then(|v| asn1_time(v.0, v.1));
         }
     }
-    let signer_cert = certificates
+    let (signer_der, signer_cert) = certificates
         .iter()
-        .filter_map(|c| parse_cert(c))
-        .find(|c| {
+        .filter_map(|c| parse_cert(c).map(|parsed| (c, parsed)))
+        .find(|(_, c)| {
             sid.first().map(|s| s.2) == Some(c.issuer) && sid.get(1).map(|s| s.2) == Some(c.serial)
         })
         .ok_or(VerifyError::Malformed("signer certificate"))?;
@@ -211,8 +213,25 @@ pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyErr
         signer: common_name(signer_cert.subject),
         issuer: common_name(signer_cert.issuer),
         signing_time,
+        signer_certificate: signer_der.to_vec(),
         intact,
         whole_document,
         trusted,
     })
+}
+
+/// UTCTime (tag 0x17, YYMMDDHHMMSSZ, years 1950–2049) or GeneralizedTime (0x18, YYYYMMDDHHMMSSZ).
+fn asn1_time(tag: u8, text: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let full = match tag {
+        0x17 => {
+            let year: u32 = text.get(..2)?.parse().ok()?;
+            format!("{}{text}", if year < 50 { "20" } else { "19" })
+        }
+        0x18 => text.to_string(),
+        _ => return None,
+    };
+    chrono::NaiveDateTime::parse_from_str(full.strip_suffix('Z')?, "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
 }

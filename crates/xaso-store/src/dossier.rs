@@ -198,6 +198,16 @@ pub struct DossierView {
     pub history: Vec<HistoryRow>,
 }
 
+impl DossierView {
+    /// The signed e-result, the latest when it was signed again.
+    pub fn e_result(&self) -> Option<&FileMeta> {
+        self.files
+            .iter()
+            .filter(|f| f.kind == "result")
+            .max_by_key(|f| f.uploaded_at)
+    }
+}
+
 /// An attachment of a dossier.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct FileMeta {

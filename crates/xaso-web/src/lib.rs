@@ -104,6 +104,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/files/{id}", get(dossier::download))
         .route("/api/v1/public/dossiers/{code}", get(dossier::public))
         .route("/tra-cuu", get(dossier::tracking_page))
+        .route("/xac-thuc/{code}", get(dossier::verification::page))
+        .route(
+            "/api/v1/public/results/{code}",
+            get(dossier::verification::api),
+        )
         .route(
             "/dang-nhap",
             get(identity::login_page).post(identity::login_form),

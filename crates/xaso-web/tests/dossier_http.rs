@@ -346,7 +346,33 @@ xaso_store::backend_tests! {
             let report = String::from_utf8_lossy(&out.stdout);
             assert!(report.contains("Signature is Valid.") && report.contains("Total document signed"), "{report}");
             assert!(report.contains("Lê Văn Đức"), "{report}");
+            let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext comes with pdfsig");
+            let words = String::from_utf8_lossy(&out.stdout);
+            assert!(words.contains(&format!("Xác thực kết quả: http://localhost/xac-thuc/{code}")), "{words}");
         }
         std::fs::remove_file(file).expect("clean up");
+        // The result names its public verification page, which anyone can open: no personal data.
+        let page = app.get(&format!("/xac-thuc/{code}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Chữ ký số hợp lệ.") && page.body.contains("Lê Văn Đức") && page.body.contains("Nguyên vẹn"), "{}", page.body);
+        let api = app.get(&format!("/api/v1/public/results/{code}")).await;
+        assert_eq!(api.status, StatusCode::OK);
+        let json = api.json();
+        assert_eq!((json["checked"]["valid"].as_bool(), json["checked"]["trusted"].as_bool()), (Some(true), Some(true)), "{json}");
+        assert!(!api.body.contains("Nguyễn Văn An") && !api.body.contains("075201001234"), "{}", api.body);
+        // A revocation after signing leaves the signature standing, and says when.
+        app.at("2026-03-03T09:00");
+        let mut tx = app.store.begin().await.expect("begin");
+        xaso_store::pki::revoke_user(&mut tx, "lanhdao", chrono::Utc::now() + chrono::Duration::seconds(5), &xaso_store::audit::Actor::system("test")).await.expect("revoke");
+        tx.commit().await.expect("commit");
+        let json = app.get(&format!("/api/v1/public/results/{code}")).await.json();
+        assert_eq!(json["checked"]["valid"].as_bool(), Some(true), "{json}");
+        assert!(json["checked"]["revoked_at"].is_string(), "{json}");
+        // Unknown codes, malformed codes and dossiers without a result look the same.
+        for missing in ["000.00.61.H19-260302-9999", "khong-phai-ma", "000.00.61.H19-260302-00x1"] {
+            let page = app.get(&format!("/xac-thuc/{missing}")).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{missing}");
+            assert!(page.body.contains("Không tìm thấy kết quả điện tử"), "{}", page.body);
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `xaso dossier list|show`.
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Subcommand;
 use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::dossier::Status;
@@ -26,6 +26,12 @@ pub enum DossierCommand {
         code: String,
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
+    },
+    /// Write a dossier's signed e-result (PDF) to a file
+    Result {
+        code: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -62,6 +68,24 @@ pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()>
     let mut tx = store.read().await?;
     match command {
         DossierCommand::Sweep => {}
+        DossierCommand::Result { code, out } => {
+            let Some(view) = dossier::view(&mut tx, &rules, code.trim(), now).await? else {
+                bail!("không có hồ sơ mã {}", code.trim());
+            };
+            let Some(result) = view.e_result() else {
+                bail!("hồ sơ {} chưa có kết quả điện tử", view.code);
+            };
+            let files = xaso_store::files::LocalFiles::new(config.files_dir());
+            let pdf = files.get(&result.sha256).await?;
+            std::fs::write(&out, &pdf)
+                .with_context(|| format!("không ghi được {}", out.display()))?;
+            println!(
+                "Đã ghi kết quả điện tử của hồ sơ {} ({} byte) vào {}.",
+                view.code,
+                pdf.len(),
+                out.display()
+            );
+        }
         DossierCommand::List { status, format } => {
             let status = match status {
                 None => None,

@@ -77,22 +77,21 @@ pub async fn verify(config: &Config, file: &Path, trust: &[PathBuf]) -> anyhow::
         }
     }
     let (store, _) = open_store(config).await?;
-    let mut tx = store.read().await?;
-    let stored = pki::list(&mut tx).await?;
-    tx.commit().await?;
+    let checked = xaso_web::dossier::verification::check(&store, &pdf, trusted).await;
     store.close().await;
-    trusted.extend(
-        stored
-            .into_iter()
-            .filter(|c| c.kind == "ca" && c.revoked_at.is_none())
-            .map(|c| c.cert),
-    );
-    let checked = xaso_docs::verify::verify(&pdf, &trusted)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let checked = checked?.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (revoked_at, valid, checked) = (checked.revoked_at, checked.valid, checked.signature);
     let yes_no = |ok: bool| if ok { "đạt" } else { "KHÔNG đạt" };
     println!("Người ký: {}", checked.signer);
     println!("Cơ quan cấp chứng thư: {}", checked.issuer);
-    println!("Thời điểm ký: {}", checked.signing_time);
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+    println!(
+        "Thời điểm ký: {}",
+        checked.signing_time.map_or("không ghi".to_string(), |t| t
+            .with_timezone(&vietnam)
+            .format("%H:%M:%S ngày %d/%m/%Y (giờ Việt Nam)")
+            .to_string())
+    );
     println!("Nội dung nguyên vẹn: {}", yes_no(checked.intact));
     println!(
         "Chữ ký bao trùm toàn bộ tệp: {}",
@@ -105,8 +104,19 @@ pub async fn verify(config: &Config, file: &Path, trust: &[PathBuf]) -> anyhow::
     if !checked.whole_document {
         bail!("chữ ký không hợp lệ: có nội dung được thêm sau khi ký");
     }
+    if let Some(revoked) = revoked_at {
+        println!(
+            "Chứng thư của người ký bị thu hồi lúc: {}",
+            revoked
+                .with_timezone(&vietnam)
+                .format("%H:%M:%S ngày %d/%m/%Y")
+        );
+    }
     if !checked.trusted {
         bail!("chữ ký không được tin cậy: chứng thư không do CA của xã nào trong hệ thống cấp");
+    }
+    if !valid {
+        bail!("chữ ký không hợp lệ: ký sau khi chứng thư bị thu hồi");
     }
     println!("Chữ ký số hợp lệ.");
     Ok(())

@@ -55,7 +55,16 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
             tracing::info!(cas, signers, "certificates created for the demo");
         }
     }
-    let app = xaso_web::router(AppState::new(store.clone(), rules, files).with_secret(secret));
+    let state = AppState::new(store.clone(), rules, files).with_secret(secret);
+    if config.demo.value {
+        let signed =
+            xaso_web::dossier::result::sign_missing_results(&state, &format!("http://{address}"))
+                .await?;
+        if signed > 0 {
+            tracing::info!(signed, "demo results signed");
+        }
+    }
+    let app = xaso_web::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -559,9 +559,71 @@ fn certificates_for_signing_results() {
         ),
         "chưa có CA",
     );
+    // The demo's returned dossiers carry signed e-results that verify against the commune's CA.
+    let out = run(
+        &dir,
+        &["dossier", "list", "--status", "10", "--format", "json"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let returned: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let returned = returned.as_array().expect("list");
+    assert!(!returned.is_empty());
+    let mut signed_by = Vec::new();
+    for dossier in returned {
+        let code = dossier["code"].as_str().expect("code");
+        let out = run(
+            &dir,
+            &["dossier", "result", code, "--out", "ket-qua.pdf"],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&format!("Đã ghi kết quả điện tử của hồ sơ {code}")));
+        let out = run(&dir, &["verify", "ket-qua.pdf"], &[]);
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains("Chữ ký số hợp lệ."),
+            "{}",
+            text(&out.stdout)
+        );
+        signed_by.push(text(&out.stdout));
+        if text(&out.stdout).contains("Người ký: Lê Văn Đức") {
+            break; // ket-qua.pdf is now signed by `lanhdao`, revoked below
+        }
+    }
+    assert!(
+        signed_by
+            .last()
+            .is_some_and(|r| r.contains("Người ký: Lê Văn Đức")),
+        "{signed_by:?}"
+    );
+    let out = run(
+        &dir,
+        &["dossier", "list", "--status", "4", "--format", "json"],
+        &[],
+    );
+    let open: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let open = open[0]["code"].as_str().expect("a dossier in progress");
+    assert_one_line_error(
+        &run(&dir, &["dossier", "result", open, "--out", "x.pdf"], &[]),
+        "chưa có kết quả điện tử",
+    );
     let out = run(&dir, &["pki", "revoke", "lanhdao"], &[]);
     assert!(
         text(&out.stdout).contains("Đã thu hồi 1 chứng thư"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Signed before the revocation: still valid, and the revocation is shown.
+    let out = run(&dir, &["verify", "ket-qua.pdf"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("bị thu hồi lúc"),
         "{}",
         text(&out.stdout)
     );

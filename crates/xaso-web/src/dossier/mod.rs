@@ -2,6 +2,7 @@
 
 pub mod pages;
 pub mod result;
+pub mod verification;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -58,6 +59,7 @@ pub async fn act(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<ActionRequest>, JsonRejection>,
 ) -> Result<Json<DossierView>, ApiError> {
     let request = json_body(body)?;
@@ -74,7 +76,7 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     if matches!(request.action, Action::Approve { .. }) {
-        result::after_approval(&state, &code, &user).await;
+        result::after_approval(&state, &code, &user, &pages::public_base(&headers)).await;
         let mut tx = state.store.read().await?;
         if let Some(fresh) = dossier::view(&mut tx, &state.rules, &code, state.now()).await? {
             view = fresh;
@@ -254,7 +256,7 @@ impl RateLimiter {
 }
 
 /// The caller's address when the server knows it.
-pub struct ClientIp(Option<IpAddr>);
+pub struct ClientIp(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -272,20 +274,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 const NOT_FOUND: &str =
     "Không tìm thấy hồ sơ với mã đã nhập. Hãy kiểm tra lại mã trên giấy tiếp nhận.";
 
+/// Public look-ups by code are limited per client: codes are sequential.
+fn within_public_limit(state: &AppState, client: Option<IpAddr>) -> Result<(), ApiError> {
+    if state.public_limiter.allow(client) {
+        return Ok(());
+    }
+    Err(ApiError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "rate_limited",
+        message: "Bạn tra cứu quá nhiều lần trong thời gian ngắn; vui lòng thử lại sau một phút."
+            .into(),
+    })
+}
+
 async fn lookup(
     state: &AppState,
     client: Option<IpAddr>,
     code: &str,
 ) -> Result<PublicView, ApiError> {
-    if !state.public_limiter.allow(client) {
-        return Err(ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: "rate_limited",
-            message:
-                "Bạn tra cứu quá nhiều lần trong thời gian ngắn; vui lòng thử lại sau một phút."
-                    .into(),
-        });
-    }
+    within_public_limit(state, client)?;
     // Malformed and unknown codes get the same answer: nothing to learn by probing.
     if code.parse::<DossierCode>().is_err() {
         return Err(ApiError::not_found(NOT_FOUND));

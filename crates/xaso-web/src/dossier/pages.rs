@@ -401,6 +401,7 @@ pub async fn dossier_action(
     State(state): State<AppState>,
     ctx: PageContext,
     Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<ActionFormData>,
 ) -> Result<Response, PageError> {
     ctx.check(&form.csrf)?;
@@ -441,7 +442,7 @@ pub async fn dossier_action(
     match outcome {
         Ok(view) => {
             if matches!(action, Action::Approve { .. }) {
-                super::result::after_approval(&state, &code, &user).await;
+                super::result::after_approval(&state, &code, &user, &public_base(&headers)).await;
             }
             Ok(see_other(&format!(
                 "/can-bo/ho-so/{code}?thong-bao={}",
@@ -1251,13 +1252,6 @@ fn date_line(instant: DateTime<Utc>) -> String {
 }
 
 /// The agency block of a form: the receiving commune and centre, by name.
-pub(crate) async fn issuer_for(
-    state: &AppState,
-    view: &DossierView,
-) -> Result<xaso_docs::forms::Issuer, StoreError> {
-    issuer_of(state, view).await
-}
-
 async fn issuer_of(
     state: &AppState,
     view: &DossierView,
@@ -1268,16 +1262,20 @@ async fn issuer_of(
     let commune = name_of(xaso_store::agency::by_code(&mut tx, &view.receiving_commune).await?);
     let agency = name_of(xaso_store::agency::by_code(&mut tx, &view.receiving_agency).await?);
     tx.commit().await?;
-    let place = commune
+    Ok(xaso_docs::forms::Issuer {
+        place: place_of(&commune),
+        parent: commune,
+        agency,
+    })
+}
+
+/// "UBND xã Minh Đức" → "Minh Đức", for the place-and-date line.
+pub(crate) fn place_of(commune: &str) -> String {
+    commune
         .trim_start_matches("UBND ")
         .trim_start_matches("xã ")
         .trim_start_matches("phường ")
-        .to_string();
-    Ok(xaso_docs::forms::Issuer {
-        parent: commune,
-        agency,
-        place,
-    })
+        .to_string()
 }
 
 fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
@@ -1414,6 +1412,11 @@ pub async fn control_slip_pdf(
 
 /// The public tracking address of a dossier, on the host the user reached us by.
 fn tracking_url(headers: &axum::http::HeaderMap, code: &str) -> String {
+    format!("{}/tra-cuu?ma={code}", public_base(headers))
+}
+
+/// `http://HOST` as the user reached us (the header is filtered to host characters).
+pub fn public_base(headers: &axum::http::HeaderMap) -> String {
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -1422,7 +1425,7 @@ fn tracking_url(headers: &axum::http::HeaderMap, code: &str) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
-    format!("http://{host}/tra-cuu?ma={code}")
+    format!("http://{host}")
 }
 
 /// `GET /ho-so/{code}/phieu/{form}.pdf`: form 02 (supplement request), 03 (refusal) or 04

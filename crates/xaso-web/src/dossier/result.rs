@@ -25,6 +25,7 @@ pub async fn sign_result(
     state: &AppState,
     code: &str,
     user: &User,
+    public_base: &str,
 ) -> Result<Option<FileMeta>, StoreError> {
     let Some(secret) = state.secret else {
         return Ok(None);
@@ -44,7 +45,18 @@ pub async fn sign_result(
     let key = unseal(&secret, &signer.key_sealed).ok_or_else(|| {
         StoreError::Invalid("không mở được khóa ký: khóa bí mật của hệ thống đã thay đổi?".into())
     })?;
-    let issuer = super::pages::issuer_for(state, &view).await?;
+    // The result is the competent commune's document, whoever received the dossier.
+    let mut tx = state.store.read().await?;
+    let commune = xaso_store::agency::by_code(&mut tx, &view.handling_commune)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    tx.commit().await?;
+    let issuer = xaso_docs::forms::Issuer {
+        parent: String::new(),
+        place: super::pages::place_of(&commune),
+        agency: commune,
+    };
     let data = xaso_docs::forms::ResultDoc {
         issuer,
         code: view.code.clone(),
@@ -58,7 +70,7 @@ pub async fn sign_result(
         decided: super::pages::spoken(view.resolved_at),
         signer: user.full_name.clone(),
         signer_title: "Lãnh đạo UBND xã".into(),
-        tracking_url: format!("/tra-cuu?ma={}", view.code),
+        verification_url: format!("{public_base}/xac-thuc/{}", view.code),
         date_line: super::pages::date_words(view.resolved_at.unwrap_or(now)),
     };
     let certificate_of_signer = certificate(&signer);
@@ -96,10 +108,56 @@ pub async fn sign_result(
 }
 
 /// After an approval: sign the result if possible; a failure is logged, the approval stands.
-pub async fn after_approval(state: &AppState, code: &str, user: &User) {
-    if let Err(error) = sign_result(state, code, user).await {
+pub async fn after_approval(state: &AppState, code: &str, user: &User, public_base: &str) {
+    if let Err(error) = sign_result(state, code, user, public_base).await {
         tracing::warn!(%error, code, "the result could not be signed");
     }
+}
+
+/// Signs the results approved before their leader had a certificate (the demo's dossiers are
+/// approved while seeding, before the certificates exist); returns how many were signed.
+pub async fn sign_missing_results(
+    state: &AppState,
+    public_base: &str,
+) -> Result<usize, StoreError> {
+    let now = state.now();
+    let mut tx = state.store.read().await?;
+    let summaries = dossier::list(&mut tx, &state.rules, None, now).await?;
+    let users = xaso_store::identity::list_users(&mut tx).await?;
+    let mut pending = Vec::new();
+    for summary in summaries {
+        let Some(view) = dossier::view(&mut tx, &state.rules, &summary.code, now).await? else {
+            continue;
+        };
+        if view.result.is_none() || view.e_result().is_some() {
+            continue;
+        }
+        // The history keeps the approver's name; their account signs.
+        let approver = view
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.action == "approve")
+            .and_then(|h| {
+                users
+                    .iter()
+                    .find(|u| u.full_name == h.actor && u.has_role(Role::Leader))
+            });
+        if let Some(user) = approver {
+            pending.push((view.code, user.clone()));
+        }
+    }
+    tx.commit().await?;
+    let mut signed = 0;
+    for (code, user) in pending {
+        if sign_result(state, &code, &user, public_base)
+            .await?
+            .is_some()
+        {
+            signed += 1;
+        }
+    }
+    Ok(signed)
 }
 
 /// Creates what is missing: a CA per commune, a certificate per leader of it.
