@@ -173,6 +173,11 @@ test('3. the citizen tracks it and rates it', async () => {
   assert.match(await anonymous.page.locator('article').textContent(), /Đã trả kết quả/);
   assert.doesNotMatch(await anonymous.page.content(), /0912345678|075201001234/, 'no personal data in public');
   await shots(anonymous.page, 'tra-cuu');
+  // The QR on the signed result leads anyone to its verification.
+  await visit(anonymous.page, `/xac-thuc/${encodeURIComponent(code)}`, 'xác thực kết quả');
+  assert.match(await anonymous.page.locator('article').textContent(), /Chữ ký số hợp lệ[\s\S]*Lê Văn Đức[\s\S]*Nguyên vẹn/);
+  assert.doesNotMatch(await anonymous.page.content(), /0912345678|075201001234/, 'no personal data in public');
+  await shots(anonymous.page, 'xac-thuc');
   await anonymous.context.close();
 
   const citizen = await session('congdan');
