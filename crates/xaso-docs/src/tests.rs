@@ -403,3 +403,29 @@ fn pem_reads_back_what_it_writes() {
         None
     );
 }
+
+#[test]
+fn the_verifier_never_panics_on_damaged_files() {
+    let (pdf, ca) = signed_sample();
+    let trusted = [ca.der];
+    let signature_at = pdf
+        .windows(12)
+        .position(|w| w == b"/ByteRange [")
+        .expect("signed");
+    // Truncations, and each byte of the ByteRange, Contents and the start of the CMS replaced.
+    for cut in (0..pdf.len()).step_by(9973) {
+        let _ = crate::verify::verify(&pdf[..cut], &trusted);
+    }
+    let contents_at = pdf
+        .windows(11)
+        .position(|w| w == b"/Contents <")
+        .expect("contents");
+    let positions = (signature_at..signature_at + 60).chain(contents_at..contents_at + 240);
+    for at in positions.filter(|&at| at < pdf.len()) {
+        for value in [b'9', b']'] {
+            let mut damaged = pdf.clone();
+            damaged[at] = value;
+            let _ = crate::verify::verify(&damaged, &trusted);
+        }
+    }
+}

@@ -98,12 +98,6 @@ pub async fn verify(config: &Config, file: &Path, trust: &[PathBuf]) -> anyhow::
         yes_no(checked.whole_document)
     );
     println!("Chứng thư được tin cậy: {}", yes_no(checked.trusted));
-    if !checked.intact {
-        bail!("chữ ký không hợp lệ: tệp đã bị thay đổi sau khi ký");
-    }
-    if !checked.whole_document {
-        bail!("chữ ký không hợp lệ: có nội dung được thêm sau khi ký");
-    }
     if let Some(revoked) = revoked_at {
         println!(
             "Chứng thư của người ký bị thu hồi lúc: {}",
@@ -111,6 +105,12 @@ pub async fn verify(config: &Config, file: &Path, trust: &[PathBuf]) -> anyhow::
                 .with_timezone(&vietnam)
                 .format("%H:%M:%S ngày %d/%m/%Y")
         );
+    }
+    if !checked.intact {
+        bail!("chữ ký không hợp lệ: tệp đã bị thay đổi sau khi ký");
+    }
+    if !checked.whole_document {
+        bail!("chữ ký không hợp lệ: có nội dung được thêm sau khi ký");
     }
     if !checked.trusted {
         bail!("chữ ký không được tin cậy: chứng thư không do CA của xã nào trong hệ thống cấp");
