@@ -3,6 +3,7 @@
 pub mod agency;
 pub mod calendar;
 pub mod catalog;
+pub mod certification;
 pub mod datafile;
 pub mod dossier;
 pub mod identity;

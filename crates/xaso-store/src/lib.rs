@@ -7,6 +7,7 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;
+pub mod certification;
 mod connect;
 pub mod dossier;
 pub mod files;
