@@ -1223,23 +1223,50 @@ pub async fn attach(
     now: DateTime<Utc>,
 ) -> Result<FileMeta, StoreError> {
     let (dossier_id, component) = authorize_attach(tx, code, component, user).await?;
+    let file = NewFile {
+        kind: "attachment",
+        component,
+        name,
+        stored,
+    };
+    insert_file(tx, dossier_id, &file, user, now, "dossier.attach").await
+}
+
+struct NewFile<'a> {
+    kind: &'static str,
+    component: Option<String>,
+    name: &'a str,
+    stored: &'a StoredFile,
+}
+
+/// Adds a file (its bytes already stored) to a dossier, audited in the same transaction.
+async fn insert_file(
+    tx: &mut Tx,
+    dossier_id: Uuid,
+    file: &NewFile<'_>,
+    user: &User,
+    now: DateTime<Utc>,
+    audit_action: &str,
+) -> Result<FileMeta, StoreError> {
     let meta = FileMeta {
         id: new_id(),
-        kind: "attachment".into(),
-        component,
-        name: crate::files::clean_name(name),
-        content_type: stored.content_type.to_string(),
-        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-        sha256: stored.sha256.clone(),
+        kind: file.kind.into(),
+        component: file.component.clone(),
+        name: crate::files::clean_name(file.name),
+        content_type: file.stored.content_type.to_string(),
+        size: i64::try_from(file.stored.size).unwrap_or(i64::MAX),
+        sha256: file.stored.sha256.clone(),
         uploaded_at: now,
     };
     db!(tx.conn(), |c| {
         sqlx::query(
-        "INSERT INTO dossier_files (id, dossier_id, component, name, content_type, size, sha256, uploaded_at, uploaded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO dossier_files (id, dossier_id, kind, component, name, content_type, size, sha256, uploaded_at,
+             uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
     .bind(meta.id)
     .bind(dossier_id)
+    .bind(&meta.kind)
     .bind(&meta.component)
     .bind(&meta.name)
     .bind(&meta.content_type)
@@ -1255,7 +1282,7 @@ pub async fn attach(
         tx,
         now,
         &Actor::user(user.id, &user.username),
-        "dossier.attach",
+        audit_action,
         "dossier",
         &dossier_id.to_string(),
         serde_json::json!({ "file": meta.id, "name": meta.name, "sha256": meta.sha256, "size": meta.size }),
@@ -1472,42 +1499,11 @@ pub async fn attach_result(
     if parse_state(&row)?.resolved_at.is_none() {
         return Err(StoreError::Conflict("hồ sơ chưa được phê duyệt".into()));
     }
-    let meta = FileMeta {
-        id: new_id(),
-        kind: "result".into(),
+    let file = NewFile {
+        kind: "result",
         component: None,
-        name: crate::files::clean_name(name),
-        content_type: stored.content_type.to_string(),
-        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-        sha256: stored.sha256.clone(),
-        uploaded_at: now,
+        name,
+        stored,
     };
-    db!(tx.conn(), |c| {
-        sqlx::query(
-        "INSERT INTO dossier_files (id, dossier_id, kind, component, name, content_type, size, sha256, uploaded_at, uploaded_by)
-         VALUES ($1, $2, 'result', NULL, $3, $4, $5, $6, $7, $8)"
-    )
-    .bind(meta.id)
-    .bind(row.id)
-    .bind(&meta.name)
-    .bind(&meta.content_type)
-    .bind(meta.size)
-    .bind(&meta.sha256)
-    .bind(now)
-    .bind(user.id)
-    .execute(&mut *c)
-    .await
-    .map(|_| ())
-    })?;
-    audit::record(
-        tx,
-        now,
-        &Actor::user(user.id, &user.username),
-        "dossier.sign_result",
-        "dossier",
-        &row.id.to_string(),
-        serde_json::json!({ "file": meta.id, "sha256": meta.sha256 }),
-    )
-    .await?;
-    Ok(meta)
+    insert_file(tx, row.id, &file, user, now, "dossier.sign_result").await
 }

@@ -89,16 +89,7 @@ pub async fn ca_of(
     agency_code: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StoredCertificate>, StoreError> {
-    let all: Vec<StoredCertificate> = db!(tx.conn(), |c| {
-        sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM pki_certificates WHERE kind = 'ca' AND agency_code = $1 AND revoked_at IS NULL
-         ORDER BY created_at DESC"
-    ))
-    .bind(agency_code)
-    .fetch_all(&mut *c)
-    .await
-    })?;
-    Ok(all.into_iter().find(|c| c.not_after > now))
+    newest_usable(tx, "kind = 'ca' AND agency_code = $1", agency_code, now).await
 }
 
 /// The usable signing certificate of a user (not revoked, not expired).
@@ -107,14 +98,24 @@ pub async fn signer_of(
     username: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StoredCertificate>, StoreError> {
+    newest_usable(tx, "kind = 'signer' AND username = $1", username, now).await
+}
+
+/// The newest unrevoked, unexpired certificate matching `condition` (a fixed SQL text, `$1` = key).
+async fn newest_usable(
+    tx: &mut Tx,
+    condition: &'static str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredCertificate>, StoreError> {
     let all: Vec<StoredCertificate> = db!(tx.conn(), |c| {
         sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM pki_certificates WHERE kind = 'signer' AND username = $1 AND revoked_at IS NULL
-         ORDER BY created_at DESC"
-    ))
-    .bind(username)
-    .fetch_all(&mut *c)
-    .await
+            "SELECT {COLUMNS} FROM pki_certificates WHERE {condition} AND revoked_at IS NULL
+             ORDER BY created_at DESC"
+        ))
+        .bind(key)
+        .fetch_all(&mut *c)
+        .await
     })?;
     Ok(all.into_iter().find(|c| c.not_after > now))
 }
