@@ -2,10 +2,13 @@
 
 pub mod der;
 pub mod forms;
+pub mod p12;
 pub mod pdf;
 pub mod pki;
 pub mod sign;
 pub mod verify;
 
+#[cfg(test)]
+mod provider_tests;
 #[cfg(test)]
 mod tests;

@@ -12,8 +12,17 @@ pub const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const PRIME256V1: &str = "1.2.840.10045.3.1.7";
 
-/// A private key; its bytes are what gets stored (encrypted at rest by the caller).
-pub struct Key(SigningKey);
+/// A private key; its bytes are what gets stored (encrypted at rest by the caller). Keys made by
+/// xaso are ECDSA P-256; keys imported from a provider's .p12 file are usually RSA.
+pub struct Key(Inner);
+
+enum Inner {
+    P256(SigningKey),
+    Rsa(Box<rsa::RsaPrivateKey>),
+}
+
+pub const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
 impl Key {
     pub fn generate() -> Key {
@@ -21,36 +30,139 @@ impl Key {
             let mut bytes = [0u8; 32];
             getrandom::fill(&mut bytes).expect("the operating system provides randomness");
             if let Ok(key) = SigningKey::from_bytes(&bytes.into()) {
-                return Key(key);
+                return Key(Inner::P256(key));
             }
         }
     }
 
+    /// The stored form: 32 bytes for P-256, PKCS#1 DER for RSA.
     pub fn from_bytes(bytes: &[u8]) -> Option<Key> {
-        let array: [u8; 32] = bytes.try_into().ok()?;
-        SigningKey::from_bytes(&array.into()).ok().map(Key)
+        if let Ok(array) = <[u8; 32]>::try_from(bytes) {
+            return SigningKey::from_bytes(&array.into())
+                .ok()
+                .map(|k| Key(Inner::P256(k)));
+        }
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        rsa::RsaPrivateKey::from_pkcs1_der(bytes)
+            .ok()
+            .map(|k| Key(Inner::Rsa(Box::new(k))))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.0.to_bytes().to_vec()
+        match &self.0 {
+            Inner::P256(key) => key.to_bytes().to_vec(),
+            Inner::Rsa(key) => {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                key.to_pkcs1_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .unwrap_or_default()
+            }
+        }
     }
 
-    /// DER ECDSA signature of SHA-256(message).
+    /// A PKCS#8 PrivateKeyInfo (as found in .p12 files): RSA, or EC on P-256.
+    pub fn from_pkcs8(der: &[u8]) -> Result<Key, String> {
+        let info = crate::verify::children(der::read(der).ok_or("PKCS#8")?.1);
+        let algorithm = crate::verify::children(info.get(1).ok_or("PKCS#8")?.1);
+        let private = info.get(2).ok_or("PKCS#8")?.1;
+        let kind = algorithm.first().map(|a| a.2).unwrap_or_default();
+        if kind == oid(RSA_ENCRYPTION) {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            let key = rsa::RsaPrivateKey::from_pkcs1_der(private)
+                .map_err(|e| format!("khoá RSA hỏng ({e})"))?;
+            if rsa::traits::PublicKeyParts::size(&key) < 256 {
+                return Err("khoá RSA ngắn hơn 2048 bit".into());
+            }
+            return Ok(Key(Inner::Rsa(Box::new(key))));
+        }
+        if kind == oid(EC_PUBLIC_KEY) {
+            if algorithm.get(1).map(|a| a.2) != Some(oid(PRIME256V1).as_slice()) {
+                return Err("khoá EC không trên đường cong P-256".into());
+            }
+            // ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, ... }
+            let fields = crate::verify::children(der::read(private).ok_or("ECPrivateKey")?.1);
+            return fields
+                .get(1)
+                .and_then(|f| Key::from_bytes(f.1))
+                .ok_or_else(|| "khoá EC hỏng".to_string());
+        }
+        Err("loại khoá không phải RSA hay EC P-256".into())
+    }
+
+    /// The signature algorithm this key signs with (always over SHA-256).
+    pub fn signature_algorithm(&self) -> Vec<u8> {
+        match &self.0 {
+            Inner::P256(_) => seq(&[oid(ECDSA_WITH_SHA256)]),
+            Inner::Rsa(_) => seq(&[oid(SHA256_WITH_RSA), der::tlv(0x05, &[])]),
+        }
+    }
+
+    /// A signature of SHA-256(message): DER ECDSA, or PKCS#1 v1.5 for RSA.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        let signature: Signature = self.0.sign(message);
-        signature.to_der().as_bytes().to_vec()
+        match &self.0 {
+            Inner::P256(key) => {
+                let signature: Signature = key.sign(message);
+                signature.to_der().as_bytes().to_vec()
+            }
+            Inner::Rsa(key) => key
+                .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
+                .expect("an RSA key of 2048 bits or more signs a SHA-256 digest"),
+        }
+    }
+
+    /// Whether `certificate` carries this key's public half.
+    pub fn matches(&self, certificate: &Certificate) -> bool {
+        let Some(spki) = crate::verify::subject_public_key_info(&certificate.der) else {
+            return false;
+        };
+        match &self.0 {
+            Inner::P256(_) => {
+                der::read(spki)
+                    .map(|(_, body, _)| crate::verify::children(body))
+                    .unwrap_or_default()
+                    .get(1)
+                    .and_then(|bits| bits.1.get(1..))
+                    == Some(self.public_point().as_slice())
+            }
+            Inner::Rsa(key) => {
+                use rsa::pkcs8::DecodePublicKey;
+                rsa::RsaPublicKey::from_public_key_der(spki).ok() == Some(key.to_public_key())
+            }
+        }
     }
 
     fn public_point(&self) -> Vec<u8> {
-        self.0
-            .verifying_key()
-            .to_encoded_point(false)
-            .as_bytes()
-            .to_vec()
+        match &self.0 {
+            Inner::P256(key) => key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec(),
+            Inner::Rsa(_) => Vec::new(),
+        }
+    }
+
+    fn spki(&self) -> Vec<u8> {
+        match &self.0 {
+            Inner::P256(_) => seq(&[
+                seq(&[oid(EC_PUBLIC_KEY), oid(PRIME256V1)]),
+                bits(&self.public_point(), 0),
+            ]),
+            Inner::Rsa(key) => {
+                use rsa::pkcs8::EncodePublicKey;
+                key.to_public_key()
+                    .to_public_key_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .unwrap_or_default()
+            }
+        }
     }
 
     fn key_id(&self) -> Vec<u8> {
-        Sha256::digest(self.public_point())[..20].to_vec()
+        match &self.0 {
+            Inner::P256(_) => Sha256::digest(self.public_point())[..20].to_vec(),
+            Inner::Rsa(_) => Sha256::digest(self.spki())[..20].to_vec(),
+        }
     }
 }
 
@@ -73,6 +185,16 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// A DER certificate with the issuer and serial a CMS signer identifier names.
+    pub fn from_der(der: &[u8]) -> Option<Certificate> {
+        let parsed = crate::verify::parse_cert(der)?;
+        Some(Certificate {
+            der: der.to_vec(),
+            issuer: parsed.issuer.to_vec(),
+            serial: parsed.serial.to_vec(),
+        })
+    }
+
     /// PEM, for `--trust` options of validators.
     pub fn pem(&self) -> String {
         let b64 = base64(&self.der);
@@ -163,11 +285,8 @@ pub fn issue(
     getrandom::fill(&mut serial_bytes).expect("the operating system provides randomness");
     serial_bytes[0] &= 0x7F;
     let serial = uint(&serial_bytes);
-    let algorithm = seq(&[oid(ECDSA_WITH_SHA256)]);
-    let spki = seq(&[
-        seq(&[oid(EC_PUBLIC_KEY), oid(PRIME256V1)]),
-        bits(&subject_key.public_point(), 0),
-    ]);
+    let algorithm = issuer_key.signature_algorithm();
+    let spki = subject_key.spki();
     let (constraints, usage) = if is_ca {
         (seq(&[boolean(true)]), bits(&[0x06], 1))
     } else {

@@ -6,13 +6,13 @@ use sha2::{Digest, Sha256};
 
 use crate::der::{ctx, octets, oid, seq, set, small_int, sorted, tlv};
 use crate::pdf::{Document, Placeholder, SignatureSlot, BYTE_RANGE_BLANK};
-use crate::pki::{Certificate, Key, ECDSA_WITH_SHA256};
+use crate::pki::{Certificate, Key};
 
 const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const ID_DATA: &str = "1.2.840.113549.1.7.1";
 const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-/// Room for the signature: certificates of a few hundred bytes each, with margin.
-const RESERVE: usize = 8192;
+/// Room for the CMS message beyond its certificates: attributes, signature (RSA-4096 at most), DER.
+const OVERHEAD: usize = 4096;
 
 /// Who signs: their key, their certificate and the chain above it.
 pub struct Signer<'a> {
@@ -46,7 +46,7 @@ pub fn cms(signer: &Signer<'_>, digest: &[u8], at: DateTime<Utc>) -> Vec<u8> {
         ]),
         seq(&[oid(SHA256)]),
         ctx(0, &signed),
-        seq(&[oid(ECDSA_WITH_SHA256)]),
+        signer.key.signature_algorithm(),
         octets(&signature),
     ]);
     let mut certificates = vec![signer.certificate.der.clone()];
@@ -63,11 +63,14 @@ pub fn cms(signer: &Signer<'_>, digest: &[u8], at: DateTime<Utc>) -> Vec<u8> {
 
 /// Finishes a document with a PAdES signature.
 pub fn sign(document: Document, signer: &Signer<'_>, reason: &str, at: DateTime<Utc>) -> Vec<u8> {
+    let reserve = OVERHEAD
+        + signer.certificate.der.len()
+        + signer.chain.iter().map(|c| c.der.len()).sum::<usize>();
     let slot = SignatureSlot {
         signer: signer.name.clone(),
         reason: reason.to_string(),
         time: at,
-        reserve: RESERVE,
+        reserve,
     };
     let (mut pdf, placeholder) = document.finish_with(Some(&slot));
     let Some(Placeholder {
@@ -93,7 +96,10 @@ pub fn sign(document: Document, signer: &Signer<'_>, reason: &str, at: DateTime<
     let signature = cms(signer, &digest, at);
     let hex: String = signature.iter().map(|b| format!("{b:02X}")).collect();
     let start = contents_start + 1;
-    pdf[start..start + hex.len().min(RESERVE * 2)]
-        .copy_from_slice(&hex.as_bytes()[..hex.len().min(RESERVE * 2)]);
+    assert!(
+        hex.len() <= reserve * 2,
+        "the reserve covers the certificates and the largest signature"
+    );
+    pdf[start..start + hex.len()].copy_from_slice(hex.as_bytes());
     pdf
 }

@@ -217,6 +217,17 @@ fn signed_sample() -> (Vec<u8>, crate::pki::Certificate) {
         now - chrono::Duration::days(1),
         730,
     );
+    let signer = crate::sign::Signer {
+        key: &leader_key,
+        certificate: &leader,
+        chain: std::slice::from_ref(&ca),
+        name: "Lê Văn Đức".into(),
+    };
+    (sign_sample(&signer), ca)
+}
+
+/// A one-page result signed by `signer`.
+pub(crate) fn sign_sample(signer: &crate::sign::Signer<'_>) -> Vec<u8> {
     let mut document = crate::pdf::Document::new("Kết quả giải quyết");
     let page = document.add_page(crate::pdf::A5);
     document.text(
@@ -233,22 +244,18 @@ fn signed_sample() -> (Vec<u8>, crate::pki::Certificate) {
         480.0,
         11.0,
         crate::pdf::Style::Regular,
-        "Ký số bởi: Lê Văn Đức",
+        &format!("Ký số bởi: {}", signer.name),
     );
-    let signer = crate::sign::Signer {
-        key: &leader_key,
-        certificate: &leader,
-        chain: std::slice::from_ref(&ca),
-        name: "Lê Văn Đức".into(),
-    };
-    (
-        crate::sign::sign(document, &signer, "Phê duyệt kết quả giải quyết", now),
-        ca,
+    crate::sign::sign(
+        document,
+        signer,
+        "Phê duyệt kết quả giải quyết",
+        chrono::Utc::now(),
     )
 }
 
 /// Runs a validator; `None` (after saying so) when it is not installed outside CI.
-fn validator(program: &str, args: &[&str]) -> Option<(bool, String)> {
+pub(crate) fn validator(program: &str, args: &[&str]) -> Option<(bool, String)> {
     match Command::new(program).args(args).output() {
         Ok(out) => Some((
             out.status.success(),
@@ -274,18 +281,24 @@ fn validator(program: &str, args: &[&str]) -> Option<(bool, String)> {
 #[test]
 fn signatures_validate_and_tampering_breaks_them() {
     let (pdf, ca) = signed_sample();
-    assert!(String::from_utf8_lossy(&pdf).contains("/SubFilter /ETSI.CAdES.detached"));
-    let dir = std::env::temp_dir().join(format!("xaso-signed-{}", std::process::id()));
+    validators_accept_and_catch_tampering(&pdf, &ca.pem());
+}
+
+/// pdfsig and pyHanko (trusting `ca_pem`) both accept `pdf`, and both reject it with one byte changed.
+pub(crate) fn validators_accept_and_catch_tampering(pdf: &[u8], ca_pem: &str) {
+    assert!(String::from_utf8_lossy(pdf).contains("/SubFilter /ETSI.CAdES.detached"));
+    let dir =
+        std::env::temp_dir().join(format!("xaso-signed-{}-{}", std::process::id(), pdf.len()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (signed, tampered, trust) = (
         dir.join("signed.pdf"),
         dir.join("tampered.pdf"),
         dir.join("ca.pem"),
     );
-    std::fs::write(&signed, &pdf).expect("write");
-    std::fs::write(&trust, ca.pem()).expect("write");
+    std::fs::write(&signed, pdf).expect("write");
+    std::fs::write(&trust, ca_pem).expect("write");
     // One byte of the signed content changed (in the document information, inside the ranges).
-    let mut changed = pdf.clone();
+    let mut changed = pdf.to_vec();
     let at = changed
         .windows(16)
         .position(|w| w == b"/Producer (xaso)")
@@ -347,6 +360,12 @@ fn our_own_verifier_agrees_with_the_validators() {
     );
     assert_eq!(checked.signer, "Lê Văn Đức");
     assert_eq!(checked.issuer, "CA UBND xã Minh Đức (thử nghiệm)");
+    let facts = |der: &[u8]| crate::verify::certificate_facts(der).expect("facts");
+    assert!(facts(&checked.signer_certificate).may_sign);
+    assert!(
+        !facts(&ca.der).may_sign,
+        "a CA certificate signs certificates, not documents"
+    );
     let signed_at = checked.signing_time.expect("signing time");
     assert!(
         (chrono::Utc::now() - signed_at).num_seconds().abs() < 60,

@@ -51,7 +51,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The children of a constructed DER value, each with its full encoding.
-fn children(content: &[u8]) -> Vec<(u8, &[u8], &[u8])> {
+pub(crate) fn children(content: &[u8]) -> Vec<(u8, &[u8], &[u8])> {
     let mut out = Vec::new();
     let mut rest = content;
     while let Some((tag, inner, next)) = der::read(rest) {
@@ -61,31 +61,90 @@ fn children(content: &[u8]) -> Vec<(u8, &[u8], &[u8])> {
     out
 }
 
-struct ParsedCert<'a> {
-    tbs: &'a [u8],
-    signature: &'a [u8],
-    issuer: &'a [u8],
-    serial: &'a [u8],
-    subject: &'a [u8],
-    point: &'a [u8],
+pub(crate) struct ParsedCert<'a> {
+    pub tbs: &'a [u8],
+    /// The certificate's own signature algorithm (full AlgorithmIdentifier).
+    pub algorithm: &'a [u8],
+    pub signature: &'a [u8],
+    pub issuer: &'a [u8],
+    pub serial: &'a [u8],
+    pub validity: &'a [u8],
+    pub subject: &'a [u8],
+    /// SubjectPublicKeyInfo, full encoding.
+    pub spki: &'a [u8],
+    /// The content of the [3] extensions field (empty when absent).
+    pub extensions: &'a [u8],
 }
 
-fn parse_cert(encoded: &[u8]) -> Option<ParsedCert<'_>> {
+pub(crate) fn parse_cert(encoded: &[u8]) -> Option<ParsedCert<'_>> {
     let (_, body, _) = der::read(encoded)?;
     let parts = children(body);
     let (_, tbs_body, tbs) = *parts.first()?;
     let (_, signature_bits, _) = *parts.get(2)?;
     let fields = children(tbs_body);
-    let spki = children(fields.get(6)?.1);
-    let point = spki.get(1)?.1.get(1..)?;
+    // Version 1 certificates omit the [0] version field.
+    let at = usize::from(fields.first()?.0 == 0xA0);
     Some(ParsedCert {
         tbs,
+        algorithm: parts.get(1)?.2,
         signature: signature_bits.get(1..)?,
-        serial: fields.get(1)?.2,
-        issuer: fields.get(3)?.2,
-        subject: fields.get(5)?.2,
-        point,
+        serial: fields.get(at)?.2,
+        issuer: fields.get(at + 2)?.2,
+        validity: fields.get(at + 3)?.1,
+        subject: fields.get(at + 4)?.2,
+        spki: fields.get(at + 5)?.2,
+        extensions: fields.iter().find(|f| f.0 == 0xA3).map_or(&[][..], |f| f.1),
     })
+}
+
+/// The SubjectPublicKeyInfo of a DER certificate.
+pub fn subject_public_key_info(certificate: &[u8]) -> Option<&[u8]> {
+    parse_cert(certificate).map(|c| c.spki)
+}
+
+/// What a certificate says about its holder: common name, issuer's common name, validity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateFacts {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: chrono::DateTime<chrono::Utc>,
+    pub not_after: chrono::DateTime<chrono::Utc>,
+    /// No key-usage extension, or one that allows digital signature or non-repudiation.
+    pub may_sign: bool,
+}
+
+pub fn certificate_facts(certificate: &[u8]) -> Option<CertificateFacts> {
+    let parsed = parse_cert(certificate)?;
+    let times = children(parsed.validity);
+    Some(CertificateFacts {
+        subject: common_name(parsed.subject),
+        issuer: common_name(parsed.issuer),
+        not_before: asn1_time(times.first()?.0, times.first()?.1)?,
+        not_after: asn1_time(times.get(1)?.0, times.get(1)?.1)?,
+        may_sign: key_usage(parsed.extensions).is_none_or(|bits| bits & 0b1100_0000 != 0),
+    })
+}
+
+/// The first byte of the key-usage bits (digitalSignature is the top bit), when the extension is there.
+fn key_usage(extensions: &[u8]) -> Option<u8> {
+    let (_, list, _) = der::read(extensions)?;
+    children(list).into_iter().find_map(|(_, extension, _)| {
+        let fields = children(extension);
+        if fields.first()?.2 != oid("2.5.29.15").as_slice() {
+            return None;
+        }
+        let (_, bits, _) = der::read(fields.last()?.1)?;
+        bits.get(1).copied()
+    })
+}
+
+/// Whether `issuer` (DER) issued and signed `certificate` (DER).
+pub fn issued_by(certificate: &[u8], issuer: &[u8]) -> bool {
+    let (Some(child), Some(parent)) = (parse_cert(certificate), parse_cert(issuer)) else {
+        return false;
+    };
+    child.issuer == parent.subject
+        && verifies(parent.spki, child.algorithm, child.tbs, child.signature)
 }
 
 /// The common name in a DER Name.
@@ -107,14 +166,53 @@ pub fn common_name(name: &[u8]) -> String {
     String::new()
 }
 
-fn verifies(point: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    let (Ok(key), Ok(signature)) = (
-        VerifyingKey::from_sec1_bytes(point),
-        Signature::from_der(signature),
-    ) else {
+/// Verifies `signature` over `message` with the key in `spki`, for the signature `algorithm`
+/// (a full AlgorithmIdentifier): ECDSA P-256 with SHA-256, or RSA PKCS#1 v1.5 with SHA-2.
+fn verifies(spki: &[u8], algorithm: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let algorithm_oid = der::read(algorithm)
+        .map(|(_, body, _)| children(body))
+        .and_then(|parts| parts.first().map(|p| p.2.to_vec()))
+        .unwrap_or_default();
+    let is = |dotted: &str| algorithm_oid == oid(dotted);
+    if is(crate::pki::ECDSA_WITH_SHA256) {
+        let point = der::read(spki)
+            .map(|(_, body, _)| children(body))
+            .and_then(|parts| {
+                parts
+                    .get(1)
+                    .and_then(|bits| bits.1.get(1..))
+                    .map(<[u8]>::to_vec)
+            });
+        let (Some(Ok(key)), Ok(signature)) = (
+            point.map(|p| VerifyingKey::from_sec1_bytes(&p)),
+            Signature::from_der(signature),
+        ) else {
+            return false;
+        };
+        return key.verify(message, &signature).is_ok();
+    }
+    use rsa::pkcs8::DecodePublicKey;
+    let Ok(key) = rsa::RsaPublicKey::from_public_key_der(spki) else {
         return false;
     };
-    key.verify(message, &signature).is_ok()
+    let checked =
+        |scheme: rsa::Pkcs1v15Sign, digest: &[u8]| key.verify(scheme, digest, signature).is_ok();
+    // rsaEncryption as a CMS signature algorithm means "RSA over the digest algorithm", SHA-256 here.
+    if is(crate::pki::SHA256_WITH_RSA) || is("1.2.840.113549.1.1.1") {
+        checked(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
+    } else if is("1.2.840.113549.1.1.12") {
+        checked(
+            rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+            &sha2::Sha384::digest(message),
+        )
+    } else if is("1.2.840.113549.1.1.13") {
+        checked(
+            rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+            &sha2::Sha512::digest(message),
+        )
+    } else {
+        false
+    }
 }
 
 /// Checks the first signature of `pdf`; `trusted` are the DER certificates of trusted CAs.
@@ -175,6 +273,13 @@ pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyErr
         .find(|p| p.0 == 0x04)
         .ok_or(malformed.clone())?
         .1;
+    // The signatureAlgorithm comes right after the signed attributes.
+    let signature_algorithm = info
+        .iter()
+        .skip_while(|p| p.0 != 0xA0)
+        .nth(1)
+        .ok_or(malformed.clone())?
+        .2;
 
     let mut message_digest = None;
     let mut signing_time = None;
@@ -201,14 +306,8 @@ pub fn verify(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<Verification, VerifyErr
     let mut as_set = signed_attributes.2.to_vec();
     as_set[0] = 0x31;
     let intact = message_digest.as_deref() == Some(digest.as_slice())
-        && verifies(signer_cert.point, &as_set, signature);
-    let trusted = trusted
-        .iter()
-        .filter_map(|t| parse_cert(t).map(|p| (p.subject.to_vec(), p.point.to_vec())))
-        .any(|(subject, point)| {
-            subject.as_slice() == signer_cert.issuer
-                && verifies(&point, signer_cert.tbs, signer_cert.signature)
-        });
+        && verifies(signer_cert.spki, signature_algorithm, &as_set, signature);
+    let trusted = trusted.iter().any(|t| issued_by(signer_der, t));
     Ok(Verification {
         signer: common_name(signer_cert.subject),
         issuer: common_name(signer_cert.issuer),
