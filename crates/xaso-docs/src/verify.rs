@@ -102,6 +102,11 @@ pub fn subject_public_key_info(certificate: &[u8]) -> Option<&[u8]> {
     parse_cert(certificate).map(|c| c.spki)
 }
 
+/// The subject Name (DER) of a DER certificate: the issuer of the certificates it signs.
+pub fn subject_name(certificate: &[u8]) -> Option<Vec<u8>> {
+    parse_cert(certificate).map(|c| c.subject.to_vec())
+}
+
 /// What a certificate says about its holder: common name, issuer's common name, validity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateFacts {

@@ -25,9 +25,13 @@ pub struct StoredCertificate {
     pub key_sealed: Vec<u8>,
     pub not_after: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The provider's CA chain (DER certificates one after another) of an imported certificate;
+    /// `None` for certificates xaso issued itself.
+    #[serde(skip)]
+    pub chain: Option<Vec<u8>>,
 }
 
-const COLUMNS: &str = "id, kind, agency_code, username, subject, cert, issuer, serial, key_sealed, not_after, revoked_at";
+const COLUMNS: &str = "id, kind, agency_code, username, subject, cert, issuer, serial, key_sealed, not_after, revoked_at, chain";
 
 /// What to store for a new certificate.
 pub struct NewCertificate<'a> {
@@ -40,6 +44,8 @@ pub struct NewCertificate<'a> {
     pub serial: &'a [u8],
     pub key_sealed: &'a [u8],
     pub not_after: DateTime<Utc>,
+    /// The provider's chain, for a certificate imported from a .p12 file.
+    pub chain: Option<&'a [u8]>,
 }
 
 pub async fn add(
@@ -52,8 +58,8 @@ pub async fn add(
     db!(tx.conn(), |c| {
         sqlx::query(
         "INSERT INTO pki_certificates (id, kind, agency_code, username, subject, cert, issuer, serial, key_sealed,
-             not_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+             not_after, created_at, chain)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
     .bind(id)
     .bind(new.kind)
@@ -66,6 +72,7 @@ pub async fn add(
     .bind(new.key_sealed)
     .bind(new.not_after)
     .bind(now)
+    .bind(new.chain)
     .execute(&mut *c)
     .await
     .map(|_| ())
@@ -74,7 +81,7 @@ pub async fn add(
         tx,
         now,
         actor,
-        "pki.issue",
+        if new.chain.is_some() { "pki.import" } else { "pki.issue" },
         "certificate",
         &id.to_string(),
         serde_json::json!({ "kind": new.kind, "agency": new.agency_code, "user": new.username, "subject": new.subject }),

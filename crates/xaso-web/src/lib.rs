@@ -9,6 +9,7 @@ mod error;
 pub mod identity;
 pub mod metrics;
 mod pages;
+pub mod pki;
 
 use std::sync::Arc;
 

@@ -376,3 +376,62 @@ xaso_store::backend_tests! {
         }
     }
 }
+
+/// The test identity of a made-up provider (tests/fixtures/provider/make.sh).
+fn provider_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../tests/fixtures/provider/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+xaso_store::backend_tests! {
+    async fn a_leader_signs_with_a_certificate_imported_from_a_provider(store: Store) {
+        use xaso_web::pki::import_identity;
+        let app = common::app(store).await;
+        let (p12, password, actor) = (provider_file("leader.p12"), "Mật-khẩu 2026", xaso_store::audit::Actor::system("test"));
+        let now = chrono::Utc::now();
+        let refused = |r: Result<xaso_web::pki::Imported, xaso_store::StoreError>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        let secret = &common::TEST_SECRET;
+        assert!(refused(import_identity(&app.store, secret, "lanhdao", &p12, "sai mật khẩu", now, &actor).await).contains("sai mật khẩu"));
+        assert!(refused(import_identity(&app.store, secret, "chuyenvien", &p12, password, now, &actor).await).contains("không phải lãnh đạo"));
+        let in_2200 = now + chrono::Duration::days(365 * 174);
+        assert!(refused(import_identity(&app.store, secret, "lanhdao", &p12, password, in_2200, &actor).await).contains("đã hết hạn"));
+        assert!(refused(import_identity(&app.store, secret, "khong-co", &p12, password, now, &actor).await).contains("khong-co"));
+        let imported = import_identity(&app.store, secret, "lanhdao", &provider_file("leader-legacy.p12"), password, now, &actor).await.expect("legacy encryption");
+        assert_eq!((imported.subject.as_str(), imported.issuer.as_str(), imported.chain_length), ("Lê Văn Đức", "CA thử nghiệm (không dùng thật)", 1));
+        import_identity(&app.store, secret, "lanhdao", &p12, password, now, &actor).await.expect("imports");
+
+        app.at("2026-03-02T09:00");
+        let dossier = receive(&app, "motcua", json!({
+            "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
+            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+        })).await;
+        let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
+        let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await);
+        let dossier = ok(app.act("lanhdao", &dossier, json!({ "action": "approve", "result_number": "32/2026/XNTTHN" })).await);
+        let code = dossier["code"].as_str().expect("code");
+        let result = dossier["files"].as_array().expect("files").iter().find(|f| f["kind"] == "result").cloned().expect("a signed result");
+        let pdf = app.get_as("motcua", &format!("/api/v1/dossiers/{code}/files/{}", result["id"].as_str().expect("id"))).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        // Signed with the provider's certificate, which chains to the provider's CA, not the commune's.
+        let provider_ca = xaso_docs::pki::certificates_in_pem(&String::from_utf8(provider_file("ca.pem")).expect("pem")).expect("ca");
+        let checked = xaso_docs::verify::verify(&pdf.bytes, &provider_ca).expect("signed");
+        assert!(checked.intact && checked.whole_document && checked.trusted, "{checked:?}");
+        assert_eq!(checked.issuer, "CA thử nghiệm (không dùng thật)");
+        // The public verification trusts the chain that came with the imported certificate.
+        let json = app.get(&format!("/api/v1/public/results/{code}")).await.json();
+        assert_eq!((json["checked"]["valid"].as_bool(), json["checked"]["issuer"].as_str()), (Some(true), Some("CA thử nghiệm (không dùng thật)")), "{json}");
+        let file = std::env::temp_dir().join(format!("xaso-provider-{}.pdf", xaso_store::new_id()));
+        std::fs::write(&file, &pdf.bytes).expect("write");
+        match std::process::Command::new("pdfsig").arg(&file).output() {
+            Ok(out) => {
+                let report = String::from_utf8_lossy(&out.stdout);
+                assert!(report.contains("Signature is Valid.") && report.contains("Total document signed"), "{report}");
+            }
+            Err(_) => assert!(std::env::var_os("CI").is_none(), "pdfsig is missing under CI (scripts/test installs it)"),
+        }
+        std::fs::remove_file(file).expect("clean up");
+    }
+}

@@ -1,4 +1,4 @@
-//! `xaso pki init|ca|revoke`, and the installation's secret that seals signing keys.
+//! `xaso pki init|ca|import|revoke`, and the installation's secret that seals signing keys.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,8 +23,36 @@ pub enum PkiCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Import a leader's certificate and key from a provider's PKCS#12 file (.p12/.pfx); the
+    /// password comes from XASO_P12_PASSWORD or is asked for
+    Import {
+        file: PathBuf,
+        /// The leader's account that will sign with it
+        #[arg(long)]
+        user: String,
+    },
     /// Revoke a user's signing certificates
     Revoke { username: String },
+}
+
+/// A .p12 file holds a key and a few certificates: anything larger is not one.
+const MAX_P12_BYTES: u64 = 1024 * 1024;
+
+/// The .p12 password: `XASO_P12_PASSWORD`, or one line typed on standard input.
+fn p12_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("XASO_P12_PASSWORD") {
+        return Ok(password);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("Mật khẩu của tệp .p12 (sẽ hiện khi gõ): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("không đọc được mật khẩu")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// `XASO_SECRET_KEY` (64 hex digits), or `secret.key` in the data folder, made on first use.
@@ -127,8 +155,7 @@ pub async fn run(config: &Config, command: PkiCommand) -> anyhow::Result<()> {
     match command {
         PkiCommand::Init => {
             let secret = secret(config)?;
-            let (cas, signers) =
-                xaso_web::dossier::result::issue_certificates(&store, &secret).await?;
+            let (cas, signers) = xaso_web::pki::issue_certificates(&store, &secret).await?;
             println!("Đã tạo {cas} chứng thư CA và {signers} chứng thư ký số cho lãnh đạo.");
         }
         PkiCommand::Ca { agency, out } => {
@@ -145,6 +172,42 @@ pub async fn run(config: &Config, command: PkiCommand) -> anyhow::Result<()> {
             std::fs::write(&out, pem)
                 .with_context(|| format!("không ghi được {}", out.display()))?;
             println!("Đã ghi chứng thư CA của {agency} vào {}.", out.display());
+        }
+        PkiCommand::Import { file, user } => {
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("không đọc được {}", file.display()))?
+                .len();
+            if size > MAX_P12_BYTES {
+                bail!(
+                    "{} có {size} byte: tệp .p12 chỉ chứa khoá và vài chứng thư (tối đa 1 MiB)",
+                    file.display()
+                );
+            }
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("không đọc được {}", file.display()))?;
+            let secret = secret(config)?;
+            let password = p12_password()?;
+            let imported = xaso_web::pki::import_identity(
+                &store,
+                &secret,
+                &user,
+                &bytes,
+                &password,
+                chrono::Utc::now(),
+                &Actor::system("dòng lệnh"),
+            )
+            .await
+            .with_context(|| format!("không nhập được {}", file.display()))?;
+            let vietnam = chrono::FixedOffset::east_opt(7 * 3600).context("UTC+7")?;
+            println!(
+                "Đã nhập chứng thư ký số của {} do {} cấp (kèm {} chứng thư của chuỗi), hiệu lực đến {}, cho tài khoản {user} thuộc {}.",
+                imported.subject,
+                imported.issuer,
+                imported.chain_length,
+                imported.not_after.with_timezone(&vietnam).format("%d/%m/%Y"),
+                imported.agency_code
+            );
+            println!("Khoá bí mật được niêm phong bằng khoá của hệ thống; từ nay {user} ký kết quả bằng chứng thư này.");
         }
         PkiCommand::Revoke { username } => {
             let mut tx = store.begin().await?;

@@ -50,7 +50,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     // Signing keys are sealed with the installation's secret; a first start makes the demo's.
     let secret = crate::pki::secret(config)?;
     if config.demo.value {
-        let (cas, signers) = xaso_web::dossier::result::issue_certificates(&store, &secret).await?;
+        let (cas, signers) = xaso_web::pki::issue_certificates(&store, &secret).await?;
         if cas + signers > 0 {
             tracing::info!(cas, signers, "certificates created for the demo");
         }

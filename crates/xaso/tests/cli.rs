@@ -627,6 +627,33 @@ fn certificates_for_signing_results() {
         "{}",
         text(&out.stdout)
     );
+    // A provider's certificate: the password from the environment, or one line on standard input.
+    let p12 = format!(
+        "{}/../../tests/fixtures/provider/leader.p12",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut typing = xaso(&dir, &["pki", "import", &p12, "--user", "lanhdao"], &[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xaso runs");
+    let mut stdin = typing.stdin.take().expect("stdin");
+    stdin.write_all(b"sai-mat-khau\n").expect("type");
+    drop(stdin);
+    assert_one_line_error(&typing.wait_with_output().expect("ends"), "sai mật khẩu");
+    let password = [("XASO_P12_PASSWORD", "Mật-khẩu 2026")];
+    let import = |user: &str| run(&dir, &["pki", "import", &p12, "--user", user], &password);
+    assert_one_line_error(&import("motcua"), "không phải lãnh đạo");
+    let out = import("lanhdao");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(
+            "Đã nhập chứng thư ký số của Lê Văn Đức do CA thử nghiệm (không dùng thật) cấp"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
     // With another secret, the sealed keys do not open.
     let out = run(
         &dir,

@@ -27,7 +27,7 @@ pub struct Checked {
     pub valid: bool,
 }
 
-/// Checks `pdf`, trusting the non-revoked CAs in the database and `also_trusted` (DER).
+/// Checks `pdf`, trusting the database's anchors (`pki::trust_anchors`) and `also_trusted` (DER).
 pub async fn check(
     store: &Store,
     pdf: &[u8],
@@ -36,12 +36,7 @@ pub async fn check(
     let mut tx = store.read().await?;
     let certificates = pki::list(&mut tx).await?;
     tx.commit().await?;
-    also_trusted.extend(
-        certificates
-            .iter()
-            .filter(|c| c.kind == "ca" && c.revoked_at.is_none())
-            .map(|c| c.cert.clone()),
-    );
+    also_trusted.extend(crate::pki::trust_anchors(&certificates));
     let signature = match verify(pdf, &also_trusted) {
         Ok(signature) => signature,
         Err(error) => return Ok(Err(error)),

@@ -43,7 +43,7 @@ pub async fn app(store: Store) -> TestApp {
     let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
     let reading = clock.clone();
     let files = test_files();
-    xaso_web::dossier::result::issue_certificates(&store, &TEST_SECRET)
+    xaso_web::pki::issue_certificates(&store, &TEST_SECRET)
         .await
         .expect("certificates");
     let state = AppState::with_clock(
