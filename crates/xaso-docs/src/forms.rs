@@ -534,18 +534,25 @@ pub fn result_document(data: &ResultDoc) -> Document {
     w.field("Số, ký hiệu kết quả", &data.number, 12.0);
     w.field("Thời điểm phê duyệt", &data.decided, 12.0);
     w.paragraph("Hồ sơ đã được giải quyết theo quy định. Văn bản này là kết quả điện tử, được ký số; bản in có giá trị khi đối chiếu được chữ ký số.", 11.0, Style::Regular);
+    signature_stamp(
+        &mut w,
+        &data.signer_title,
+        &data.signer,
+        &data.decided,
+        &data.verification_url,
+    );
+    w.into_document()
+}
+
+/// The visible signature block at the foot of a signed document: the signer's title, a framed
+/// stamp with who signed and when, a QR code and the address of the public verification page.
+fn signature_stamp(w: &mut Writer, title: &str, signer: &str, time: &str, url: &str) {
     w.ensure(120.0);
     w.y -= 16.0;
     let right = w.right - w.width() / 4.0;
     let (page, y) = (w.page, w.y);
-    w.doc.text_centred(
-        page,
-        right,
-        y,
-        12.0,
-        Style::Bold,
-        &data.signer_title.to_uppercase(),
-    );
+    w.doc
+        .text_centred(page, right, y, 12.0, Style::Bold, &title.to_uppercase());
     // The visible stamp: who signed and how to check.
     let (x0, x1) = (right - 95.0, right + 95.0);
     let (top, bottom) = (y - 10.0, y - 70.0);
@@ -565,21 +572,15 @@ pub fn result_document(data: &ResultDoc) -> Document {
         Style::Bold,
         "Đã ký số bởi:",
     );
-    w.doc.text(
-        page,
-        x0 + 6.0,
-        top - 27.0,
-        9.5,
-        Style::Regular,
-        &data.signer,
-    );
+    w.doc
+        .text(page, x0 + 6.0, top - 27.0, 9.5, Style::Regular, signer);
     w.doc.text(
         page,
         x0 + 6.0,
         top - 40.0,
         9.0,
         Style::Regular,
-        &format!("Thời gian: {}", data.decided),
+        &format!("Thời gian: {time}"),
     );
     w.doc.text(
         page,
@@ -591,12 +592,99 @@ pub fn result_document(data: &ResultDoc) -> Document {
     );
     // The QR leads to the public verification page of this result.
     let left = w.left;
-    w.doc.qr(page, left, top, 60.0, &data.verification_url);
+    w.doc.qr(page, left, top, 60.0, url);
     w.y = bottom - 14.0;
+    w.paragraph(&format!("Xác thực: {url}"), 9.0, Style::Regular);
+}
+
+/// A certified electronic copy from an original (NĐ 23/2015, procedure 2.000815): the scanned
+/// pages of the original, then the certification statement, to be signed by the certifier.
+#[derive(Debug, Clone, Default)]
+pub struct CertifiedCopy {
+    pub issuer: Issuer,
+    pub document: String,
+    pub scans: Vec<crate::image::Image>,
+    pub copies: u32,
+    /// "Số chứng thực 07, quyển số 01/2026-SCT/BS"
+    pub number: String,
+    pub date_line: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub signed_at: String,
+    pub verification_url: String,
+}
+
+/// The certified copy: each scan fitted on an A4 page with a footer naming the certification,
+/// and the statement page last. One signature covers every page, in place of the seal across
+/// the sheets of a paper copy.
+pub fn certified_copy(data: &CertifiedCopy) -> Document {
+    let mut w = Writer::new(&format!("Bản sao chứng thực — {}", data.document), A4);
+    w.heading(&data.issuer, "", &data.date_line);
+    w.centred("CHỨNG THỰC BẢN SAO TỪ BẢN CHÍNH", 13.0, Style::Bold);
+    w.y -= 6.0;
+    w.field("Giấy tờ, văn bản", &data.document, 12.0);
+    w.field(
+        "Số trang của bản chính",
+        &data.scans.len().to_string(),
+        12.0,
+    );
+    w.field("Số bản sao được chứng thực", &data.copies.to_string(), 12.0);
+    w.y -= 6.0;
+    w.paragraph("Chứng thực bản sao đúng với bản chính.", 13.0, Style::Bold);
+    w.paragraph(&data.number, 12.0, Style::Regular);
+    w.paragraph(&capitalised(&data.date_line), 12.0, Style::Regular);
+    w.y -= 4.0;
     w.paragraph(
-        &format!("Xác thực kết quả: {}", data.verification_url),
-        9.0,
+        &format!(
+            "Bản sao điện tử gồm {} trang chụp từ bản chính và trang lời chứng này; chữ ký số của người thực hiện chứng thực bao trùm toàn bộ tệp, thay cho dấu giáp lai.",
+            data.scans.len()
+        ),
+        10.0,
         Style::Regular,
     );
-    w.into_document()
+    signature_stamp(
+        &mut w,
+        &data.signer_title,
+        &data.signer,
+        &data.signed_at,
+        &data.verification_url,
+    );
+    let mut doc = w.into_document();
+    let statement_pages = doc.page_count();
+    let total = data.scans.len();
+    for (k, scan) in data.scans.iter().enumerate() {
+        let page = doc.add_page(A4);
+        let index = doc.add_image(scan.clone());
+        let (width, height) = doc.image_size(index);
+        let (box_w, box_h) = (A4.0 - 20.0 * MM, A4.1 - 30.0 * MM);
+        let scale = (box_w / width as f32).min(box_h / height as f32);
+        let (w_pt, h_pt) = (width as f32 * scale, height as f32 * scale);
+        let x = (A4.0 - w_pt) / 2.0;
+        let y = 20.0 * MM + (box_h - h_pt) / 2.0;
+        doc.image(page, index, x, y, w_pt, h_pt);
+        doc.text_centred(
+            page,
+            A4.0 / 2.0,
+            10.0 * MM,
+            8.0,
+            Style::Regular,
+            &format!(
+                "Bản sao từ bản chính — trang {}/{total} — {}",
+                k + 1,
+                data.number
+            ),
+        );
+    }
+    // The statement was written first; the scans come before it.
+    doc.move_first_pages_last(statement_pages);
+    doc
+}
+
+/// "ngày 26 tháng 11 năm 2026" → "Ngày 26 tháng 11 năm 2026".
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 
 pub mod der;
 pub mod forms;
+pub mod image;
 pub mod p12;
 pub mod pdf;
 pub mod pki;

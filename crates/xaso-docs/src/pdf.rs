@@ -104,12 +104,15 @@ pub struct Page {
     pub width: f32,
     pub height: f32,
     content: String,
+    /// The images drawn on the page (indexes into `Document::images`).
+    images: Vec<usize>,
 }
 
 /// A document being built.
 pub struct Document {
     fonts: [Font; 2],
     pages: Vec<Page>,
+    images: Vec<crate::image::Image>,
     title: String,
 }
 
@@ -138,6 +141,7 @@ impl Document {
                 Font::load(BOLD, "LiberationSerif-Bold"),
             ],
             pages: Vec::new(),
+            images: Vec::new(),
             title: title.to_string(),
         }
     }
@@ -147,8 +151,45 @@ impl Document {
             width: size.0,
             height: size.1,
             content: String::new(),
+            images: Vec::new(),
         });
         self.pages.len() - 1
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Moves the first `count` pages to the end (a statement written first but bound last).
+    pub fn move_first_pages_last(&mut self, count: usize) {
+        let count = count.min(self.pages.len());
+        self.pages.rotate_left(count);
+    }
+
+    /// Adds an image to the document; draw it with `image`.
+    pub fn add_image(&mut self, image: crate::image::Image) -> usize {
+        self.images.push(image);
+        self.images.len() - 1
+    }
+
+    /// Draws image `index` in the box (x, y, w, h), y from the bottom.
+    pub fn image(&mut self, page: usize, index: usize, x: f32, y: f32, w: f32, h: f32) {
+        if let Some(page) = self.pages.get_mut(page) {
+            if !page.images.contains(&index) {
+                page.images.push(index);
+            }
+            let _ = writeln!(
+                page.content,
+                "q {w:.3} 0 0 {h:.3} {x:.3} {y:.3} cm /Im{index} Do Q"
+            );
+        }
+    }
+
+    /// The size of image `index` in pixels.
+    pub fn image_size(&self, index: usize) -> (u32, u32) {
+        self.images
+            .get(index)
+            .map_or((1, 1), |i| (i.width, i.height))
     }
 
     pub fn page_size(&self, page: usize) -> (f32, f32) {
@@ -277,6 +318,7 @@ impl Document {
         let font_base = 4;
         let page_base = font_base + 5 * self.fonts.len();
         let signature_base = page_base + 2 * self.pages.len();
+        let image_base = signature_base + if slot.is_some() { 2 } else { 0 };
         objects.push(match slot {
             Some(_) => format!(
                 "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{} 0 R] /SigFlags 3 >> >>",
@@ -383,11 +425,21 @@ impl Document {
             let n = page_base + 2 * i;
             objects.push(
                 format!(
-                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {:.2} {:.2}] /Resources << /Font << /F1 {} 0 R /F2 {} 0 R >> >> /Contents {} 0 R{} >>",
+                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {:.2} {:.2}] /Resources << /Font << /F1 {} 0 R /F2 {} 0 R >>{} >> /Contents {} 0 R{} >>",
                     page.width,
                     page.height,
                     font_base,
                     font_base + 5,
+                    if page.images.is_empty() {
+                        String::new()
+                    } else {
+                        let names: Vec<String> = page
+                            .images
+                            .iter()
+                            .map(|k| format!("/Im{k} {} 0 R", image_base + k))
+                            .collect();
+                        format!(" /XObject << {} >>", names.join(" "))
+                    },
                     n + 1,
                     if slot.is_some() && i == 0 { format!(" /Annots [{} 0 R]", signature_base + 1) } else { String::new() }
                 )
@@ -424,6 +476,20 @@ impl Document {
                 )
                 .into_bytes(),
             );
+        }
+        for image in &self.images {
+            let mut stream = format!(
+                "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{} /BitsPerComponent 8 /Filter /{} /Length {} >>\nstream\n",
+                image.width,
+                image.height,
+                image.color_space,
+                image.filter,
+                image.data.len()
+            )
+            .into_bytes();
+            stream.extend_from_slice(&image.data);
+            stream.extend_from_slice(b"\nendstream");
+            objects.push(stream);
         }
         let mut placeholder = None;
         for (i, object) in objects.iter().enumerate() {

@@ -448,3 +448,88 @@ fn the_verifier_never_panics_on_damaged_files() {
         }
     }
 }
+
+/// A scanned page: a grey PNG with a dark band, as a phone or counter scanner makes.
+pub(crate) fn scan_png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("header");
+    let samples: Vec<u8> = (0..width * height)
+        .map(|i| if (i / width) % 40 < 4 { 30 } else { 235 })
+        .collect();
+    writer.write_image_data(&samples).expect("data");
+    drop(writer);
+    out
+}
+
+#[test]
+fn a_certified_copy_holds_the_scans_then_the_statement_under_one_signature() {
+    use crate::pki::{issue, name, Key};
+    let scans = vec![
+        crate::image::read(&scan_png(620, 877)).expect("page 1"),
+        crate::image::read(&scan_png(877, 620)).expect("page 2, landscape"),
+    ];
+    let data = forms::CertifiedCopy {
+        issuer: Issuer {
+            parent: String::new(),
+            agency: "UBND xã Minh Đức".into(),
+            place: "Minh Đức".into(),
+        },
+        document: "Giấy khai sinh số 125/2010 của Trần Thị Bình".into(),
+        scans,
+        copies: 3,
+        number: "Số chứng thực 07, quyển số 01/2026-SCT/BS".into(),
+        date_line: "ngày 26 tháng 11 năm 2026".into(),
+        signer: "Lê Văn Đức".into(),
+        signer_title: "Người thực hiện chứng thực".into(),
+        signed_at: "09:30 ngày 26/11/2026".into(),
+        verification_url: "http://localhost/xac-thuc/chung-thuc/0193".into(),
+    };
+    let key = Key::generate();
+    let subject = name("Lê Văn Đức", "UBND xã Minh Đức");
+    let now = chrono::Utc::now();
+    let certificate = issue(&subject, &key, &subject, &key, false, now, 30);
+    let signer = crate::sign::Signer {
+        key: &key,
+        certificate: &certificate,
+        chain: &[],
+        name: "Lê Văn Đức".into(),
+    };
+    let pdf = crate::sign::sign(
+        forms::certified_copy(&data),
+        &signer,
+        "Chứng thực bản sao từ bản chính",
+        now,
+    );
+    let checked = crate::verify::verify(&pdf, &[certificate.der.clone()]).expect("signed");
+    assert!(checked.intact && checked.whole_document, "{checked:?}");
+    let raw = String::from_utf8_lossy(&pdf);
+    assert_eq!(
+        raw.matches("/Type /Page ").count(),
+        3,
+        "two scans and the statement"
+    );
+    assert_eq!(raw.matches("/Subtype /Image").count(), 2);
+    let Some(text) = pdftotext(&pdf) else { return };
+    let statement_at = text
+        .find("Chứng thực bản sao đúng với bản chính.")
+        .expect(&text);
+    assert!(
+        text.find("trang 2/2").expect("footer") < statement_at,
+        "{text}"
+    );
+    for expected in [
+        "Số chứng thực 07, quyển số 01/2026-SCT/BS",
+        "Giấy khai sinh số 125/2010 của Trần Thị Bình",
+        "Số bản sao được chứng thực: 3",
+        "NGƯỜI THỰC HIỆN CHỨNG THỰC",
+        "Minh Đức, ngày 26 tháng 11 năm 2026",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    if std::env::var_os("XASO_KEEP_PDF").is_some() {
+        std::fs::write("/tmp/certified-copy.pdf", &pdf).expect("write");
+    }
+}

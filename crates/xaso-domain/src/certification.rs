@@ -82,9 +82,68 @@ impl fmt::Display for CertificationNumber {
     }
 }
 
+/// What certifying `copies` copies of an original of `pages` pages costs, in đồng, under the
+/// procedure's per-page schedule (TT 226/2016: the tiers and the cap apply to each copy).
+/// `None` when the schedule is not per page, or for no page or no copy.
+pub fn copy_fee(schedule: &crate::catalog::FeeSchedule, pages: u32, copies: u32) -> Option<u64> {
+    if pages == 0 || copies == 0 {
+        return None;
+    }
+    schedule
+        .per_page_amount(pages)?
+        .checked_mul(u64::from(copies))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{FeeSchedule, PageTier};
+    use proptest::prelude::*;
+
+    fn tt_226() -> FeeSchedule {
+        FeeSchedule::PerPage {
+            tiers: vec![
+                PageTier {
+                    from: 1,
+                    to: Some(2),
+                    amount: 2_000,
+                },
+                PageTier {
+                    from: 3,
+                    to: None,
+                    amount: 1_000,
+                },
+            ],
+            cap: Some(200_000),
+            unit: "bản".into(),
+        }
+    }
+
+    #[test]
+    fn copy_fees_follow_the_tiers_per_copy() {
+        let fee = |pages, copies| copy_fee(&tt_226(), pages, copies);
+        assert_eq!(fee(1, 1), Some(2_000));
+        assert_eq!(fee(2, 3), Some(12_000));
+        assert_eq!(fee(5, 2), Some(14_000));
+        assert_eq!(fee(500, 2), Some(400_000), "the cap is per copy");
+        assert_eq!((fee(0, 1), fee(1, 0)), (None, None));
+        let fixed = FeeSchedule::Fixed {
+            amount: 10_000,
+            unit: "trường hợp".into(),
+        };
+        assert_eq!(copy_fee(&fixed, 2, 1), None);
+    }
+
+    proptest! {
+        #[test]
+        fn more_pages_or_copies_never_cost_less(pages in 1u32..400, copies in 1u32..20) {
+            let fee = |p, c| copy_fee(&tt_226(), p, c).expect("per page");
+            prop_assert!(fee(pages + 1, copies) >= fee(pages, copies));
+            prop_assert!(fee(pages, copies + 1) > fee(pages, copies));
+            prop_assert_eq!(fee(pages, copies), fee(pages, 1) * u64::from(copies));
+            prop_assert!(fee(pages, 1) <= 200_000);
+        }
+    }
 
     #[test]
     fn numbers_read_as_on_the_statement() {

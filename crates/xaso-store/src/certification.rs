@@ -29,6 +29,9 @@ pub struct NewCertification<'a> {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RegisterEntry {
     pub id: Uuid,
+    pub commune_code: String,
+    /// The register's symbol, e.g. "SCT/BS".
+    pub register: String,
     pub sequence: i64,
     pub book: i32,
     pub year: i32,
@@ -40,6 +43,31 @@ pub struct RegisterEntry {
     pub fee: i64,
     pub certified_by: String,
     pub certified_at: DateTime<Utc>,
+    /// The signed electronic copy, when the certification produced one.
+    pub copy_sha256: Option<String>,
+    pub copy_size: Option<i64>,
+}
+
+impl RegisterEntry {
+    pub fn number(&self) -> Option<CertificationNumber> {
+        Some(CertificationNumber {
+            sequence: u32::try_from(self.sequence).ok()?,
+            book: u32::try_from(self.book).ok()?,
+            year: self.year,
+            register: self.register.parse().ok()?,
+        })
+    }
+}
+
+const ENTRY_COLUMNS: &str =
+    "id, commune_code, register, sequence, book, year, dossier_code, requester, document, copies,
+    pages, fee, certified_by, certified_at, copy_sha256, copy_size";
+
+/// A certification just entered: its register entry and its number.
+#[derive(Debug, Clone, Copy)]
+pub struct Certified {
+    pub id: Uuid,
+    pub number: CertificationNumber,
 }
 
 /// Enters a certification in its register and returns its number. The year is Vietnam's
@@ -50,7 +78,7 @@ pub async fn certify(
     new: &NewCertification<'_>,
     now: DateTime<Utc>,
     actor: &Actor,
-) -> Result<CertificationNumber, StoreError> {
+) -> Result<Certified, StoreError> {
     if new.copies == 0 || new.pages == 0 {
         return Err(StoreError::Invalid(
             "số bản sao và số trang phải từ 1 trở lên".into(),
@@ -118,7 +146,53 @@ pub async fn certify(
             "dossier": new.dossier_code, "copies": new.copies, "pages": new.pages, "fee": new.fee }),
     )
     .await?;
-    Ok(number)
+    Ok(Certified { id, number })
+}
+
+/// Records the signed electronic copy of certification `id`, in the transaction that entered it.
+pub async fn attach_copy(
+    tx: &mut Tx,
+    id: Uuid,
+    sha256: &str,
+    size: usize,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let size = i64::try_from(size).map_err(|_| StoreError::Invalid("tệp quá lớn".into()))?;
+    let updated = db!(tx.conn(), |c| {
+        sqlx::query("UPDATE certifications SET copy_sha256 = $1, copy_size = $2 WHERE id = $3")
+            .bind(sha256)
+            .bind(size)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    if updated != 1 {
+        return Err(StoreError::NotFound(format!("chứng thực {id}")));
+    }
+    audit::record(
+        tx,
+        now,
+        actor,
+        "certification.copy",
+        "certification",
+        &id.to_string(),
+        serde_json::json!({ "sha256": sha256, "size": size }),
+    )
+    .await
+}
+
+/// One register entry by id.
+pub async fn entry(tx: &mut Tx, id: Uuid) -> Result<Option<RegisterEntry>, StoreError> {
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM certifications WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+    })?)
 }
 
 /// A register of a commune for a year, in number order.
@@ -129,11 +203,10 @@ pub async fn register(
     year: i32,
 ) -> Result<Vec<RegisterEntry>, StoreError> {
     Ok(db!(tx.conn(), |c| {
-        sqlx::query_as(
-        "SELECT id, sequence, book, year, dossier_code, requester, document, copies, pages, fee, certified_by,
-             certified_at
+        sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS}
          FROM certifications WHERE commune_code = $1 AND register = $2 AND year = $3 ORDER BY sequence"
-    )
+    ))
     .bind(commune_code)
     .bind(register.symbol())
     .bind(year)

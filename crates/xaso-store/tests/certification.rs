@@ -36,9 +36,10 @@ async fn certify_at(
     at: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let mut tx = store.begin().await?;
-    let number = certification::certify(&mut tx, new, at, &Actor::system("cán bộ tư pháp")).await?;
+    let certified =
+        certification::certify(&mut tx, new, at, &Actor::system("cán bộ tư pháp")).await?;
     tx.commit().await?;
-    Ok(number.to_string())
+    Ok(certified.number.to_string())
 }
 
 xaso_store::backend_tests! {
@@ -54,7 +55,7 @@ xaso_store::backend_tests! {
                     let document = format!("Bằng tốt nghiệp {client}-{i}");
                     let number = certification::certify(&mut tx, &copy_of(&document, 1), at, &Actor::system("test")).await.expect("certify");
                     tx.commit().await.expect("commit");
-                    numbers.push(number.sequence);
+                    numbers.push(number.number.sequence);
                 }
                 numbers
             }));
@@ -103,5 +104,22 @@ xaso_store::backend_tests! {
         assert!(matches!(blank, StoreError::Invalid(_)), "{blank:?}");
         let first = certify_at(&store, &copy_of("Giấy khai sinh", 1), vietnam(2026, 3, 2, 9, 0)).await.expect("certify");
         assert!(first.starts_with("Số chứng thực 01,"), "{first}");
+    }
+
+    async fn the_signed_copy_is_recorded_with_its_entry(store: Store) {
+        let mut tx = store.begin().await.expect("begin");
+        let at = vietnam(2026, 11, 26, 9, 30);
+        let certified = certification::certify(&mut tx, &copy_of("Giấy khai sinh", 2), at, &Actor::system("Lê Văn Đức")).await.expect("certify");
+        certification::attach_copy(&mut tx, certified.id, "ab12", 4096, at, &Actor::system("Lê Văn Đức")).await.expect("attach");
+        let missing = certification::attach_copy(&mut tx, xaso_store::new_id(), "ab12", 1, at, &Actor::system("x")).await;
+        assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+        tx.commit().await.expect("commit");
+        let mut tx = store.read().await.expect("read");
+        let entry = certification::entry(&mut tx, certified.id).await.expect("entry").expect("found");
+        assert_eq!((entry.copy_sha256.as_deref(), entry.copy_size, entry.register.as_str()), (Some("ab12"), Some(4096), "SCT/BS"));
+        assert_eq!(entry.number(), Some(certified.number));
+        let trail = audit::for_entity(&mut tx, "certification", &certified.id.to_string()).await.expect("audit");
+        assert_eq!(trail.iter().map(|t| t.action.as_str()).collect::<Vec<_>>(), ["certification.certify", "certification.copy"]);
+        assert!(certification::entry(&mut tx, xaso_store::new_id()).await.expect("entry").is_none());
     }
 }
