@@ -67,9 +67,11 @@ fn jpeg(bytes: &[u8]) -> Result<Image, String> {
             let color_space = match frame[5] {
                 1 => "DeviceGray",
                 3 => "DeviceRGB",
-                n => return Err(format!(
+                n => {
+                    return Err(format!(
                     "ảnh JPEG {n} kênh màu (CMYK) chưa hỗ trợ: hãy quét ở chế độ màu RGB hoặc xám"
-                )),
+                ))
+                }
             };
             checked(width, height)?;
             return Ok(Image {

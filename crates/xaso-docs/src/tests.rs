@@ -503,7 +503,8 @@ fn a_certified_copy_holds_the_scans_then_the_statement_under_one_signature() {
         "Chứng thực bản sao từ bản chính",
         now,
     );
-    let checked = crate::verify::verify(&pdf, &[certificate.der.clone()]).expect("signed");
+    let checked =
+        crate::verify::verify(&pdf, std::slice::from_ref(&certificate.der)).expect("signed");
     assert!(checked.intact && checked.whole_document, "{checked:?}");
     let raw = String::from_utf8_lossy(&pdf);
     assert_eq!(
