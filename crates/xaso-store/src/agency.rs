@@ -117,6 +117,20 @@ pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> 
     .await)?)
 }
 
+/// The commune an agency belongs to: itself when it is one, else its parent when that is one.
+pub async fn commune_of(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, StoreError> {
+    let Some(agency) = by_code(tx, agency_code).await? else {
+        return Ok(None);
+    };
+    if agency.kind == "commune" {
+        return Ok(Some(agency));
+    }
+    match agency.parent_id {
+        Some(parent) => Ok(by_id(tx, parent).await?.filter(|p| p.kind == "commune")),
+        None => Ok(None),
+    }
+}
+
 fn tree_order(mut remaining: Vec<Agency>) -> Vec<Agency> {
     fn push_children(parent: Option<Uuid>, remaining: &mut Vec<Agency>, ordered: &mut Vec<Agency>) {
         let (children, rest): (Vec<Agency>, Vec<Agency>) = std::mem::take(remaining)

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agency;
 pub mod calendar;
 pub mod catalog;
+pub mod certification;
 pub mod dossier;
 mod error;
 pub mod identity;
@@ -120,6 +121,24 @@ pub fn router(state: AppState) -> Router {
             get(identity::password_page).post(identity::password_form),
         )
         .route("/can-bo", get(dossier::pages::inbox_page))
+        .route(
+            "/can-bo/chung-thuc",
+            get(certification::page).post(certification::submit).layer(
+                axum::extract::DefaultBodyLimit::max(4 * xaso_store::files::MAX_FILE_BYTES),
+            ),
+        )
+        .route(
+            "/can-bo/chung-thuc/{id}/ban-sao.pdf",
+            get(certification::copy_pdf),
+        )
+        .route(
+            "/xac-thuc/chung-thuc/{id}",
+            get(certification::verification),
+        )
+        .route(
+            "/api/v1/public/certifications/{id}",
+            get(certification::verification_api),
+        )
         .route(
             "/can-bo/ho-so/{code}",
             get(dossier::pages::dossier_page).post(dossier::pages::dossier_action),

@@ -50,6 +50,39 @@ pub async fn signing_identity(
     Ok(Some((signer, chain)))
 }
 
+/// What signs for a user: the unsealed key, its certificate and the chain sent with it.
+pub struct SigningKey {
+    pub key: Key,
+    pub certificate: Certificate,
+    pub chain: Vec<Certificate>,
+}
+
+/// The user's signing key now, or `None` without an installation secret or a usable certificate.
+pub async fn signing_key(
+    store: &Store,
+    secret: Option<&[u8; 32]>,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SigningKey>, StoreError> {
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let mut tx = store.read().await?;
+    let identity = signing_identity(&mut tx, username, now).await?;
+    tx.commit().await?;
+    let Some((signer, chain)) = identity else {
+        return Ok(None);
+    };
+    let key = xaso_docs::pki::unseal(secret, &signer.key_sealed).ok_or_else(|| {
+        StoreError::Invalid("không mở được khóa ký: khóa bí mật của hệ thống đã thay đổi?".into())
+    })?;
+    Ok(Some(SigningKey {
+        key,
+        certificate: certificate(&signer),
+        chain,
+    }))
+}
+
 /// The certificates a signature may chain to: the communes' CAs that are not revoked, and the
 /// provider chains of imported certificates that are not revoked.
 pub fn trust_anchors(certificates: &[StoredCertificate]) -> Vec<Vec<u8>> {
@@ -124,18 +157,8 @@ pub async fn import_identity(
             "{username} không phải lãnh đạo đang hoạt động: chỉ lãnh đạo ký kết quả"
         )));
     }
-    let agency = match &user.agency_code {
-        Some(code) => xaso_store::agency::by_code(&mut tx, code).await?,
-        None => None,
-    };
-    let commune = match agency {
-        Some(a) if a.kind == "commune" => Some(a),
-        Some(a) => match a.parent_id {
-            Some(parent) => xaso_store::agency::by_id(&mut tx, parent)
-                .await?
-                .filter(|p| p.kind == "commune"),
-            None => None,
-        },
+    let commune = match &user.agency_code {
+        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
         None => None,
     }
     .ok_or_else(|| StoreError::Invalid(format!("{username} không thuộc UBND xã nào")))?;

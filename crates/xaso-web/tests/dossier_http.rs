@@ -348,7 +348,7 @@ xaso_store::backend_tests! {
             assert!(report.contains("Lê Văn Đức"), "{report}");
             let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext comes with pdfsig");
             let words = String::from_utf8_lossy(&out.stdout);
-            assert!(words.contains(&format!("Xác thực kết quả: http://localhost/xac-thuc/{code}")), "{words}");
+            assert!(words.contains(&format!("Xác thực: http://localhost/xac-thuc/{code}")), "{words}");
         }
         std::fs::remove_file(file).expect("clean up");
         // The result names its public verification page, which anyone can open: no personal data.

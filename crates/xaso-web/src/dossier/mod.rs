@@ -275,7 +275,10 @@ const NOT_FOUND: &str =
     "Không tìm thấy hồ sơ với mã đã nhập. Hãy kiểm tra lại mã trên giấy tiếp nhận.";
 
 /// Public look-ups by code are limited per client: codes are sequential.
-fn within_public_limit(state: &AppState, client: Option<IpAddr>) -> Result<(), ApiError> {
+pub(crate) fn within_public_limit(
+    state: &AppState,
+    client: Option<IpAddr>,
+) -> Result<(), ApiError> {
     if state.public_limiter.allow(client) {
         return Ok(());
     }

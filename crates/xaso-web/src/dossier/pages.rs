@@ -30,12 +30,12 @@ fn local(instant: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-fn page_error(error: StoreError) -> PageError {
+pub(crate) fn page_error(error: StoreError) -> PageError {
     PageError(error.into())
 }
 
 /// An error the user can act on, to show on the form; a server error becomes an error page.
-fn shown(error: StoreError) -> Result<(StatusCode, String), PageError> {
+pub(crate) fn shown(error: StoreError) -> Result<(StatusCode, String), PageError> {
     let api: ApiError = error.into();
     if api.status.is_server_error() {
         Err(PageError(api))
@@ -87,7 +87,7 @@ pub struct InboxFilter {
     procedure: Option<String>,
 }
 
-fn staff(ctx: &PageContext, back_to: &str) -> Result<User, Box<Response>> {
+pub(crate) fn staff(ctx: &PageContext, back_to: &str) -> Result<User, Box<Response>> {
     let user = ctx.require(back_to)?;
     if user.roles.iter().all(|r| *r == Role::Citizen) {
         return Err(Box::new(axum::response::IntoResponse::into_response(
@@ -558,14 +558,14 @@ pub async fn reception_page(
     .await
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn optional_field(fields: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn optional_field(fields: &[(String, String)], name: &str) -> Option<String> {
     Some(field(fields, name).trim().to_string()).filter(|v| !v.is_empty())
 }
 
@@ -652,19 +652,19 @@ pub async fn reception_submit(
 }
 
 /// A file from a form, checked: a PDF, JPEG or PNG of at most 10 MiB, for component `index`.
-struct Upload {
-    index: usize,
-    name: String,
-    bytes: Vec<u8>,
-    content_type: &'static str,
+pub(crate) struct Upload {
+    pub index: usize,
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
 }
 
 /// What reading a form gave: its fields and files, or a problem to show on the form.
-type FormRead = Result<(Vec<(String, String)>, Vec<Upload>), (StatusCode, String)>;
+pub(crate) type FormRead = Result<(Vec<(String, String)>, Vec<Upload>), (StatusCode, String)>;
 
 /// Reads a multipart form: its text fields, and its `file_N` parts (empty ones skipped). A file
 /// that is too large or not a PDF, JPEG or PNG is a problem to show on the form.
-async fn read_form(mut multipart: Multipart) -> Result<FormRead, PageError> {
+pub(crate) async fn read_form(mut multipart: Multipart) -> Result<FormRead, PageError> {
     let bad = |message: String| PageError(ApiError::bad_request(message));
     let mut fields = Vec::new();
     let mut uploads = Vec::new();
@@ -1278,7 +1278,7 @@ pub(crate) fn place_of(commune: &str) -> String {
         .to_string()
 }
 
-fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
+pub(crate) fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
     axum::response::IntoResponse::into_response((
         [
             (

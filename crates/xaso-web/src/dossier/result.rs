@@ -1,13 +1,12 @@
 //! The signed e-result: when a leader approves, the result is drawn as a PDF and signed (PAdES)
 //! with the leader's certificate, then kept as the dossier's result.
 
-use xaso_docs::pki::unseal;
 use xaso_domain::identity::Role;
 use xaso_store::dossier::{self, FileMeta, StoredFile};
 use xaso_store::identity::User;
 use xaso_store::StoreError;
 
-use crate::pki::{certificate, signing_identity};
+use crate::pki::signing_key;
 use crate::AppState;
 
 /// Signs and stores the result of a resolved dossier; `None` when the installation has no
@@ -18,21 +17,17 @@ pub async fn sign_result(
     user: &User,
     public_base: &str,
 ) -> Result<Option<FileMeta>, StoreError> {
-    let Some(secret) = state.secret else {
-        return Ok(None);
-    };
     let now = state.now();
-    let mut tx = state.store.read().await?;
-    let Some((signer, chain)) = signing_identity(&mut tx, &user.username, now).await? else {
+    let Some(signing) =
+        signing_key(&state.store, state.secret.as_ref(), &user.username, now).await?
+    else {
         return Ok(None);
     };
+    let mut tx = state.store.read().await?;
     let view = dossier::view(&mut tx, &state.rules, code, now)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("hồ sơ {code}")))?;
     tx.commit().await?;
-    let key = unseal(&secret, &signer.key_sealed).ok_or_else(|| {
-        StoreError::Invalid("không mở được khóa ký: khóa bí mật của hệ thống đã thay đổi?".into())
-    })?;
     // The result is the competent commune's document, whoever received the dossier.
     let mut tx = state.store.read().await?;
     let commune = xaso_store::agency::by_code(&mut tx, &view.handling_commune)
@@ -61,13 +56,12 @@ pub async fn sign_result(
         verification_url: format!("{public_base}/xac-thuc/{}", view.code),
         date_line: super::pages::date_words(view.resolved_at.unwrap_or(now)),
     };
-    let certificate_of_signer = certificate(&signer);
     let signed = xaso_docs::sign::sign(
         xaso_docs::forms::result_document(&data),
         &xaso_docs::sign::Signer {
-            key: &key,
-            certificate: &certificate_of_signer,
-            chain: &chain,
+            key: &signing.key,
+            certificate: &signing.certificate,
+            chain: &signing.chain,
             name: user.full_name.clone(),
         },
         "Phê duyệt kết quả giải quyết thủ tục hành chính",

@@ -64,6 +64,8 @@ pub async fn check(
 /// What anyone holding a result (or its QR) may see: no personal data.
 #[derive(Debug, Serialize)]
 pub struct ResultVerification {
+    /// What the document is, as its page's heading: "Hồ sơ CODE" or the certification number.
+    pub heading: String,
     pub code: String,
     pub procedure_name: String,
     pub file_name: String,
@@ -94,6 +96,7 @@ async fn verify_result(
         ApiError::bad_request(format!("Kết quả của hồ sơ này không kiểm tra được: {e}."))
     })?;
     Ok(ResultVerification {
+        heading: format!("Hồ sơ {}", view.code),
         code: view.code.clone(),
         procedure_name: view.procedure_name.clone(),
         file_name: result.name.clone(),
@@ -127,6 +130,17 @@ pub async fn page(
     ClientIp(client): ClientIp,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
+    Ok(verification_page(
+        &ctx,
+        verify_result(&state, client, &code).await,
+    ))
+}
+
+/// The public verification page of a signed document, or of why it cannot be shown.
+pub(crate) fn verification_page(
+    ctx: &crate::pages::PageContext,
+    outcome: Result<ResultVerification, ApiError>,
+) -> Response {
     let mut page = VerificationPage {
         nav: ctx.nav(),
         error: None,
@@ -134,17 +148,17 @@ pub async fn page(
         signed_at: String::new(),
         revoked_at: String::new(),
     };
-    match verify_result(&state, client, &code).await {
+    match outcome {
         Ok(found) => {
             page.signed_at = local(found.checked.signature.signing_time);
             page.revoked_at = local(found.checked.revoked_at);
             page.found = Some(found);
-            Ok(ctx.finish(render(&page)))
+            ctx.finish(render(&page))
         }
         Err(error) => {
             let status = error.status;
             page.error = Some(error.message);
-            Ok(ctx.finish(render_status(status, &page)))
+            ctx.finish(render_status(status, &page))
         }
     }
 }

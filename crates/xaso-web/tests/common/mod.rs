@@ -184,6 +184,81 @@ impl TestApp {
         }
     }
 
+    /// Signs `user` in through the login form, as a browser does: (cookie header, form token).
+    pub async fn browser_session(&self, user: &str) -> (String, String) {
+        let page = self.get("/dang-nhap").await;
+        let token = page.headers[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .and_then(|c| c.strip_prefix("xaso_csrf="))
+            .expect("form token")
+            .to_string();
+        let login = self
+            .send(
+                Request::post("/dang-nhap")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, format!("xaso_csrf={token}"))
+                    .body(Body::from(format!(
+                        "csrf={token}&username={user}&password={PASSWORD}"
+                    )))
+                    .expect("request"),
+            )
+            .await;
+        let session = login.headers[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("session cookie")
+            .to_string();
+        (format!("{session}; xaso_csrf={token}"), token)
+    }
+
+    /// Posts a multipart form with a browser session: text fields, then files (name, file name, bytes).
+    pub async fn post_form(
+        &self,
+        uri: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let boundary = "xaso-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes());
+        }
+        for (name, file_name, bytes) in files {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").into_bytes());
+        self.send(
+            Request::post(uri)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// GET with a browser session.
+    pub async fn get_with(&self, uri: &str, cookie: &str) -> Reply {
+        self.send(
+            Request::get(uri)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
     pub fn agency_of(&self, user: &str) -> String {
         self.users[user].agency_code.clone().expect("agency")
     }
