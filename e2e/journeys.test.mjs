@@ -1,4 +1,4 @@
-// The four main journeys in a real browser (Debian's Chromium, headless), against a server that
+// The main journeys in a real browser (Debian's Chromium, headless), against a server that
 // scripts/e2e starts with demo data. axe-core checks every page visited: no serious or critical
 // violation. Screenshots at 360 px and 1280 px go to $XASO_SCREENSHOTS.
 import { test, before, after } from 'node:test';
@@ -237,4 +237,36 @@ test('5. the administrator changes the one-time password, then sees agencies, us
   assert.match(await page.locator('main').textContent(), /Tết Nguyên đán/);
   await shots(page, 'lich-2026');
   await context.close();
+});
+
+test('6. the leader certifies an electronic copy from an original, and anyone checks it by its QR', async () => {
+  const { context, page } = await session('lanhdao');
+  await visit(page, '/can-bo/chung-thuc', 'chứng thực bản sao');
+  await shots(page, 'chung-thuc');
+  await page.fill('#requester', 'Trần Thị Bình');
+  await page.fill('#document', 'Giấy khai sinh số 125/2010, UBND xã Minh Đức cấp ngày 02/03/2010');
+  await page.fill('#copies', '2');
+  await page.setInputFiles('#file_1', new URL('./fixtures/ban-chinh-trang-1.png', import.meta.url).pathname);
+  // The certifier must confirm having compared the scan with the original: the browser insists.
+  assert.equal(await page.locator('#compared').evaluate((box) => box.required), true);
+  await page.check('#compared');
+  await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type=submit]')]);
+  const done = await page.locator('.notice-ok').textContent();
+  assert.match(done, /Số chứng thực \d{2,}, quyển số 01\/\d{4}-SCT\/BS/);
+  assert.match(done, /2 bản sao, 1 trang; phí 4\.000 đ/);
+  await accessible(page, 'sau chứng thực');
+  await shots(page, 'da-chung-thuc');
+  const href = await page.locator('.notice-ok a').getAttribute('href');
+  const copy = await page.request.get(`${BASE}${href}`);
+  assert.equal(copy.status(), 200);
+  assert.equal(copy.headers()['content-type'], 'application/pdf');
+  const id = href.split('/')[3];
+  await context.close();
+
+  const anonymous = await session(null);
+  await visit(anonymous.page, `/xac-thuc/chung-thuc/${id}`, 'xác thực bản sao chứng thực');
+  assert.match(await anonymous.page.locator('article').textContent(), /Chữ ký số hợp lệ[\s\S]*SCT\/BS[\s\S]*Lê Văn Đức/);
+  assert.doesNotMatch(await anonymous.page.content(), /Trần Thị Bình/, 'no personal data in public');
+  await shots(anonymous.page, 'xac-thuc-ban-sao');
+  await anonymous.context.close();
 });

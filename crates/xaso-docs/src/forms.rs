@@ -204,6 +204,53 @@ impl Writer {
         self.doc.finish()
     }
 
+    /// A ruled table across the page: a bold header row, then `rows`, cells wrapped to their
+    /// column (`shares` of the width); rows move to a new page whole.
+    fn table(&mut self, headers: &[&str], shares: &[f32], rows: &[Vec<String>]) {
+        let w = self;
+        let widths: Vec<f32> = shares.iter().map(|s| s * w.width()).collect();
+        let size = 8.0;
+        let mut table: Vec<(Vec<String>, Style)> =
+            vec![(headers.iter().map(|h| h.to_string()).collect(), Style::Bold)];
+        table.extend(rows.iter().map(|r| (r.clone(), Style::Regular)));
+        for (cells, style) in table {
+            let wrapped: Vec<Vec<String>> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| w.doc.wrap(cell, size, style, width - 4.0))
+                .collect();
+            let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let height = lines as f32 * size * 1.25 + 4.0;
+            w.ensure(height);
+            let top = w.y + size;
+            let mut x = w.left;
+            for (column, width) in wrapped.iter().zip(&widths) {
+                for (k, line) in column.iter().enumerate() {
+                    w.doc.text(
+                        w.page,
+                        x + 2.0,
+                        top - 2.0 - size - k as f32 * size * 1.25,
+                        size,
+                        style,
+                        line,
+                    );
+                }
+                x += width;
+            }
+            let bottom = top - height;
+            let (page, left, right) = (w.page, w.left, w.right);
+            w.doc.line(page, (left, top), (right, top), 0.4);
+            w.doc.line(page, (left, bottom), (right, bottom), 0.4);
+            let mut x = left;
+            w.doc.line(page, (x, top), (x, bottom), 0.4);
+            for width in &widths {
+                x += width;
+                w.doc.line(page, (x, top), (x, bottom), 0.4);
+            }
+            w.y = bottom - size;
+        }
+    }
+
     fn into_document(self) -> Document {
         self.doc
     }
@@ -439,66 +486,92 @@ pub fn register(data: &Register) -> Vec<u8> {
         "Ghi chú",
     ];
     let shares = [0.04, 0.13, 0.17, 0.11, 0.12, 0.09, 0.08, 0.08, 0.08, 0.10];
-    let widths: Vec<f32> = shares.iter().map(|s| s * w.width()).collect();
-    let size = 8.0;
-    let row_of = |i: usize, r: &RegisterRow| -> Vec<String> {
-        vec![
-            (i + 1).to_string(),
-            r.code.clone(),
-            r.procedure.clone(),
-            r.applicant.clone(),
-            r.contact.clone(),
-            r.handler.clone(),
-            r.received.clone(),
-            r.appointment.clone(),
-            r.returned.clone(),
-            r.note.clone(),
-        ]
-    };
-    let mut table: Vec<(Vec<String>, Style)> =
-        vec![(headers.iter().map(|h| h.to_string()).collect(), Style::Bold)];
-    table.extend(
-        data.rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (row_of(i, r), Style::Regular)),
-    );
-    for (cells, style) in table {
-        let wrapped: Vec<Vec<String>> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| w.doc.wrap(cell, size, style, width - 4.0))
-            .collect();
-        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let height = lines as f32 * size * 1.25 + 4.0;
-        w.ensure(height);
-        let top = w.y + size;
-        let mut x = w.left;
-        for (column, width) in wrapped.iter().zip(&widths) {
-            for (k, line) in column.iter().enumerate() {
-                w.doc.text(
-                    w.page,
-                    x + 2.0,
-                    top - 2.0 - size - k as f32 * size * 1.25,
-                    size,
-                    style,
-                    line,
-                );
-            }
-            x += width;
-        }
-        let bottom = top - height;
-        let (page, left, right) = (w.page, w.left, w.right);
-        w.doc.line(page, (left, top), (right, top), 0.4);
-        w.doc.line(page, (left, bottom), (right, bottom), 0.4);
-        let mut x = left;
-        w.doc.line(page, (x, top), (x, bottom), 0.4);
-        for width in &widths {
-            x += width;
-            w.doc.line(page, (x, top), (x, bottom), 0.4);
-        }
-        w.y = bottom - size;
-    }
+    let rows: Vec<Vec<String>> = data
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.code.clone(),
+                r.procedure.clone(),
+                r.applicant.clone(),
+                r.contact.clone(),
+                r.handler.clone(),
+                r.received.clone(),
+                r.appointment.clone(),
+                r.returned.clone(),
+                r.note.clone(),
+            ]
+        })
+        .collect();
+    w.table(&headers, &shares, &rows);
+    w.finish()
+}
+
+/// A certification register (NĐ 23/2015, TT 01/2020), e.g. "Sổ chứng thực bản sao từ bản chính".
+#[derive(Debug, Clone, Default)]
+pub struct CertificationRegister {
+    pub issuer: Issuer,
+    /// "SỔ CHỨNG THỰC BẢN SAO TỪ BẢN CHÍNH"
+    pub title: String,
+    /// "Quyển số 01/2026-SCT/BS"
+    pub book: String,
+    pub rows: Vec<CertificationRow>,
+    pub date_line: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CertificationRow {
+    /// The sequence, "07"
+    pub number: String,
+    pub date: String,
+    pub requester: String,
+    pub document: String,
+    pub pages: String,
+    pub copies: String,
+    pub signer: String,
+    pub fee: String,
+    pub note: String,
+}
+
+/// The register as printed for binding or inspection, A4 landscape.
+pub fn certification_register(data: &CertificationRegister) -> Vec<u8> {
+    let mut w = Writer::new(&data.title, A4_LANDSCAPE);
+    w.heading(&data.issuer, "", &data.date_line);
+    w.centred(&data.title.to_uppercase(), 13.0, Style::Bold);
+    w.centred(&data.book, 10.5, Style::Regular);
+    w.y -= 4.0;
+    let headers = [
+        "Số chứng thực",
+        "Ngày, tháng, năm chứng thực",
+        "Họ tên người yêu cầu chứng thực",
+        "Tên của bản chính giấy tờ, văn bản",
+        "Số trang",
+        "Số bản sao đã chứng thực",
+        "Họ tên, chức danh người ký chứng thực",
+        "Phí chứng thực",
+        "Ghi chú",
+    ];
+    let shares = [0.07, 0.10, 0.15, 0.25, 0.06, 0.08, 0.13, 0.08, 0.08];
+    let rows: Vec<Vec<String>> = data
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.number.clone(),
+                r.date.clone(),
+                r.requester.clone(),
+                r.document.clone(),
+                r.pages.clone(),
+                r.copies.clone(),
+                r.signer.clone(),
+                r.fee.clone(),
+                r.note.clone(),
+            ]
+        })
+        .collect();
+    w.table(&headers, &shares, &rows);
     w.finish()
 }
 

@@ -357,6 +357,69 @@ pub async fn submit(
     }
 }
 
+/// `GET /can-bo/chung-thuc/so.pdf[?nam=YYYY]`: the year's SCT/BS register, printable.
+pub async fn register_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(params): Query<PageParams>,
+) -> Result<Response, PageError> {
+    let user = match staff(&ctx, "/can-bo/chung-thuc/so.pdf") {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
+    let year = params.year.unwrap_or_else(|| to_local(state.now()).year());
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let commune = match &user.agency_code {
+        Some(code) => xaso_store::agency::commune_of(&mut tx, code)
+            .await
+            .map_err(page_error)?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        PageError(ApiError::not_found(
+            "Tài khoản này không thuộc UBND xã nào.",
+        ))
+    })?;
+    let register = Register::CopyFromOriginal;
+    let entries = certification::register(&mut tx, &commune.agency_code, register, year)
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let rows = entries
+        .iter()
+        .map(|e| xaso_docs::forms::CertificationRow {
+            number: format!("{:02}", e.sequence),
+            date: to_local(e.certified_at).format("%d/%m/%Y").to_string(),
+            requester: e.requester.clone(),
+            document: e.document.clone(),
+            pages: e.pages.to_string(),
+            copies: e.copies.to_string(),
+            signer: e.certified_by.clone(),
+            fee: format_vnd(u64::try_from(e.fee).unwrap_or(0)),
+            note: if e.copy_sha256.is_some() {
+                "Bản sao điện tử".into()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let pdf = xaso_docs::forms::certification_register(&xaso_docs::forms::CertificationRegister {
+        issuer: xaso_docs::forms::Issuer {
+            parent: String::new(),
+            place: place_of(&commune.name),
+            agency: commune.name.clone(),
+        },
+        title: register.name().into(),
+        book: format!("Quyển số 01/{year}-{}", register.symbol()),
+        rows,
+        date_line: date_words(state.now()),
+    });
+    Ok(ctx.finish(pdf_response(
+        pdf,
+        &format!("so-chung-thuc-ban-sao-{year}.pdf"),
+    )))
+}
+
 /// The entry `id` when `user` keeps its register.
 async fn own_entry(state: &AppState, user: &User, id: Uuid) -> Result<RegisterEntry, ApiError> {
     let commune = commune_code_of(state, user).await?;

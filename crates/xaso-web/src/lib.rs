@@ -128,6 +128,10 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route(
+            "/can-bo/chung-thuc/so.pdf",
+            get(certification::register_pdf),
+        )
+        .route(
             "/can-bo/chung-thuc/{id}/ban-sao.pdf",
             get(certification::copy_pdf),
         )

@@ -86,6 +86,17 @@ xaso_store::backend_tests! {
                 for expected in ["Chứng thực bản sao đúng với bản chính.", "Số chứng thực 01, quyển số 01/2026-SCT/BS", "Giấy khai sinh số 125/2010", "trang 2/2", &format!("/xac-thuc/chung-thuc/{id}")] {
                     assert!(text.contains(expected), "{expected}: {text}");
                 }
+                // The printable register lists both certifications.
+                let book = app.get_with("/can-bo/chung-thuc/so.pdf?nam=2026", &leader).await;
+                assert_eq!(book.status, StatusCode::OK);
+                let book_file = file.with_extension("so.pdf");
+                std::fs::write(&book_file, &book.bytes).expect("write");
+                let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8", "-layout"]).arg(&book_file).arg("-").output().expect("pdftotext");
+                let book_text = String::from_utf8_lossy(&out.stdout);
+                for expected in ["SỔ CHỨNG THỰC BẢN SAO TỪ BẢN CHÍNH", "Quyển số 01/2026-SCT/BS", "Trần Thị Bình", "12.000 đ", "2.000 đ", "Lê Văn Đức"] {
+                    assert!(book_text.contains(expected), "{expected}: {book_text}");
+                }
+                std::fs::remove_file(book_file).expect("clean up");
                 let report = std::process::Command::new("pdfsig").arg(&file).output().expect("pdfsig comes with pdftotext");
                 let report = String::from_utf8_lossy(&report.stdout);
                 assert!(report.contains("Signature is Valid.") && report.contains("Total document signed"), "{report}");
