@@ -55,9 +55,9 @@ impl std::fmt::Display for P12Error {
             P12Error::Unsupported(what) => {
                 write!(f, "tệp PKCS#12 dùng thuật toán chưa hỗ trợ: {what}")
             }
-            P12Error::NoKey => write!(f, "tệp PKCS#12 không chứa khoá bí mật"),
+            P12Error::NoKey => write!(f, "tệp PKCS#12 không chứa khóa bí mật"),
             P12Error::NoCertificateForKey => {
-                write!(f, "tệp PKCS#12 không có chứng thư nào khớp với khoá bí mật")
+                write!(f, "tệp PKCS#12 không có chứng thư nào khớp với khóa bí mật")
             }
         }
     }
@@ -206,7 +206,7 @@ where
 {
     use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
     cbc::Decryptor::<C>::new_from_slices(key, iv)
-        .map_err(|_| P12Error::Malformed("khoá hoặc IV"))?
+        .map_err(|_| P12Error::Malformed("khóa hoặc IV"))?
         .decrypt_padded_vec_mut::<Pkcs7>(data)
         .map_err(|_| P12Error::WrongPassword)
 }

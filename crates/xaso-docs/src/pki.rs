@@ -69,24 +69,24 @@ impl Key {
         if kind == oid(RSA_ENCRYPTION) {
             use rsa::pkcs1::DecodeRsaPrivateKey;
             let key = rsa::RsaPrivateKey::from_pkcs1_der(private)
-                .map_err(|e| format!("khoá RSA hỏng ({e})"))?;
+                .map_err(|e| format!("khóa RSA hỏng ({e})"))?;
             if rsa::traits::PublicKeyParts::size(&key) < 256 {
-                return Err("khoá RSA ngắn hơn 2048 bit".into());
+                return Err("khóa RSA ngắn hơn 2048 bit".into());
             }
             return Ok(Key(Inner::Rsa(Box::new(key))));
         }
         if kind == oid(EC_PUBLIC_KEY) {
             if algorithm.get(1).map(|a| a.2) != Some(oid(PRIME256V1).as_slice()) {
-                return Err("khoá EC không trên đường cong P-256".into());
+                return Err("khóa EC không trên đường cong P-256".into());
             }
             // ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, ... }
             let fields = crate::verify::children(der::read(private).ok_or("ECPrivateKey")?.1);
             return fields
                 .get(1)
                 .and_then(|f| Key::from_bytes(f.1))
-                .ok_or_else(|| "khoá EC hỏng".to_string());
+                .ok_or_else(|| "khóa EC hỏng".to_string());
         }
-        Err("loại khoá không phải RSA hay EC P-256".into())
+        Err("loại khóa không phải RSA hay EC P-256".into())
     }
 
     /// The signature algorithm this key signs with (always over SHA-256).

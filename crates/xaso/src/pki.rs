@@ -179,7 +179,7 @@ pub async fn run(config: &Config, command: PkiCommand) -> anyhow::Result<()> {
                 .len();
             if size > MAX_P12_BYTES {
                 bail!(
-                    "{} có {size} byte: tệp .p12 chỉ chứa khoá và vài chứng thư (tối đa 1 MiB)",
+                    "{} có {size} byte: tệp .p12 chỉ chứa khóa và vài chứng thư (tối đa 1 MiB)",
                     file.display()
                 );
             }
@@ -207,7 +207,7 @@ pub async fn run(config: &Config, command: PkiCommand) -> anyhow::Result<()> {
                 imported.not_after.with_timezone(&vietnam).format("%d/%m/%Y"),
                 imported.agency_code
             );
-            println!("Khoá bí mật được niêm phong bằng khoá của hệ thống; từ nay {user} ký kết quả bằng chứng thư này.");
+            println!("Khóa bí mật được niêm phong bằng khóa của hệ thống; từ nay {user} ký kết quả bằng chứng thư này.");
         }
         PkiCommand::Revoke { username } => {
             let mut tx = store.begin().await?;
