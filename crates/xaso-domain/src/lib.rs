@@ -8,4 +8,5 @@ pub mod datafile;
 pub mod dossier;
 pub mod identity;
 pub mod money;
+pub mod report;
 pub mod text;

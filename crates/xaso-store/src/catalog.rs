@@ -179,6 +179,16 @@ pub async fn version(
     row.map(VersionRow::into_record).transpose()
 }
 
+/// Every current procedure, by code.
+pub async fn all_current(tx: &mut Tx) -> Result<Vec<ProcedureRecord>, StoreError> {
+    let rows: Vec<VersionRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {VERSION_COLUMNS} FROM procedures WHERE is_current ORDER BY code"
+    ))
+    .fetch_all(&mut *c)
+    .await)?;
+    rows.into_iter().map(VersionRow::into_record).collect()
+}
+
 /// Every version of a procedure, oldest first.
 pub async fn versions(tx: &mut Tx, code: &str) -> Result<Vec<ProcedureRecord>, StoreError> {
     let rows: Vec<VersionRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(

@@ -39,7 +39,7 @@ impl DossierRules {
         })
     }
 
-    fn calendar(&self, commune_code: &str) -> Result<Arc<WorkCalendar>, StoreError> {
+    pub(crate) fn calendar(&self, commune_code: &str) -> Result<Arc<WorkCalendar>, StoreError> {
         self.calendars
             .for_agency(Some(commune_code))
             .map_err(|e| StoreError::Invalid(format!("dữ liệu lịch có lỗi: {e}")))

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod metrics;
 mod pages;
 pub mod pki;
+pub mod report;
 
 use std::sync::Arc;
 
@@ -121,6 +122,10 @@ pub fn router(state: AppState) -> Router {
             get(identity::password_page).post(identity::password_form),
         )
         .route("/can-bo", get(dossier::pages::inbox_page))
+        .route("/can-bo/bao-cao", get(report::dashboard))
+        .route("/can-bo/bao-cao/ii06a.csv", get(report::ii06a_csv_download))
+        .route("/api/v1/reports/ii06a", get(report::ii06a_api))
+        .route("/api/v1/reports/targets", get(report::targets_api))
         .route(
             "/can-bo/chung-thuc",
             get(certification::page).post(certification::submit).layer(

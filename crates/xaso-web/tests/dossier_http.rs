@@ -8,22 +8,6 @@ mod common;
 
 use common::TestApp;
 
-/// Every mandatory component of a procedure, provided as an original.
-async fn complete_checklist(app: &TestApp, procedure: &str) -> Value {
-    let details = app
-        .get(&format!("/api/v1/procedures/{procedure}"))
-        .await
-        .json();
-    let components: Vec<Value> = details["component"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .filter(|c| c["mandatory"] == true)
-        .map(|c| json!({ "name": c["name"], "provided": "original" }))
-        .collect();
-    Value::Array(components)
-}
-
 async fn receive(app: &TestApp, user: &str, body: Value) -> Value {
     let reply = app.post_as(user, "/api/v1/dossiers", body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
@@ -42,7 +26,7 @@ xaso_store::backend_tests! {
     async fn counter_supplement_appraisal_approval_returned_on_time(store: Store) {
         let app = common::app(store).await;
         app.at("2026-03-02T09:00");
-        let mut incomplete = complete_checklist(&app, "1.004873").await;
+        let mut incomplete = common::complete_checklist(&app, "1.004873").await;
         incomplete.as_array_mut().expect("list").pop();
         // An incomplete walk-in cannot be accepted: the officer lists what is missing instead.
         let refused = app.post_as("motcua", "/api/v1/dossiers", json!({
@@ -52,7 +36,7 @@ xaso_store::backend_tests! {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "proxy_name": "Nguyễn Văn Bình", "components": complete_checklist(&app, "1.004873").await,
+            "applicant": applicant(), "proxy_name": "Nguyễn Văn Bình", "components": common::complete_checklist(&app, "1.004873").await,
             "decision": { "decision": "accept" }
         })).await;
         let code = dossier["code"].as_str().expect("code").to_string();
@@ -92,7 +76,7 @@ xaso_store::backend_tests! {
         app.at("2026-03-02T09:00");
         let dossier = receive(&app, "congdan", json!({
             "procedure_code": "1.004859", "channel": "online", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "components": complete_checklist(&app, "1.004859").await
+            "applicant": applicant(), "components": common::complete_checklist(&app, "1.004859").await
         })).await;
         assert_eq!(dossier["status"]["code"], 1);
         let mine = app.get_as("congdan", "/api/v1/dossiers/mine").await.json();
@@ -166,7 +150,7 @@ xaso_store::backend_tests! {
         let tan_khai = app.agency_of("lanhdao.tk");
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "2.000635", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "handling_commune": tan_khai, "applicant": applicant(), "components": complete_checklist(&app, "2.000635").await,
+            "handling_commune": tan_khai, "applicant": applicant(), "components": common::complete_checklist(&app, "2.000635").await,
             "decision": { "decision": "accept" }
         })).await;
         assert_eq!(dossier["handling_commune"], tan_khai.as_str());
@@ -198,7 +182,7 @@ xaso_store::backend_tests! {
         app.at("2026-03-02T09:00");
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+            "applicant": applicant(), "components": common::complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
         })).await;
         let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
         let code = dossier["code"].as_str().expect("code").to_string();
@@ -277,7 +261,7 @@ xaso_store::backend_tests! {
         app.at("2026-03-02T09:00");
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+            "applicant": applicant(), "components": common::complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
         })).await;
         let code = dossier["code"].as_str().expect("code").to_string();
         // Pages take the browser session, not API tokens: sign in through the form.
@@ -316,7 +300,7 @@ xaso_store::backend_tests! {
         app.at("2026-03-02T09:00");
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+            "applicant": applicant(), "components": common::complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
         })).await;
         let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
         let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await);
@@ -406,7 +390,7 @@ xaso_store::backend_tests! {
         app.at("2026-03-02T09:00");
         let dossier = receive(&app, "motcua", json!({
             "procedure_code": "1.004873", "channel": "counter", "receiving_agency": app.agency_of("motcua"),
-            "applicant": applicant(), "components": complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
+            "applicant": applicant(), "components": common::complete_checklist(&app, "1.004873").await, "decision": { "decision": "accept" }
         })).await;
         let dossier = ok(app.act("motcua", &dossier, json!({ "action": "forward" })).await);
         let dossier = ok(app.act("chuyenvien", &dossier, json!({ "action": "forward" })).await);

@@ -76,6 +76,7 @@ pub async fn app(store: Store) -> TestApp {
     }
 }
 
+#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -267,4 +268,20 @@ impl TestApp {
 /// The file store the test apps write to.
 pub fn test_files() -> xaso_store::files::LocalFiles {
     xaso_store::files::LocalFiles::new(std::env::temp_dir().join("xaso-test-files"))
+}
+
+/// Every mandatory component of a procedure, provided as an original.
+pub async fn complete_checklist(app: &TestApp, procedure: &str) -> Value {
+    let details = app
+        .get(&format!("/api/v1/procedures/{procedure}"))
+        .await
+        .json();
+    let components: Vec<Value> = details["component"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| c["mandatory"] == true)
+        .map(|c| serde_json::json!({ "name": c["name"], "provided": "original" }))
+        .collect();
+    Value::Array(components)
 }

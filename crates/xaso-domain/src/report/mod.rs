@@ -1,0 +1,237 @@
+//! Reports on dossier handling: the periodic report II.06a (TT 01/2020, REFERENCES §6), the
+//! measurable targets of the reform plan and the QĐ 766 index (`targets`). Pure: the store hands
+//! over one `DossierFact` per dossier and one `ProcedureFact` per procedure.
+
+mod targets;
+#[cfg(test)]
+mod tests;
+
+pub use targets::{
+    evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Inputs, Measure, Metric,
+    Rate, Scorecard, TargetResult, Targets,
+};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::deadline::{from_local, Timing};
+use crate::catalog::OnlineLevel;
+use crate::dossier::Channel;
+
+/// The applicant's rating of a dossier's handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    VerySatisfied,
+    Satisfied,
+    Dissatisfied,
+}
+
+/// What a report needs to know about one dossier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DossierFact {
+    pub code: String,
+    pub procedure_code: String,
+    /// The procedure's field (lĩnh vực): the rows of II.06a.
+    pub field: String,
+    pub channel: Channel,
+    /// When it was accepted for handling; `None` when it never was (refused at intake, or an
+    /// online submission not yet accepted).
+    pub received_at: Option<DateTime<Utc>>,
+    /// The appointment in force.
+    pub due_at: Option<DateTime<Utc>>,
+    /// When handling ended with a result (status 9), and how that compared with the appointment.
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub timing: Option<Timing>,
+    /// When handling ended without a result: withdrawn, stopped, refused after acceptance.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// At least one component was held as a digital file.
+    pub digitised: bool,
+    /// The result was issued as a signed electronic document.
+    pub e_result: bool,
+    pub rating: Option<Rating>,
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// What a report needs to know about one procedure of the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcedureFact {
+    pub code: String,
+    pub online: OnlineLevel,
+    pub location_independent: bool,
+    /// The fee schedule can charge something.
+    pub fee_bearing: bool,
+}
+
+/// A reporting period: whole days in Vietnam, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `None` when `to` is before `from`.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Option<Period> {
+        (from <= to).then_some(Period { from, to })
+    }
+
+    /// The first instant of the period.
+    pub fn start(&self) -> DateTime<Utc> {
+        from_local(self.from.and_time(NaiveTime::MIN))
+    }
+
+    /// The first instant after the period.
+    pub fn end(&self) -> DateTime<Utc> {
+        from_local(
+            self.to
+                .succ_opt()
+                .unwrap_or(self.to)
+                .and_time(NaiveTime::MIN),
+        )
+    }
+
+    pub fn contains(&self, instant: DateTime<Utc>) -> bool {
+        self.start() <= instant && instant < self.end()
+    }
+}
+
+/// One row of II.06a: columns (3)–(13).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ii06aRow {
+    /// (2) the field, or "Tổng số" for the total row.
+    pub field: String,
+    /// (3) = (4) + (5) + (6)
+    pub received_total: u64,
+    /// (4) received online in the period
+    pub received_online: u64,
+    /// (5) received in person or by post in the period
+    pub received_in_person: u64,
+    /// (6) carried over: received before the period, not finished before it
+    pub carried_over: u64,
+    /// (7) = (8) + (9) + (10): resolved in the period
+    pub resolved_total: u64,
+    pub resolved_early: u64,
+    pub resolved_on_time: u64,
+    pub resolved_late: u64,
+    /// (11) = (12) + (13): still being handled at the end of the period
+    pub in_progress_total: u64,
+    pub in_progress_within_time: u64,
+    pub in_progress_overdue: u64,
+    /// Not a column of the form: ended without a result in the period (withdrawn, stopped, refused
+    /// after acceptance), so that (3) = (7) + (11) + this.
+    pub closed_without_result: u64,
+}
+
+impl Ii06aRow {
+    fn add(&mut self, other: &Ii06aRow) {
+        self.received_total += other.received_total;
+        self.received_online += other.received_online;
+        self.received_in_person += other.received_in_person;
+        self.carried_over += other.carried_over;
+        self.resolved_total += other.resolved_total;
+        self.resolved_early += other.resolved_early;
+        self.resolved_on_time += other.resolved_on_time;
+        self.resolved_late += other.resolved_late;
+        self.in_progress_total += other.in_progress_total;
+        self.in_progress_within_time += other.in_progress_within_time;
+        self.in_progress_overdue += other.in_progress_overdue;
+        self.closed_without_result += other.closed_without_result;
+    }
+
+    /// The 13 columns as the form prints them, (1) the row number given by the caller.
+    pub fn columns(&self) -> [u64; 11] {
+        [
+            self.received_total,
+            self.received_online,
+            self.received_in_person,
+            self.carried_over,
+            self.resolved_total,
+            self.resolved_early,
+            self.resolved_on_time,
+            self.resolved_late,
+            self.in_progress_total,
+            self.in_progress_within_time,
+            self.in_progress_overdue,
+        ]
+    }
+}
+
+/// Where one dossier falls in a period's II.06a, if anywhere.
+fn classify(fact: &DossierFact, period: &Period) -> Option<Ii06aRow> {
+    let received = fact.received_at?;
+    let (start, end) = (period.start(), period.end());
+    if received >= end {
+        return None;
+    }
+    let finished = fact.resolved_at.or(fact.closed_at);
+    if received < start && finished.is_some_and(|f| f < start) {
+        return None; // finished in an earlier period
+    }
+    let mut row = Ii06aRow::default();
+    if received < start {
+        row.carried_over = 1;
+    } else if fact.channel == Channel::Online {
+        row.received_online = 1;
+    } else {
+        row.received_in_person = 1;
+    }
+    row.received_total = 1;
+    match (fact.resolved_at, fact.closed_at) {
+        (Some(resolved), _) if resolved < end => {
+            row.resolved_total = 1;
+            match fact.timing.unwrap_or(Timing::Late) {
+                Timing::Early => row.resolved_early = 1,
+                Timing::OnTime => row.resolved_on_time = 1,
+                Timing::Late => row.resolved_late = 1,
+            }
+        }
+        (None, Some(closed)) if closed < end => row.closed_without_result = 1,
+        _ => {
+            row.in_progress_total = 1;
+            // Overdue when the appointment fell before the end of the period.
+            if fact.due_at.is_some_and(|due| due < end) {
+                row.in_progress_overdue = 1;
+            } else {
+                row.in_progress_within_time = 1;
+            }
+        }
+    }
+    Some(row)
+}
+
+/// The II.06a report: one row per field (in alphabetical order of the field), and the total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ii06a {
+    pub period: Period,
+    pub rows: Vec<Ii06aRow>,
+    pub total: Ii06aRow,
+}
+
+pub fn ii06a(facts: &[DossierFact], period: &Period) -> Ii06a {
+    let mut by_field: std::collections::BTreeMap<String, Ii06aRow> = Default::default();
+    for fact in facts {
+        if let Some(row) = classify(fact, period) {
+            let entry = by_field
+                .entry(fact.field.clone())
+                .or_insert_with(|| Ii06aRow {
+                    field: fact.field.clone(),
+                    ..Default::default()
+                });
+            entry.add(&row);
+        }
+    }
+    let rows: Vec<Ii06aRow> = by_field.into_values().collect();
+    let mut total = Ii06aRow {
+        field: "Tổng số".into(),
+        ..Default::default()
+    };
+    for row in &rows {
+        total.add(row);
+    }
+    Ii06a {
+        period: *period,
+        rows,
+        total,
+    }
+}

@@ -1,0 +1,494 @@
+//! The reform plan's measurable targets and the QĐ 766 index, read from a data file
+//! (`data/reports/chi-tieu.toml`) and computed from the facts of a period. A metric whose data
+//! the system does not hold reports "no data" with the reason, never a number.
+
+use serde::{Deserialize, Serialize};
+
+use super::{classify, DossierFact, Period, ProcedureFact, Rating};
+use crate::calendar::deadline::Timing;
+use crate::catalog::OnlineLevel;
+use crate::datafile::{DataError, DataFile};
+use crate::dossier::Channel;
+
+/// Every metric a target or an index indicator can bind to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Resolved early or on time ÷ resolved, in the period.
+    OnTime,
+    /// (Resolved early or on time + in progress within time) ÷ (resolved + in progress).
+    Progress,
+    /// Received online ÷ received, in the period.
+    OnlineDossiers,
+    /// Online dossiers ÷ dossiers, among procedures offered fully online.
+    OnlineOfFullOnlineProcedures,
+    /// Procedures offered fully online ÷ procedures with an online service.
+    FullOnlineProcedures,
+    /// Procedures with an online service ÷ all procedures.
+    OnlineServiceProcedures,
+    /// Received with at least one digital component ÷ received.
+    DigitisedDossiers,
+    /// Resolved with a signed electronic result ÷ resolved.
+    ElectronicResults,
+    /// Procedures handled regardless of administrative boundaries ÷ all procedures.
+    LocationIndependentProcedures,
+    /// Ratings "very satisfied" or "satisfied" ÷ ratings given in the period.
+    Satisfaction,
+    /// 100 % − (late + rated dissatisfied) ÷ resolved.
+    HandlingSatisfaction,
+    /// The commune issued electronic certified copies in the period (100 % or 0 %).
+    ElectronicCertifiedCopies,
+    // Data the system does not hold yet.
+    PublishedOnTime,
+    NationalDatabaseUpdated,
+    AllPartsPublished,
+    SyncedToPortal,
+    FeeProceduresWithOnlinePayment,
+    FeeProceduresPaidOnline,
+    PaidOnline,
+    DataReuse,
+    CitizenStoreLinks,
+    PopulationDataDossiers,
+    PopulationDatabaseProcedures,
+    FeedbackOnTime,
+    FeedbackSatisfaction,
+}
+
+impl Metric {
+    /// Why there is no number, for the metrics the system has no data for yet.
+    fn missing_data(self) -> Option<&'static str> {
+        Some(match self {
+            Metric::PublishedOnTime
+            | Metric::NationalDatabaseUpdated
+            | Metric::AllPartsPublished => {
+                "chưa có dữ liệu công bố, công khai thủ tục (Cơ sở dữ liệu quốc gia về TTHC)"
+            }
+            Metric::SyncedToPortal => "chưa đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia",
+            Metric::FeeProceduresWithOnlinePayment
+            | Metric::FeeProceduresPaidOnline
+            | Metric::PaidOnline => "hệ thống chưa có thanh toán trực tuyến",
+            Metric::DataReuse | Metric::CitizenStoreLinks => {
+                "hệ thống chưa có kho dữ liệu của công dân"
+            }
+            Metric::PopulationDataDossiers | Metric::PopulationDatabaseProcedures => {
+                "chưa kết nối Cơ sở dữ liệu quốc gia về dân cư"
+            }
+            Metric::FeedbackOnTime | Metric::FeedbackSatisfaction => {
+                "hệ thống chưa tiếp nhận phản ánh, kiến nghị"
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A share: `numerator` of `denominator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Rate {
+    /// In per cent; the denominator is never zero (an empty share is "no data").
+    pub fn percent(&self) -> f64 {
+        self.numerator as f64 * 100.0 / self.denominator as f64
+    }
+}
+
+/// A metric's value: a share, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measure {
+    Rate(Rate),
+    NoData { reason: String },
+}
+
+impl Measure {
+    fn share(numerator: u64, denominator: u64, empty: &str) -> Measure {
+        if denominator == 0 {
+            Measure::NoData {
+                reason: empty.into(),
+            }
+        } else {
+            Measure::Rate(Rate {
+                numerator,
+                denominator,
+            })
+        }
+    }
+
+    pub fn percent(&self) -> Option<f64> {
+        match self {
+            Measure::Rate(rate) => Some(rate.percent()),
+            Measure::NoData { .. } => None,
+        }
+    }
+}
+
+/// What a period's metrics are computed from.
+pub struct Inputs<'a> {
+    pub dossiers: &'a [DossierFact],
+    pub procedures: &'a [ProcedureFact],
+    /// Electronic certified copies issued in the period.
+    pub certified_e_copies: u64,
+}
+
+const NO_DOSSIERS: &str = "không có hồ sơ trong kỳ";
+const NO_RESOLVED: &str = "không có hồ sơ giải quyết xong trong kỳ";
+const NO_PROCEDURES: &str = "danh mục không có thủ tục phù hợp";
+
+/// One metric over a period.
+pub fn measure(metric: Metric, inputs: &Inputs<'_>, period: &Period) -> Measure {
+    if let Some(reason) = metric.missing_data() {
+        return Measure::NoData {
+            reason: reason.into(),
+        };
+    }
+    let received: Vec<&DossierFact> = inputs
+        .dossiers
+        .iter()
+        .filter(|f| f.received_at.is_some_and(|r| period.contains(r)))
+        .collect();
+    let resolved: Vec<&DossierFact> = inputs
+        .dossiers
+        .iter()
+        .filter(|f| f.resolved_at.is_some_and(|r| period.contains(r)))
+        .collect();
+    let count = |items: &[&DossierFact], keep: &dyn Fn(&DossierFact) -> bool| {
+        items.iter().filter(|f| keep(f)).count() as u64
+    };
+    let in_time = |f: &DossierFact| matches!(f.timing, Some(Timing::Early | Timing::OnTime));
+    let procedures = inputs.procedures;
+    let procedure_count = |keep: &dyn Fn(&ProcedureFact) -> bool| {
+        procedures.iter().filter(|p| keep(p)).count() as u64
+    };
+    let has_online = |p: &ProcedureFact| p.online != OnlineLevel::None;
+    match metric {
+        Metric::OnTime => Measure::share(
+            count(&resolved, &in_time),
+            resolved.len() as u64,
+            NO_RESOLVED,
+        ),
+        Metric::Progress => {
+            let rows: Vec<_> = inputs
+                .dossiers
+                .iter()
+                .filter_map(|f| classify(f, period))
+                .collect();
+            let good: u64 = rows
+                .iter()
+                .map(|r| r.resolved_early + r.resolved_on_time + r.in_progress_within_time)
+                .sum();
+            let all: u64 = rows
+                .iter()
+                .map(|r| r.resolved_total + r.in_progress_total)
+                .sum();
+            Measure::share(good, all, NO_DOSSIERS)
+        }
+        Metric::OnlineDossiers => Measure::share(
+            count(&received, &|f| f.channel == Channel::Online),
+            received.len() as u64,
+            NO_DOSSIERS,
+        ),
+        Metric::OnlineOfFullOnlineProcedures => {
+            let full: Vec<&DossierFact> = received
+                .iter()
+                .copied()
+                .filter(|f| {
+                    procedures
+                        .iter()
+                        .any(|p| p.code == f.procedure_code && p.online == OnlineLevel::Full)
+                })
+                .collect();
+            Measure::share(
+                count(&full, &|f| f.channel == Channel::Online),
+                full.len() as u64,
+                "không có hồ sơ của thủ tục trực tuyến toàn trình trong kỳ",
+            )
+        }
+        Metric::FullOnlineProcedures => Measure::share(
+            procedure_count(&|p| p.online == OnlineLevel::Full),
+            procedure_count(&has_online),
+            NO_PROCEDURES,
+        ),
+        Metric::OnlineServiceProcedures => Measure::share(
+            procedure_count(&has_online),
+            procedures.len() as u64,
+            NO_PROCEDURES,
+        ),
+        Metric::DigitisedDossiers => Measure::share(
+            count(&received, &|f| f.digitised),
+            received.len() as u64,
+            NO_DOSSIERS,
+        ),
+        Metric::ElectronicResults => Measure::share(
+            count(&resolved, &|f| f.e_result),
+            resolved.len() as u64,
+            NO_RESOLVED,
+        ),
+        Metric::LocationIndependentProcedures => Measure::share(
+            procedure_count(&|p| p.location_independent),
+            procedures.len() as u64,
+            NO_PROCEDURES,
+        ),
+        Metric::Satisfaction => {
+            let rated: Vec<&DossierFact> = inputs
+                .dossiers
+                .iter()
+                .filter(|f| f.rating.is_some() && f.rated_at.is_some_and(|r| period.contains(r)))
+                .collect();
+            Measure::share(
+                count(&rated, &|f| f.rating != Some(Rating::Dissatisfied)),
+                rated.len() as u64,
+                "không có đánh giá nào trong kỳ",
+            )
+        }
+        Metric::HandlingSatisfaction => Measure::share(
+            count(&resolved, &|f| {
+                f.timing != Some(Timing::Late) && f.rating != Some(Rating::Dissatisfied)
+            }),
+            resolved.len() as u64,
+            NO_RESOLVED,
+        ),
+        Metric::ElectronicCertifiedCopies => {
+            Measure::share(u64::from(inputs.certified_e_copies > 0), 1, "")
+        }
+        _ => Measure::NoData {
+            reason: "chưa có dữ liệu".into(),
+        },
+    }
+}
+
+/// A target of the plan: a metric and the share it must reach.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub metric: Metric,
+    pub name: String,
+    /// Per cent.
+    pub threshold: u32,
+    /// Where the plan says so.
+    pub source: String,
+}
+
+/// A sub-indicator of the QĐ 766 index.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub name: String,
+    pub metric: Metric,
+    pub points: u32,
+    /// Per cent; reaching it gives full points, else points × rate ÷ target. None: points × rate.
+    #[serde(default)]
+    pub target: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexGroup {
+    pub number: u32,
+    pub name: String,
+    pub max: u32,
+    pub indicator: Vec<Indicator>,
+}
+
+/// The targets file: the plan's targets and the index groups.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Targets {
+    pub plan: String,
+    pub targets: Vec<Target>,
+    pub groups: Vec<IndexGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    plan: String,
+    target: Vec<toml::Spanned<toml::Value>>,
+    group: Vec<toml::Spanned<toml::Value>>,
+}
+
+/// Reads and checks the targets file: known metrics, shares within 0–100, each group's points
+/// adding up to its maximum and the groups to 100.
+pub fn parse_targets(file_name: &str, source: &str) -> Result<Targets, DataError> {
+    let file = DataFile::new(file_name, source);
+    let raw: TargetsFile = file.parse_toml()?;
+    let mut problems = Vec::new();
+    let mut targets = Vec::new();
+    for entry in raw.target {
+        let span = entry.span();
+        match Target::deserialize(entry.into_inner()) {
+            Ok(target) => {
+                if target.threshold == 0 || target.threshold > 100 {
+                    problems.push(file.problem_in(
+                        &span,
+                        Some("threshold"),
+                        "ngưỡng phải từ 1 đến 100 (%)",
+                    ));
+                }
+                targets.push(target);
+            }
+            Err(e) => {
+                problems.push(file.problem_in(&span, Some("metric"), &format!("chỉ tiêu sai: {e}")))
+            }
+        }
+    }
+    let mut groups = Vec::new();
+    for entry in raw.group {
+        let span = entry.span();
+        match IndexGroup::deserialize(entry.into_inner()) {
+            Ok(group) => {
+                let points: u32 = group.indicator.iter().map(|i| i.points).sum();
+                if points != group.max {
+                    problems.push(file.problem_in(
+                        &span,
+                        Some("max"),
+                        &format!(
+                            "nhóm {}: tổng điểm các chỉ số là {points}, khác điểm tối đa {}",
+                            group.number, group.max
+                        ),
+                    ));
+                }
+                if group
+                    .indicator
+                    .iter()
+                    .any(|i| i.target.is_some_and(|t| t == 0 || t > 100))
+                {
+                    problems.push(file.problem_in(
+                        &span,
+                        Some("target"),
+                        &format!("nhóm {}: mục tiêu phải từ 1 đến 100 (%)", group.number),
+                    ));
+                }
+                groups.push(group);
+            }
+            Err(e) => problems.push(file.problem_in(&span, None, &format!("nhóm chỉ số sai: {e}"))),
+        }
+    }
+    let total: u32 = groups.iter().map(|g| g.max).sum();
+    if problems.is_empty() && total != 100 {
+        problems.push(file.problem_at(1, format!("tổng điểm các nhóm là {total}, phải là 100")));
+    }
+    DataError::or_value(
+        problems,
+        Targets {
+            plan: raw.plan,
+            targets,
+            groups,
+        },
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetResult {
+    pub name: String,
+    pub metric: Metric,
+    pub threshold: u32,
+    pub source: String,
+    pub measure: Measure,
+    /// Reached, missed, or unknown (no data).
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorResult {
+    pub name: String,
+    pub metric: Metric,
+    pub max: u32,
+    pub target: Option<u32>,
+    pub measure: Measure,
+    pub points: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexGroupResult {
+    pub number: u32,
+    pub name: String,
+    pub max: u32,
+    pub indicators: Vec<IndicatorResult>,
+    /// Points of the indicators with data.
+    pub points: f64,
+    /// The most those indicators could give.
+    pub max_with_data: u32,
+}
+
+/// Every target and the index, for one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    pub plan: String,
+    pub period: Period,
+    pub targets: Vec<TargetResult>,
+    pub groups: Vec<IndexGroupResult>,
+    pub index_points: f64,
+    pub index_max_with_data: u32,
+}
+
+/// Points of an indicator: full at or above its target, else proportional (REFERENCES §5).
+fn points(indicator: &Indicator, measure: &Measure) -> Option<f64> {
+    let percent = measure.percent()?;
+    let max = f64::from(indicator.points);
+    Some(match indicator.target {
+        Some(target) if percent >= f64::from(target) => max,
+        Some(target) => percent * max / f64::from(target),
+        None => percent * max / 100.0,
+    })
+}
+
+pub fn evaluate(targets: &Targets, inputs: &Inputs<'_>, period: &Period) -> Scorecard {
+    let target_results = targets
+        .targets
+        .iter()
+        .map(|t| {
+            let measure = measure(t.metric, inputs, period);
+            TargetResult {
+                met: measure.percent().map(|p| p >= f64::from(t.threshold)),
+                name: t.name.clone(),
+                metric: t.metric,
+                threshold: t.threshold,
+                source: t.source.clone(),
+                measure,
+            }
+        })
+        .collect();
+    let groups: Vec<IndexGroupResult> = targets
+        .groups
+        .iter()
+        .map(|g| {
+            let indicators: Vec<IndicatorResult> = g
+                .indicator
+                .iter()
+                .map(|i| {
+                    let measure = measure(i.metric, inputs, period);
+                    IndicatorResult {
+                        points: points(i, &measure),
+                        name: i.name.clone(),
+                        metric: i.metric,
+                        max: i.points,
+                        target: i.target,
+                        measure,
+                    }
+                })
+                .collect();
+            IndexGroupResult {
+                number: g.number,
+                name: g.name.clone(),
+                max: g.max,
+                points: indicators.iter().filter_map(|i| i.points).sum(),
+                max_with_data: indicators
+                    .iter()
+                    .filter(|i| i.points.is_some())
+                    .map(|i| i.max)
+                    .sum(),
+                indicators,
+            }
+        })
+        .collect();
+    Scorecard {
+        plan: targets.plan.clone(),
+        period: *period,
+        targets: target_results,
+        index_points: groups.iter().map(|g| g.points).sum(),
+        index_max_with_data: groups.iter().map(|g| g.max_with_data).sum(),
+        groups,
+    }
+}

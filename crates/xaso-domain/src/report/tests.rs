@@ -1,0 +1,617 @@
+//! A month of a commune's dossiers (47, of which 42 belong to March 2026), with every figure of
+//! II.06a, every target and every QĐ 766 group computed by hand in the comments.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::calendar::deadline::parse_instant;
+
+const HO_TICH: &str = "Hộ tịch";
+const CHUNG_THUC: &str = "Chứng thực";
+const DAT_DAI: &str = "Đất đai";
+
+fn at(local: &str) -> DateTime<Utc> {
+    parse_instant(local).expect("instant")
+}
+
+/// A dossier received at `received` (local time), due at `due`.
+fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str) -> DossierFact {
+    DossierFact {
+        code: code.into(),
+        procedure_code: match field {
+            HO_TICH => "P1",
+            CHUNG_THUC => "P3",
+            _ => "P10",
+        }
+        .into(),
+        field: field.into(),
+        channel,
+        received_at: Some(at(received)),
+        due_at: Some(at(due)),
+        resolved_at: None,
+        timing: None,
+        closed_at: None,
+        digitised: channel == Channel::Online,
+        e_result: false,
+        rating: None,
+        rated_at: None,
+    }
+}
+
+fn resolved(mut fact: DossierFact, when: &str, timing: Timing, e_result: bool) -> DossierFact {
+    fact.resolved_at = Some(at(when));
+    fact.timing = Some(timing);
+    fact.e_result = e_result;
+    fact
+}
+
+fn closed(mut fact: DossierFact, when: &str) -> DossierFact {
+    fact.closed_at = Some(at(when));
+    fact
+}
+
+fn rated(mut fact: DossierFact, rating: Rating, when: &str) -> DossierFact {
+    fact.rating = Some(rating);
+    fact.rated_at = Some(at(when));
+    fact
+}
+
+use Channel::{Counter, Online, Postal};
+use Timing::{Early, Late, OnTime};
+
+fn march_2026() -> Vec<DossierFact> {
+    let mut all = vec![
+        // Carried over from February (received before 1 March, unfinished on 1 March).
+        resolved(
+            dossier(
+                "C1",
+                HO_TICH,
+                Counter,
+                "2026-02-20T09:00",
+                "2026-03-03T17:00",
+            ),
+            "2026-03-02T10:00",
+            Early,
+            true,
+        ),
+        resolved(
+            dossier(
+                "C2",
+                HO_TICH,
+                Counter,
+                "2026-02-20T09:10",
+                "2026-03-03T17:00",
+            ),
+            "2026-03-03T15:00",
+            OnTime,
+            true,
+        ),
+        resolved(
+            dossier(
+                "C3",
+                HO_TICH,
+                Counter,
+                "2026-02-20T09:20",
+                "2026-03-03T17:00",
+            ),
+            "2026-03-10T09:00",
+            Late,
+            false,
+        ),
+        dossier(
+            "C4",
+            HO_TICH,
+            Counter,
+            "2026-02-20T09:30",
+            "2026-03-03T17:00",
+        ),
+        dossier(
+            "C5",
+            DAT_DAI,
+            Online,
+            "2026-02-25T08:00",
+            "2026-04-10T17:00",
+        ),
+        // Not in March: finished in February, withdrawn in February, received in April, never received.
+        rated(
+            resolved(
+                dossier(
+                    "X1",
+                    HO_TICH,
+                    Counter,
+                    "2026-02-10T09:00",
+                    "2026-02-20T17:00",
+                ),
+                "2026-02-20T09:00",
+                OnTime,
+                true,
+            ),
+            Rating::Satisfied,
+            "2026-02-21T09:00",
+        ),
+        closed(
+            dossier(
+                "X2",
+                DAT_DAI,
+                Counter,
+                "2026-02-11T09:00",
+                "2026-03-20T17:00",
+            ),
+            "2026-02-15T09:00",
+        ),
+        dossier(
+            "X3",
+            HO_TICH,
+            Online,
+            "2026-04-02T09:00",
+            "2026-04-06T17:00",
+        ),
+    ];
+    let mut never = dossier(
+        "X4",
+        HO_TICH,
+        Online,
+        "2026-03-05T09:00",
+        "2026-03-09T17:00",
+    );
+    never.received_at = None; // submitted online, not yet accepted
+    all.push(never);
+    let mut denied = dossier(
+        "X5",
+        CHUNG_THUC,
+        Counter,
+        "2026-03-06T09:00",
+        "2026-03-06T17:00",
+    );
+    denied.received_at = None; // refused at the counter
+    all.push(denied);
+
+    // Hộ tịch, online: A1–A6 early, A7–A8 on time (all with an e-result), A9 late, A10 open.
+    for i in 1..=6 {
+        all.push(resolved(
+            dossier(
+                &format!("A{i}"),
+                HO_TICH,
+                Online,
+                "2026-03-02T08:00",
+                "2026-03-06T17:00",
+            ),
+            "2026-03-04T10:00",
+            Early,
+            true,
+        ));
+    }
+    for i in 7..=8 {
+        all.push(resolved(
+            dossier(
+                &format!("A{i}"),
+                HO_TICH,
+                Online,
+                "2026-03-09T08:00",
+                "2026-03-12T17:00",
+            ),
+            "2026-03-12T11:00",
+            OnTime,
+            true,
+        ));
+    }
+    all.push(resolved(
+        dossier(
+            "A9",
+            HO_TICH,
+            Online,
+            "2026-03-09T08:00",
+            "2026-03-12T17:00",
+        ),
+        "2026-03-16T08:00",
+        Late,
+        false,
+    ));
+    all.push(dossier(
+        "A10",
+        HO_TICH,
+        Online,
+        "2026-03-30T08:00",
+        "2026-04-05T17:00",
+    ));
+    // Hộ tịch, counter: A11–A13 early with e-results, A14 late, A15 withdrawn, A16 open and overdue.
+    for i in 11..=13 {
+        all.push(resolved(
+            dossier(
+                &format!("A{i}"),
+                HO_TICH,
+                Counter,
+                "2026-03-10T08:00",
+                "2026-03-13T17:00",
+            ),
+            "2026-03-11T10:00",
+            Early,
+            true,
+        ));
+    }
+    all.push(resolved(
+        dossier(
+            "A14",
+            HO_TICH,
+            Counter,
+            "2026-03-10T08:00",
+            "2026-03-13T17:00",
+        ),
+        "2026-03-17T10:00",
+        Late,
+        false,
+    ));
+    all.push(closed(
+        dossier(
+            "A15",
+            HO_TICH,
+            Counter,
+            "2026-03-16T08:00",
+            "2026-03-19T17:00",
+        ),
+        "2026-03-18T10:00",
+    ));
+    all.push(dossier(
+        "A16",
+        HO_TICH,
+        Counter,
+        "2026-03-20T08:00",
+        "2026-03-25T17:00",
+    ));
+    // Hộ tịch, by post: A17 on time, A18 stopped.
+    all.push(resolved(
+        dossier(
+            "A17",
+            HO_TICH,
+            Postal,
+            "2026-03-20T08:00",
+            "2026-03-25T17:00",
+        ),
+        "2026-03-25T16:00",
+        OnTime,
+        true,
+    ));
+    all.push(closed(
+        dossier(
+            "A18",
+            HO_TICH,
+            Postal,
+            "2026-03-20T08:00",
+            "2026-03-25T17:00",
+        ),
+        "2026-03-28T10:00",
+    ));
+    // Chứng thực: B1–B8 at the counter and B9 online, same day, scanned and signed; B10 online, overdue.
+    for i in 1..=8 {
+        let mut copy = resolved(
+            dossier(
+                &format!("B{i}"),
+                CHUNG_THUC,
+                Counter,
+                "2026-03-16T09:00",
+                "2026-03-16T17:00",
+            ),
+            "2026-03-16T11:00",
+            OnTime,
+            true,
+        );
+        copy.digitised = true;
+        all.push(copy);
+    }
+    all.push(resolved(
+        dossier(
+            "B9",
+            CHUNG_THUC,
+            Online,
+            "2026-03-17T09:00",
+            "2026-03-17T17:00",
+        ),
+        "2026-03-17T10:00",
+        OnTime,
+        true,
+    ));
+    all.push(dossier(
+        "B10",
+        CHUNG_THUC,
+        Online,
+        "2026-03-31T08:00",
+        "2026-03-31T10:00",
+    ));
+    // Đất đai, online: D1–D2 on time, D3 late; D4–D5 open in time, D6 open overdue.
+    for i in 1..=2 {
+        all.push(resolved(
+            dossier(
+                &format!("D{i}"),
+                DAT_DAI,
+                Online,
+                "2026-03-02T08:00",
+                "2026-03-20T17:00",
+            ),
+            "2026-03-20T09:00",
+            OnTime,
+            true,
+        ));
+    }
+    all.push(resolved(
+        dossier(
+            "D3",
+            DAT_DAI,
+            Online,
+            "2026-03-02T08:00",
+            "2026-03-20T17:00",
+        ),
+        "2026-03-24T09:00",
+        Late,
+        true,
+    ));
+    all.push(dossier(
+        "D4",
+        DAT_DAI,
+        Online,
+        "2026-03-23T08:00",
+        "2026-04-20T17:00",
+    ));
+    all.push(dossier(
+        "D5",
+        DAT_DAI,
+        Online,
+        "2026-03-23T08:00",
+        "2026-04-21T17:00",
+    ));
+    all.push(dossier(
+        "D6",
+        DAT_DAI,
+        Online,
+        "2026-03-02T08:00",
+        "2026-03-30T17:00",
+    ));
+    // Đất đai, counter: D7 early without an e-result; D8 after two supplement requests, in time.
+    all.push(resolved(
+        dossier(
+            "D7",
+            DAT_DAI,
+            Counter,
+            "2026-03-03T08:00",
+            "2026-03-27T17:00",
+        ),
+        "2026-03-20T09:00",
+        Early,
+        false,
+    ));
+    all.push(dossier(
+        "D8",
+        DAT_DAI,
+        Counter,
+        "2026-03-04T08:00",
+        "2026-04-15T17:00",
+    ));
+    // R1: received in March, resolved in April: still in progress (in time) at the end of March.
+    all.push(resolved(
+        dossier(
+            "R1",
+            DAT_DAI,
+            Counter,
+            "2026-03-25T08:00",
+            "2026-04-02T17:00",
+        ),
+        "2026-04-01T09:00",
+        Early,
+        true,
+    ));
+
+    // Ratings given in March (A3 and D3 dissatisfied).
+    let ratings = [
+        ("A1", Rating::VerySatisfied),
+        ("A2", Rating::Satisfied),
+        ("A3", Rating::Dissatisfied),
+        ("A7", Rating::VerySatisfied),
+        ("A11", Rating::Satisfied),
+        ("B1", Rating::VerySatisfied),
+        ("B2", Rating::VerySatisfied),
+        ("D3", Rating::Dissatisfied),
+    ];
+    for (code, rating) in ratings {
+        let fact = all.iter_mut().find(|f| f.code == code).expect("fixture");
+        fact.rating = Some(rating);
+        fact.rated_at = Some(at("2026-03-26T10:00"));
+    }
+    all
+}
+
+/// Ten procedures: online Full P1 P2 P7 P10, Partial P3 P4 P8, None P5 P6 P9;
+/// location-independent P1 P2 P3 P5 P7 P8 P9.
+fn procedures() -> Vec<ProcedureFact> {
+    let p = |code: &str, online, location_independent, fee_bearing| ProcedureFact {
+        code: code.into(),
+        online,
+        location_independent,
+        fee_bearing,
+    };
+    use OnlineLevel::{Full, None as NoOnline, Partial};
+    vec![
+        p("P1", Full, true, false),
+        p("P2", Full, true, true),
+        p("P3", Partial, true, true),
+        p("P4", Partial, false, false),
+        p("P5", NoOnline, true, true),
+        p("P6", NoOnline, false, false),
+        p("P7", Full, true, false),
+        p("P8", Partial, true, false),
+        p("P9", NoOnline, true, false),
+        p("P10", Full, false, true),
+    ]
+}
+
+fn march() -> Period {
+    Period::new(
+        NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+    )
+    .expect("period")
+}
+
+fn row(field: &str, columns: [u64; 11], closed: u64) -> Ii06aRow {
+    let [received_total, received_online, received_in_person, carried_over, resolved_total, resolved_early, resolved_on_time, resolved_late, in_progress_total, in_progress_within_time, in_progress_overdue] =
+        columns;
+    Ii06aRow {
+        field: field.into(),
+        received_total,
+        received_online,
+        received_in_person,
+        carried_over,
+        resolved_total,
+        resolved_early,
+        resolved_on_time,
+        resolved_late,
+        in_progress_total,
+        in_progress_within_time,
+        in_progress_overdue,
+        closed_without_result: closed,
+    }
+}
+
+#[test]
+fn ii06a_of_march_by_hand() {
+    let facts = march_2026();
+    assert!(facts.len() >= 40);
+    let report = ii06a(&facts, &march());
+    // Chứng thực: online B9 B10 = 2, counter B1–B8 = 8, carried 0 → 10.
+    //   Resolved B1–B9 on time = 9; in progress B10, due 31/3 10:00 < end of March → overdue.
+    // Hộ tịch: online A1–A10 = 10; counter and post A11–A18 = 8; carried C1–C4 = 4 → 22.
+    //   Early C1 + A1–A6 + A11–A13 = 10; on time C2 + A7 A8 + A17 = 4; late C3 A9 A14 = 3 → 17.
+    //   In progress: A10 (due 5/4, in time), C4 and A16 (due 3/3 and 25/3, overdue) → 3.
+    //   Closed without a result: A15 withdrawn, A18 stopped → 2. 22 = 17 + 3 + 2.
+    // Đất đai: online D1–D6 = 6; counter D7 D8 R1 = 3; carried C5 = 1 → 10 (X2 ended in February).
+    //   Early D7; on time D1 D2; late D3 → 4. In progress: C5 D4 D5 D8 R1 in time (R1 resolved in
+    //   April, due 2/4), D6 overdue → 6.
+    assert_eq!(
+        report.rows,
+        vec![
+            row(CHUNG_THUC, [10, 2, 8, 0, 9, 0, 9, 0, 1, 0, 1], 0),
+            row(HO_TICH, [22, 10, 8, 4, 17, 10, 4, 3, 3, 1, 2], 2),
+            row(DAT_DAI, [10, 6, 3, 1, 4, 1, 2, 1, 6, 5, 1], 0),
+        ]
+    );
+    // Total: 18 online + 19 in person + 5 carried = 42 = 30 resolved + 10 in progress + 2 closed.
+    assert_eq!(
+        report.total,
+        row("Tổng số", [42, 18, 19, 5, 30, 11, 15, 4, 10, 6, 4], 2)
+    );
+}
+
+fn scorecard() -> Scorecard {
+    let targets = parse_targets(
+        "chi-tieu.toml",
+        include_str!("../../../../data/reports/chi-tieu.toml"),
+    )
+    .expect("the shipped targets file is valid");
+    let facts = march_2026();
+    let procedures = procedures();
+    evaluate(
+        &targets,
+        &Inputs {
+            dossiers: &facts,
+            procedures: &procedures,
+            certified_e_copies: 3,
+        },
+        &march(),
+    )
+}
+
+fn rate(numerator: u64, denominator: u64) -> Measure {
+    Measure::Rate(Rate {
+        numerator,
+        denominator,
+    })
+}
+
+#[test]
+fn every_target_of_march_by_hand() {
+    let card = scorecard();
+    let by_metric = |metric: Metric| {
+        card.targets
+            .iter()
+            .find(|t| t.metric == metric)
+            .unwrap_or_else(|| panic!("{metric:?}"))
+    };
+    // Resolved in March: 30, of which early 11 + on time 15 = 26 → 86.7 % < 98 %.
+    assert_eq!(by_metric(Metric::OnTime).measure, rate(26, 30));
+    assert_eq!(by_metric(Metric::OnTime).met, Some(false));
+    // Procedures: Full 4 of the 7 with an online service → 57.1 %.
+    assert_eq!(by_metric(Metric::FullOnlineProcedures).measure, rate(4, 7));
+    // Received in March: A 18 + B 10 + D 8 + R1 = 37; online A1–A10, B9 B10, D1–D6 = 18.
+    assert_eq!(by_metric(Metric::OnlineDossiers).measure, rate(18, 37));
+    // Digitised: the 18 online ones and B1–B8 = 26 of 37.
+    assert_eq!(by_metric(Metric::DigitisedDossiers).measure, rate(26, 37));
+    // E-results among the 30 resolved: C1 C2, A1–A8, A11–A13, A17, B1–B9, D1–D3 = 26.
+    assert_eq!(by_metric(Metric::ElectronicResults).measure, rate(26, 30));
+    // Location-independent: 7 of 10 procedures.
+    assert_eq!(
+        by_metric(Metric::LocationIndependentProcedures).measure,
+        rate(7, 10)
+    );
+    // Ratings in March: 8, of which A3 and D3 dissatisfied → 6 of 8 (X1 was rated in February).
+    assert_eq!(by_metric(Metric::Satisfaction).measure, rate(6, 8));
+    assert_eq!(by_metric(Metric::Satisfaction).met, Some(false));
+    // No data, never a number: reuse, online payment (both), feedback.
+    for metric in [
+        Metric::DataReuse,
+        Metric::FeeProceduresWithOnlinePayment,
+        Metric::PaidOnline,
+        Metric::FeedbackOnTime,
+    ] {
+        let target = by_metric(metric);
+        assert!(
+            matches!(target.measure, Measure::NoData { .. }),
+            "{metric:?}"
+        );
+        assert_eq!(target.met, None);
+    }
+    assert_eq!(card.targets.len(), 11);
+}
+
+#[test]
+fn the_766_index_of_march_by_hand() {
+    let card = scorecard();
+    let close = |a: f64, b: f64| (a - b).abs() < 0.0005;
+    let group = |n: u32| card.groups.iter().find(|g| g.number == n).expect("group");
+    // 1 Transparency: nothing measurable yet.
+    assert_eq!((group(1).points, group(1).max_with_data), (0.0, 0));
+    // 2 Progress: (early 11 + on time 15 + in progress in time 6) ÷ (resolved 30 + in progress 10)
+    //   = 32/40 = 80 %, no target → 20 × 0.8 = 16.
+    assert_eq!(group(2).indicators[0].measure, rate(32, 40));
+    assert!(close(group(2).points, 16.0));
+    // 3 Online: online of full-online procedures (P1 and P10: A 18 + D 8 + R1 = 27 received,
+    //   16 online) 16/27 × 4 = 2.3704; procedures with an online service 7/10 = 70 % < 80 % →
+    //   70 × 4 / 80 = 3.5; online dossiers 18/37 = 48.65 % < 50 % → 48.65 × 4 / 50 = 3.8919.
+    //   Sum 9.7623.
+    assert_eq!(group(3).indicators[0].measure, rate(16, 27));
+    assert!(close(group(3).points, 9.7623), "{}", group(3).points);
+    // 4 Payment: no data.
+    assert_eq!(group(4).max_with_data, 0);
+    // 5 Satisfaction with handling: bad = late C3 A9 A14 D3 + dissatisfied A3 (D3 counted once)
+    //   = 5 of 30 → 25/30 = 83.33 % < 90 % → 83.33 × 6 / 90 = 5.5556.
+    assert_eq!(group(5).indicators[2].measure, rate(25, 30));
+    assert!(close(group(5).points, 5.5556), "{}", group(5).points);
+    assert_eq!(group(5).max_with_data, 6);
+    // 6 Digitisation: e-results 26/30 = 86.67 % < 100 % → 5.2; digitised 26/37 = 70.27 % < 80 %
+    //   → 3.5135; e-certified copies issued → 2. Sum 10.7135 of 12 with data.
+    assert!(close(group(6).points, 10.7135), "{}", group(6).points);
+    assert_eq!(group(6).max_with_data, 12);
+    // Index: 16 + 9.7623 + 5.5556 + 10.7135 = 42.0314 of the 50 points that have data.
+    assert!(close(card.index_points, 42.0314), "{}", card.index_points);
+    assert_eq!(card.index_max_with_data, 50);
+}
+
+#[test]
+fn a_bad_targets_file_names_its_lines() {
+    let source = "plan = \"x\"\n\n[[target]]\nmetric = \"so_dep\"\nname = \"a\"\nthreshold = 50\nsource = \"b\"\n\n[[target]]\nmetric = \"on_time\"\nname = \"a\"\nthreshold = 150\nsource = \"b\"\n\n[[group]]\nnumber = 1\nname = \"g\"\nmax = 100\nindicator = [{ name = \"i\", metric = \"progress\", points = 90 }]\n";
+    let error = parse_targets("chi-tieu.toml", source).expect_err("bad");
+    let lines: Vec<(usize, bool)> = error
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.is_empty()))
+        .collect();
+    assert_eq!(lines, vec![(4, false), (12, false), (18, false)], "{error}");
+    assert!(error.to_string().contains("so_dep"), "{error}");
+}

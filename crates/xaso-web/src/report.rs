@@ -1,0 +1,502 @@
+//! Reports for leaders: the II.06a periodic report, the plan's targets and the QĐ 766 index, as
+//! JSON under `/api/v1/reports/…`, CSV, and the dashboard page `/can-bo/bao-cao`.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::identity::Role;
+use xaso_domain::report::{
+    evaluate, ii06a, parse_targets, Ii06a, Inputs, Measure, Metric, Period, Scorecard, Targets,
+};
+use xaso_store::identity::User;
+use xaso_store::{report, StoreError};
+
+use crate::error::{ApiError, PageError};
+use crate::identity::CurrentUser;
+use crate::pages::{render_status, PageContext};
+use crate::AppState;
+
+const TARGETS_FILE: &str = include_str!("../../../data/reports/chi-tieu.toml");
+
+/// The plan's targets and the index weights built into the binary (`data/reports/chi-tieu.toml`).
+pub fn targets() -> &'static Targets {
+    static TARGETS: OnceLock<Targets> = OnceLock::new();
+    TARGETS.get_or_init(|| {
+        parse_targets("data/reports/chi-tieu.toml", TARGETS_FILE)
+            .expect("data/reports/chi-tieu.toml is checked by the tests")
+    })
+}
+
+/// A report's scope and period as asked in a query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    /// A commune's agency code; "tinh" for the whole province; the caller's commune by default.
+    #[serde(alias = "don-vi")]
+    pub agency: Option<String>,
+    #[serde(alias = "tu")]
+    pub from: Option<String>,
+    #[serde(alias = "den")]
+    pub to: Option<String>,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scope {
+    /// `None` for the whole province.
+    pub agency_code: Option<String>,
+    pub name: String,
+}
+
+fn bad(message: String) -> StoreError {
+    StoreError::Invalid(message)
+}
+
+fn parse_date(text: &str, what: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| bad(format!("{what} “{text}” phải có dạng YYYY-MM-DD")))
+}
+
+/// The period asked for; by default the current quarter up to today.
+pub fn period_of(query: &ReportQuery, today: NaiveDate) -> Result<Period, StoreError> {
+    let quarter_start =
+        NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
+    let from = match query.from.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(text) => parse_date(text, "ngày bắt đầu")?,
+        None => quarter_start,
+    };
+    let to = match query.to.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(text) => parse_date(text, "ngày kết thúc")?,
+        None => today,
+    };
+    if (to - from).num_days() > 366 * 5 {
+        return Err(bad("kỳ báo cáo dài quá 5 năm".into()));
+    }
+    Period::new(from, to).ok_or_else(|| bad("ngày kết thúc trước ngày bắt đầu".into()))
+}
+
+/// Which commune (or the province) `user` may see: their own commune; any, or the province,
+/// for province viewers and administrators.
+pub async fn scope_of(
+    state: &AppState,
+    user: &User,
+    asked: Option<&str>,
+) -> Result<Scope, ApiError> {
+    let province_wide = user.has_role(Role::ProvinceViewer) || user.has_role(Role::Administrator);
+    let mut tx = state.store.read().await?;
+    let own = match &user.agency_code {
+        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
+        None => None,
+    };
+    let asked = asked.map(str::trim).filter(|a| !a.is_empty());
+    let scope = match asked {
+        Some("tinh") if province_wide => Scope {
+            agency_code: None,
+            name: "Toàn tỉnh".into(),
+        },
+        Some(code) if own.as_ref().is_none_or(|o| o.agency_code != code) => {
+            if !province_wide {
+                return Err(ApiError::forbidden(
+                    "Chỉ xem được báo cáo của xã mình.".to_string(),
+                ));
+            }
+            let commune = xaso_store::agency::commune_of(&mut tx, code)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("Không có xã mã {code}.")))?;
+            Scope {
+                agency_code: Some(commune.agency_code),
+                name: commune.name,
+            }
+        }
+        _ => match own {
+            Some(commune) => Scope {
+                agency_code: Some(commune.agency_code),
+                name: commune.name,
+            },
+            None if province_wide => Scope {
+                agency_code: None,
+                name: "Toàn tỉnh".into(),
+            },
+            None => {
+                return Err(ApiError::forbidden(
+                    "Tài khoản này không thuộc xã nào.".to_string(),
+                ))
+            }
+        },
+    };
+    tx.commit().await?;
+    Ok(scope)
+}
+
+/// Everything a report page needs for one scope and period.
+#[derive(Debug, Serialize)]
+pub struct Reports {
+    pub scope: Scope,
+    pub ii06a: Ii06a,
+    pub scorecard: Scorecard,
+}
+
+pub async fn compute(
+    state: &AppState,
+    scope: Scope,
+    period: Period,
+) -> Result<Reports, StoreError> {
+    let mut tx = state.store.read().await?;
+    let agency = scope.agency_code.as_deref();
+    let dossiers = report::dossier_facts(&mut tx, &state.rules, agency).await?;
+    let procedures = report::procedure_facts(&mut tx).await?;
+    let certified_e_copies = report::certified_e_copies(&mut tx, agency, &period).await?;
+    tx.commit().await?;
+    let inputs = Inputs {
+        dossiers: &dossiers,
+        procedures: &procedures,
+        certified_e_copies,
+    };
+    Ok(Reports {
+        ii06a: ii06a(&dossiers, &period),
+        scorecard: evaluate(targets(), &inputs, &period),
+        scope,
+    })
+}
+
+fn staff_only(user: &User) -> Result<(), ApiError> {
+    if user.roles.iter().all(|r| *r == Role::Citizen) {
+        return Err(ApiError::forbidden("Báo cáo dành cho cán bộ.".to_string()));
+    }
+    Ok(())
+}
+
+async fn reports_for(
+    state: &AppState,
+    user: &User,
+    query: &ReportQuery,
+) -> Result<Reports, ApiError> {
+    staff_only(user)?;
+    let period = period_of(query, to_local(state.now()).date())?;
+    let scope = scope_of(state, user, query.agency.as_deref()).await?;
+    Ok(compute(state, scope, period).await?)
+}
+
+/// `GET /api/v1/reports/ii06a?agency=&from=&to=`
+pub async fn ii06a_api(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let reports = reports_for(&state, &user, &query).await?;
+    Ok(Json(
+        serde_json::json!({ "scope": reports.scope, "report": reports.ii06a }),
+    ))
+}
+
+/// `GET /api/v1/reports/targets?agency=&from=&to=`: the plan's targets and the QĐ 766 index.
+pub async fn targets_api(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let reports = reports_for(&state, &user, &query).await?;
+    Ok(Json(
+        serde_json::json!({ "scope": reports.scope, "scorecard": reports.scorecard }),
+    ))
+}
+
+/// II.06a as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read Vietnamese).
+pub fn ii06a_csv(report: &Ii06a, scope: &Scope) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&format!(
+        "\"Báo cáo kết quả giải quyết thủ tục hành chính (mẫu II.06a) — {} — từ {} đến {}\"\n",
+        scope.name.replace('"', "\"\""),
+        report.period.from.format("%d/%m/%Y"),
+        report.period.to.format("%d/%m/%Y")
+    ));
+    out.push_str("STT,Lĩnh vực,Tổng số nhận,Trực tuyến,Trực tiếp và bưu chính,Từ kỳ trước,Tổng số đã giải quyết,Trước hạn,Đúng hạn,Quá hạn,Tổng số đang giải quyết,Trong hạn,Quá hạn\n");
+    for (i, row) in report.rows.iter().chain([&report.total]).enumerate() {
+        let number = if i < report.rows.len() {
+            (i + 1).to_string()
+        } else {
+            String::new()
+        };
+        let columns: Vec<String> = row.columns().iter().map(u64::to_string).collect();
+        out.push_str(&format!(
+            "{number},\"{}\",{}\n",
+            row.field.replace('"', "\"\""),
+            columns.join(",")
+        ));
+    }
+    out
+}
+
+/// `GET /can-bo/bao-cao/ii06a.csv?tu=&den=&don-vi=`
+pub async fn ii06a_csv_download(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require("/can-bo/bao-cao") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let reports = reports_for(&state, &user, &query)
+        .await
+        .map_err(PageError)?;
+    let file = format!(
+        "ii06a-{}-{}.csv",
+        reports.ii06a.period.from.format("%Y%m%d"),
+        reports.ii06a.period.to.format("%Y%m%d")
+    );
+    Ok(ctx.finish(
+        (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            ii06a_csv(&reports.ii06a, &reports.scope),
+        )
+            .into_response(),
+    ))
+}
+
+/// A target or indicator as the dashboard shows it.
+struct Line {
+    name: String,
+    actual: String,
+    threshold: String,
+    /// "good", "bad" or "none" (no data): the colour.
+    state: &'static str,
+    note: String,
+}
+
+fn shown_measure(measure: &Measure) -> (String, String) {
+    match measure {
+        Measure::Rate(rate) => (
+            format!("{:.1} %", rate.percent()).replace('.', ","),
+            format!("{}/{}", rate.numerator, rate.denominator),
+        ),
+        Measure::NoData { reason } => ("Chưa có dữ liệu".into(), reason.clone()),
+    }
+}
+
+struct GroupLine {
+    number: u32,
+    name: String,
+    points: String,
+    max: u32,
+    max_with_data: u32,
+    bar: f64,
+}
+
+/// One bar of an SVG chart.
+struct Bar {
+    label: String,
+    value: String,
+    x: f64,
+    y: f64,
+    height: f64,
+    fill: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_reports.html")]
+struct DashboardPage {
+    nav: crate::pages::Nav,
+    error: Option<String>,
+    scope: String,
+    from: String,
+    to: String,
+    targets: Vec<Line>,
+    groups: Vec<GroupLine>,
+    index_points: String,
+    index_max_with_data: u32,
+    ii06a: Option<Ii06a>,
+    monthly: Vec<Bar>,
+    channels: Vec<Bar>,
+    query: String,
+}
+
+fn points_text(points: f64) -> String {
+    format!("{points:.2}").replace('.', ",")
+}
+
+/// On-time rate by month of the period's year, up to the period's last month.
+async fn monthly_on_time(
+    state: &AppState,
+    scope: &Scope,
+    period: &Period,
+) -> Result<Vec<Bar>, StoreError> {
+    let mut tx = state.store.read().await?;
+    let dossiers =
+        report::dossier_facts(&mut tx, &state.rules, scope.agency_code.as_deref()).await?;
+    tx.commit().await?;
+    let year = period.to.year();
+    let mut bars = Vec::new();
+    for month in 1..=period.to.month() {
+        let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+            continue;
+        };
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(first);
+        let Some(month_period) = Period::new(first, last) else {
+            continue;
+        };
+        let measure = xaso_domain::report::measure(
+            Metric::OnTime,
+            &Inputs {
+                dossiers: &dossiers,
+                procedures: &[],
+                certified_e_copies: 0,
+            },
+            &month_period,
+        );
+        let percent = measure.percent();
+        let height = percent.unwrap_or(0.0) * 1.6;
+        bars.push(Bar {
+            label: format!("T{month}"),
+            value: percent.map_or("–".into(), |p| format!("{p:.0}%")),
+            x: 40.0 + f64::from(month - 1) * 44.0,
+            y: 180.0 - height,
+            height,
+            fill: match percent {
+                Some(p) if p >= 98.0 => "#1b6e3a",
+                Some(_) => "#a4161a",
+                None => "#8a8a8a",
+            },
+        });
+    }
+    Ok(bars)
+}
+
+fn channel_bars(report: &Ii06a) -> Vec<Bar> {
+    let total = &report.total;
+    let values = [
+        ("Trực tuyến", total.received_online),
+        ("Trực tiếp, bưu chính", total.received_in_person),
+        ("Từ kỳ trước", total.carried_over),
+    ];
+    let most = values.iter().map(|v| v.1).max().unwrap_or(0).max(1) as f64;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let height = *value as f64 / most * 160.0;
+            Bar {
+                label: (*label).into(),
+                value: value.to_string(),
+                x: 40.0 + i as f64 * 150.0,
+                y: 180.0 - height,
+                height,
+                fill: "#1d4e89",
+            }
+        })
+        .collect()
+}
+
+/// `GET /can-bo/bao-cao?tu=&den=&don-vi=`: the leaders' dashboard.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require("/can-bo/bao-cao") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    let mut page = DashboardPage {
+        nav: ctx.nav(),
+        error: None,
+        scope: String::new(),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        targets: Vec::new(),
+        groups: Vec::new(),
+        index_points: String::new(),
+        index_max_with_data: 0,
+        ii06a: None,
+        monthly: Vec::new(),
+        channels: Vec::new(),
+        query: String::new(),
+    };
+    let reports = match reports_for(&state, &user, &query).await {
+        Ok(reports) => reports,
+        Err(error) if error.status.is_client_error() => {
+            let status = error.status;
+            page.error = Some(error.message);
+            return Ok(ctx.finish(render_status(status, &page)));
+        }
+        Err(error) => return Err(PageError(error)),
+    };
+    let period = reports.ii06a.period;
+    page.from = period.from.format("%Y-%m-%d").to_string();
+    page.to = period.to.format("%Y-%m-%d").to_string();
+    page.query = format!(
+        "tu={}&den={}&don-vi={}",
+        page.from,
+        page.to,
+        reports.scope.agency_code.as_deref().unwrap_or("tinh")
+    );
+    page.scope = reports.scope.name.clone();
+    page.targets = reports
+        .scorecard
+        .targets
+        .iter()
+        .map(|t| {
+            let (actual, note) = shown_measure(&t.measure);
+            Line {
+                name: t.name.clone(),
+                actual,
+                threshold: format!("{} %", t.threshold),
+                state: match t.met {
+                    Some(true) => "good",
+                    Some(false) => "bad",
+                    None => "none",
+                },
+                note,
+            }
+        })
+        .collect();
+    page.groups = reports
+        .scorecard
+        .groups
+        .iter()
+        .map(|g| GroupLine {
+            number: g.number,
+            name: g.name.clone(),
+            points: points_text(g.points),
+            max: g.max,
+            max_with_data: g.max_with_data,
+            bar: g.points / f64::from(g.max.max(1)) * 300.0,
+        })
+        .collect();
+    page.index_points = points_text(reports.scorecard.index_points);
+    page.index_max_with_data = reports.scorecard.index_max_with_data;
+    page.monthly = monthly_on_time(&state, &reports.scope, &period)
+        .await
+        .map_err(|e| PageError(e.into()))?;
+    page.channels = channel_bars(&reports.ii06a);
+    page.ii06a = Some(reports.ii06a);
+    Ok(ctx.finish(render_status(StatusCode::OK, &page)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_built_in_targets_file_is_valid() {
+        let targets = super::targets();
+        assert_eq!(targets.groups.iter().map(|g| g.max).sum::<u32>(), 100);
+        assert!(targets.targets.len() >= 10);
+    }
+}
