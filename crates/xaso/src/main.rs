@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dossier;
 mod pki;
+mod report;
 mod seed;
 mod serve;
 mod user;
@@ -61,6 +62,9 @@ enum Command {
     /// Certificates for signing results
     #[command(subcommand)]
     Pki(pki::PkiCommand),
+    /// Periodic reports and the plan's targets
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Check the digital signature of a result PDF
     Verify {
         file: PathBuf,
@@ -130,6 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadline(args) => calendar::deadline(&config, args).await,
         Command::Dossier(command) => dossier::run(&config, command).await,
         Command::Pki(command) => pki::run(&config, command).await,
+        Command::Report(command) => report::run(&config, command).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

@@ -473,7 +473,11 @@ pub fn evaluate(targets: &Targets, inputs: &Inputs<'_>, period: &Period) -> Scor
                 number: g.number,
                 name: g.name.clone(),
                 max: g.max,
-                points: indicators.iter().filter_map(|i| i.points).sum(),
+                // A fold from +0.0: an empty f64 sum is -0.0, printed "-0.00".
+                points: indicators
+                    .iter()
+                    .filter_map(|i| i.points)
+                    .fold(0.0, |a, b| a + b),
                 max_with_data: indicators
                     .iter()
                     .filter(|i| i.points.is_some())
@@ -487,7 +491,7 @@ pub fn evaluate(targets: &Targets, inputs: &Inputs<'_>, period: &Period) -> Scor
         plan: targets.plan.clone(),
         period: *period,
         targets: target_results,
-        index_points: groups.iter().map(|g| g.points).sum(),
+        index_points: groups.iter().map(|g| g.points).fold(0.0, |a, b| a + b),
         index_max_with_data: groups.iter().map(|g| g.max_with_data).sum(),
         groups,
     }

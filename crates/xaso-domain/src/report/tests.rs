@@ -577,6 +577,7 @@ fn the_766_index_of_march_by_hand() {
     let group = |n: u32| card.groups.iter().find(|g| g.number == n).expect("group");
     // 1 Transparency: nothing measurable yet.
     assert_eq!((group(1).points, group(1).max_with_data), (0.0, 0));
+    assert!(group(1).points.is_sign_positive(), "no \"-0.00\" points");
     // 2 Progress: (early 11 + on time 15 + in progress in time 6) ÷ (resolved 30 + in progress 10)
     //   = 32/40 = 80 %, no target → 20 × 0.8 = 16.
     assert_eq!(group(2).indicators[0].measure, rate(32, 40));

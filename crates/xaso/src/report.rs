@@ -1,0 +1,161 @@
+//! `xaso report ii06a|targets`: the periodic report and the plan's targets, for a commune or the
+//! whole province, as a table, JSON or CSV.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use xaso_domain::report::{Measure, Period};
+use xaso_web::report::{compute, ii06a_csv, Scope};
+
+use crate::config::Config;
+use crate::open_store;
+
+#[derive(Args)]
+pub struct ReportScope {
+    /// A commune's agency code, or `tinh` for the whole province
+    #[arg(long)]
+    agency: String,
+    /// First day, YYYY-MM-DD
+    #[arg(long)]
+    from: String,
+    /// Last day (included), YYYY-MM-DD
+    #[arg(long)]
+    to: String,
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    format: String,
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Report on the results of handling administrative procedures (form II.06a)
+    Ii06a(ReportScope),
+    /// The plan's targets and the QĐ 766 index
+    Targets(ReportScope),
+}
+
+fn period(scope: &ReportScope) -> anyhow::Result<Period> {
+    let date = |text: &str, what: &str| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .with_context(|| format!("{what} “{text}” phải có dạng YYYY-MM-DD"))
+    };
+    let (from, to) = (date(&scope.from, "--from")?, date(&scope.to, "--to")?);
+    Period::new(from, to).context("--to trước --from")
+}
+
+pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> {
+    let (store, _) = open_store(config).await?;
+    let rules = crate::calendar::load_rules(&store).await?;
+    let (args, is_ii06a) = match &command {
+        ReportCommand::Ii06a(args) => (args, true),
+        ReportCommand::Targets(args) => (args, false),
+    };
+    if !is_ii06a && args.format == "csv" {
+        anyhow::bail!("CSV chỉ có cho báo cáo II.06a; chỉ tiêu dùng --format text hoặc json");
+    }
+    let period = period(args)?;
+    let scope = if args.agency == "tinh" {
+        Scope {
+            agency_code: None,
+            name: "Toàn tỉnh".into(),
+        }
+    } else {
+        let mut tx = store.read().await?;
+        let commune = xaso_store::agency::commune_of(&mut tx, &args.agency).await?;
+        tx.commit().await?;
+        let commune = commune.with_context(|| format!("không có xã mã {}", args.agency))?;
+        Scope {
+            agency_code: Some(commune.agency_code),
+            name: commune.name,
+        }
+    };
+    let reports = compute(&store, &rules, scope, period).await;
+    store.close().await;
+    let reports = reports?;
+    let heading = format!(
+        "{} — từ {} đến {}",
+        reports.scope.name,
+        period.from.format("%d/%m/%Y"),
+        period.to.format("%d/%m/%Y")
+    );
+    match (is_ii06a, args.format.as_str()) {
+        (true, "json") => println!("{}", serde_json::to_string_pretty(&reports.ii06a)?),
+        (true, "csv") => print!("{}", ii06a_csv(&reports.ii06a, &reports.scope)),
+        (true, _) => {
+            println!("Báo cáo kết quả giải quyết TTHC (mẫu II.06a) — {heading}");
+            println!(
+                "{:<4} {:<28} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+                "STT",
+                "Lĩnh vực",
+                "(3)",
+                "(4)",
+                "(5)",
+                "(6)",
+                "(7)",
+                "(8)",
+                "(9)",
+                "(10)",
+                "(11)",
+                "(12)",
+                "(13)"
+            );
+            let report = &reports.ii06a;
+            for (i, row) in report.rows.iter().chain([&report.total]).enumerate() {
+                let number = if i < report.rows.len() {
+                    (i + 1).to_string()
+                } else {
+                    String::new()
+                };
+                let columns: Vec<String> =
+                    row.columns().iter().map(|c| format!("{c:>6}")).collect();
+                let field: String = row.field.chars().take(28).collect();
+                println!("{number:<4} {field:<28} {}", columns.join(" "));
+            }
+        }
+        (false, "json") => println!("{}", serde_json::to_string_pretty(&reports.scorecard)?),
+        (false, _) => {
+            let card = &reports.scorecard;
+            println!("Chỉ tiêu của {} — {heading}", card.plan);
+            for target in &card.targets {
+                let (actual, verdict) = match &target.measure {
+                    Measure::Rate(rate) => (
+                        format!(
+                            "{:.1}% ({}/{})",
+                            rate.percent(),
+                            rate.numerator,
+                            rate.denominator
+                        ),
+                        if target.met == Some(true) {
+                            "đạt"
+                        } else {
+                            "chưa đạt"
+                        }
+                        .to_string(),
+                    ),
+                    Measure::NoData { reason } => {
+                        ("—".into(), format!("chưa có dữ liệu: {reason}"))
+                    }
+                };
+                println!(
+                    "- {}: {actual}, yêu cầu ≥ {}% — {verdict}",
+                    target.name, target.threshold
+                );
+            }
+            let points = |p: f64| format!("{p:.2}").replace('.', ",");
+            println!(
+                "Chỉ số QĐ 766: {} điểm trên {} điểm có dữ liệu (tối đa 100)",
+                points(card.index_points),
+                card.index_max_with_data
+            );
+            for group in &card.groups {
+                println!(
+                    "  {}. {}: {}/{} ({} điểm có dữ liệu)",
+                    group.number,
+                    group.name,
+                    points(group.points),
+                    group.max,
+                    group.max_with_data
+                );
+            }
+        }
+    }
+    Ok(())
+}
