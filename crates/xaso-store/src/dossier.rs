@@ -678,6 +678,7 @@ pub async fn receive(
     for entry in &entries {
         insert_history(tx, id, now, user, entry).await?;
     }
+    crate::report::refresh(tx, rules, id).await?;
     view(tx, rules, &code.to_string(), now)
         .await?
         .ok_or_else(|| StoreError::NotFound(code.to_string()))
@@ -768,6 +769,7 @@ pub async fn act(
         )));
     }
     insert_history(tx, row.id, now, user, &entry).await?;
+    crate::report::refresh(tx, rules, row.id).await?;
     view(tx, rules, code, now).await?.ok_or_else(not_found)
 }
 
@@ -1278,6 +1280,7 @@ async fn insert_file(
     .await
     .map(|_| ())
     })?;
+    crate::report::mark_file(tx, dossier_id, &meta.kind).await?;
     audit::record(
         tx,
         now,
@@ -1311,42 +1314,7 @@ pub async fn file_for(
         .ok_or_else(not_found)
 }
 
-/// The applicant's rating of how the dossier was handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rating {
-    VerySatisfied,
-    Satisfied,
-    Dissatisfied,
-}
-
-impl Rating {
-    pub fn key(self) -> &'static str {
-        match self {
-            Rating::VerySatisfied => "very_satisfied",
-            Rating::Satisfied => "satisfied",
-            Rating::Dissatisfied => "dissatisfied",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Rating> {
-        [
-            Rating::VerySatisfied,
-            Rating::Satisfied,
-            Rating::Dissatisfied,
-        ]
-        .into_iter()
-        .find(|r| r.key() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Rating::VerySatisfied => "Rất hài lòng",
-            Rating::Satisfied => "Hài lòng",
-            Rating::Dissatisfied => "Không hài lòng",
-        }
-    }
-}
+pub use xaso_domain::report::Rating;
 
 /// Records the applicant's rating: only the applicant, only once the result was returned, only
 /// once; a reason is required when dissatisfied.
@@ -1395,6 +1363,7 @@ pub async fn rate(
     if inserted == 0 {
         return Err(StoreError::Conflict("hồ sơ này đã được đánh giá".into()));
     }
+    crate::report::mark_rating(tx, row.id, rating, now).await?;
     audit::record(
         tx,
         now,

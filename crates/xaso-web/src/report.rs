@@ -144,13 +144,12 @@ pub struct Reports {
 
 pub async fn compute(
     store: &xaso_store::Store,
-    rules: &xaso_store::dossier::DossierRules,
     scope: Scope,
     period: Period,
 ) -> Result<Reports, StoreError> {
     let mut tx = store.read().await?;
     let agency = scope.agency_code.as_deref();
-    let dossiers = report::dossier_facts(&mut tx, rules, agency).await?;
+    let dossiers = report::dossier_facts(&mut tx, agency).await?;
     let procedures = report::procedure_facts(&mut tx).await?;
     let certified_e_copies = report::certified_e_copies(&mut tx, agency, &period).await?;
     tx.commit().await?;
@@ -181,7 +180,7 @@ async fn reports_for(
     staff_only(user)?;
     let period = period_of(query, to_local(state.now()).date())?;
     let scope = scope_of(state, user, query.agency.as_deref()).await?;
-    Ok(compute(&state.store, &state.rules, scope, period).await?)
+    Ok(compute(&state.store, scope, period).await?)
 }
 
 /// `GET /api/v1/reports/ii06a?agency=&from=&to=`
@@ -338,8 +337,7 @@ async fn monthly_on_time(
     period: &Period,
 ) -> Result<Vec<Bar>, StoreError> {
     let mut tx = state.store.read().await?;
-    let dossiers =
-        report::dossier_facts(&mut tx, &state.rules, scope.agency_code.as_deref()).await?;
+    let dossiers = report::dossier_facts(&mut tx, scope.agency_code.as_deref()).await?;
     tx.commit().await?;
     let year = period.to.year();
     let mut bars = Vec::new();

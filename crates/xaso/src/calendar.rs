@@ -248,6 +248,11 @@ pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     )
     .await?;
     tx.commit().await?;
+    // Days off move deadlines and timings: the report facts follow.
+    let rules = load_rules(&store).await?;
+    let mut tx = store.begin().await?;
+    xaso_store::report::rebuild(&mut tx, &rules).await?;
+    tx.commit().await?;
     store.close().await;
     println!(
         "Đã nhập {name}: năm {}, {} ngày{}. Máy chủ đang chạy cần khởi động lại để áp dụng.",

@@ -30,6 +30,8 @@ pub enum ReportCommand {
     Ii06a(ReportScope),
     /// The plan's targets and the QĐ 766 index
     Targets(ReportScope),
+    /// Recompute the report data of every dossier from scratch, and say whether it agreed
+    Rebuild,
 }
 
 fn period(scope: &ReportScope) -> anyhow::Result<Period> {
@@ -47,6 +49,17 @@ pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> 
     let (args, is_ii06a) = match &command {
         ReportCommand::Ii06a(args) => (args, true),
         ReportCommand::Targets(args) => (args, false),
+        ReportCommand::Rebuild => {
+            let mut tx = store.begin().await?;
+            let rebuilt = xaso_store::report::rebuild(&mut tx, &rules).await?;
+            tx.commit().await?;
+            store.close().await;
+            println!(
+                "Đã dựng lại dữ liệu báo cáo của {} hồ sơ; {} hồ sơ khác với dữ liệu đang giữ.",
+                rebuilt.facts, rebuilt.differed
+            );
+            return Ok(());
+        }
     };
     if !is_ii06a && args.format == "csv" {
         anyhow::bail!("CSV chỉ có cho báo cáo II.06a; chỉ tiêu dùng --format text hoặc json");
@@ -67,7 +80,12 @@ pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> 
             name: commune.name,
         }
     };
-    let reports = compute(&store, &rules, scope, period).await;
+    let mut tx = store.begin().await?;
+    if let Some(count) = xaso_store::report::ensure_built(&mut tx, &rules).await? {
+        eprintln!("Đã dựng lại dữ liệu báo cáo của {count} hồ sơ.");
+    }
+    tx.commit().await?;
+    let reports = compute(&store, scope, period).await;
     store.close().await;
     let reports = reports?;
     let heading = format!(

@@ -36,6 +36,12 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         }
         println!("Hãy ghi lại mật khẩu này: nó sẽ không được hiển thị lại.");
     }
+    // Report facts are kept with every change; a database from before them gets them once.
+    let mut tx = store.begin().await?;
+    if let Some(count) = xaso_store::report::ensure_built(&mut tx, &rules).await? {
+        tracing::info!(count, "report facts built");
+    }
+    tx.commit().await?;
     let listener = tokio::net::TcpListener::bind(config.listen.value)
         .await
         .with_context(|| format!("không mở được cổng {}", config.listen.value))?;

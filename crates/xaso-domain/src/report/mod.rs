@@ -18,13 +18,41 @@ use crate::calendar::deadline::{from_local, Timing};
 use crate::catalog::OnlineLevel;
 use crate::dossier::Channel;
 
-/// The applicant's rating of a dossier's handling.
+/// The applicant's rating of a dossier's handling (once, after the result).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     VerySatisfied,
     Satisfied,
     Dissatisfied,
+}
+
+impl Rating {
+    pub fn key(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "very_satisfied",
+            Rating::Satisfied => "satisfied",
+            Rating::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Rating> {
+        [
+            Rating::VerySatisfied,
+            Rating::Satisfied,
+            Rating::Dissatisfied,
+        ]
+        .into_iter()
+        .find(|r| r.key() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::VerySatisfied => "Rất hài lòng",
+            Rating::Satisfied => "Hài lòng",
+            Rating::Dissatisfied => "Không hài lòng",
+        }
+    }
 }
 
 /// What a report needs to know about one dossier.

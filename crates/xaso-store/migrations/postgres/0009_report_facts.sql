@@ -1,0 +1,22 @@
+-- One row per dossier with what reports count (field, channel, dates, timing, digitised, e-result,
+-- rating), kept in the same transaction as every change of the dossier so that reports over a
+-- province-year read one narrow table; `xaso report rebuild` recomputes it from the dossiers.
+-- Kept in step with ../sqlite/0009_report_facts.sql.
+CREATE TABLE report_facts (
+    dossier_id          UUID PRIMARY KEY REFERENCES dossiers (id),
+    code                TEXT NOT NULL,
+    handling_commune_id UUID NOT NULL,
+    procedure_code      TEXT NOT NULL,
+    field               TEXT NOT NULL,
+    channel             BIGINT NOT NULL,
+    received_at         TIMESTAMPTZ,
+    due_at              TIMESTAMPTZ,
+    resolved_at         TIMESTAMPTZ,
+    timing              TEXT,
+    closed_at           TIMESTAMPTZ,
+    digitised           BOOLEAN NOT NULL,
+    e_result            BOOLEAN NOT NULL,
+    rating              TEXT,
+    rated_at            TIMESTAMPTZ
+);
+CREATE INDEX report_facts_commune ON report_facts (handling_commune_id);

@@ -1,0 +1,292 @@
+//! Report facts kept with every dossier change equal a rebuild from scratch, after random
+//! sequences of receptions, actions, attachments and ratings, on both backends.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use xaso_domain::catalog::ComponentForm;
+use xaso_domain::dossier::{Action, Channel};
+use xaso_store::dossier::{
+    self, Applicant, Decision, NewDossier, ProvidedComponent, Rating, StoredFile,
+};
+use xaso_store::identity::User;
+use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
+use xaso_store::{report, Store};
+
+/// A small deterministic generator (xorshift): each seed is one random history.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+fn new_dossier(
+    procedure: &str,
+    channel: Channel,
+    centre: &str,
+    decision: Option<Decision>,
+) -> NewDossier {
+    let procedure = shipped_catalog()
+        .into_iter()
+        .find(|p| p.code == procedure)
+        .expect("procedure");
+    NewDossier {
+        procedure_code: procedure.code.clone(),
+        channel,
+        receiving_agency: centre.into(),
+        handling_commune: None,
+        applicant: Applicant {
+            name: "Nguyễn Văn An".into(),
+            id_number: Some("075201001234".into()),
+            ..Default::default()
+        },
+        owner_name: None,
+        proxy_name: None,
+        components: procedure
+            .components
+            .iter()
+            .filter(|c| c.mandatory)
+            .map(|c| ProvidedComponent {
+                name: c.name.clone(),
+                provided: Some(ComponentForm::Original),
+            })
+            .collect(),
+        decision,
+    }
+}
+
+fn actions(now: DateTime<Utc>) -> Vec<Action> {
+    let later = (now + Duration::days(20)).date_naive();
+    vec![
+        Action::Accept { note: None },
+        Action::Forward { note: None },
+        Action::Approve {
+            result_number: "12/2026".into(),
+            note: None,
+        },
+        Action::ReturnResult { note: None },
+        Action::RequestSupplement {
+            items: vec!["Bản sao giấy tờ".into()],
+            reason: "Thiếu".into(),
+        },
+        Action::Supplemented { note: None },
+        Action::Withdraw {
+            reason: "Không cần nữa".into(),
+        },
+        Action::Stop {
+            reason: "Không đủ điều kiện".into(),
+        },
+        Action::Refuse {
+            reasons: "Không đúng thẩm quyền".into(),
+        },
+        Action::Apologize {
+            reason: "Cần xác minh".into(),
+            new_date: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or(later),
+        },
+    ]
+}
+
+async fn one_history(store: &Store, users: &std::collections::HashMap<String, User>, seed: u64) {
+    let rules = dossier_rules();
+    let mut random = Random(seed);
+    let mut now = start();
+    let mut codes: Vec<String> = Vec::new();
+    let staff = [
+        "motcua",
+        "chuyenvien",
+        "lanhdao",
+        "motcua.tk",
+        "chuyenvien.tk",
+        "lanhdao.tk",
+    ];
+    for _ in 0..70 {
+        now += Duration::minutes(i64::try_from(random.next(60 * 30)).unwrap_or(0));
+        match random.next(10) {
+            0..=2 => {
+                let (procedure, channel) = [
+                    ("1.004873", Channel::Counter),
+                    ("1.001193", Channel::Online),
+                    ("1.004873", Channel::Postal),
+                    ("2.000635", Channel::Counter),
+                ][random.next(4) as usize];
+                let (user, decision) = if channel == Channel::Online {
+                    (&users["congdan"], None)
+                } else {
+                    let decision = match random.next(5) {
+                        0 => Decision::Supplement {
+                            items: vec!["Giấy tờ".into()],
+                            reason: "Thiếu".into(),
+                        },
+                        1 => Decision::Refuse {
+                            reasons: "Không thuộc thẩm quyền".into(),
+                        },
+                        _ => Decision::Accept,
+                    };
+                    (
+                        &users[["motcua", "motcua.tk"][random.next(2) as usize]],
+                        Some(decision),
+                    )
+                };
+                let centre = users[if channel == Channel::Online {
+                    "motcua"
+                } else {
+                    &user.username
+                }]
+                .agency_code
+                .clone()
+                .expect("centre");
+                let mut tx = store.begin().await.expect("begin");
+                if let Ok(view) = dossier::receive(
+                    &mut tx,
+                    &rules,
+                    &new_dossier(procedure, channel, &centre, decision),
+                    user,
+                    now,
+                )
+                .await
+                {
+                    tx.commit().await.expect("commit");
+                    codes.push(view.code);
+                }
+            }
+            3..=7 if !codes.is_empty() => {
+                // Mostly the actions that move a dossier forward, sometimes any other: the first
+                // one some user may take is taken. Recent dossiers more often, so that many end.
+                let recent = random.next(codes.len().min(4) as u64) as usize;
+                let code = codes[codes.len() - 1 - recent].clone();
+                let all = actions(now);
+                let (forward, others) = all.split_at(4);
+                let candidates: Vec<&Action> = if random.next(5) > 0 {
+                    forward.iter().collect()
+                } else {
+                    vec![&others[random.next(others.len() as u64) as usize]]
+                };
+                // Up to four steps at once, so that dossiers also reach their end.
+                for _ in 0..=random.next(4) {
+                    'tried: for action in &candidates {
+                        for name in staff.iter().chain(["congdan"].iter()) {
+                            let mut tx = store.begin().await.expect("begin");
+                            let Some(view) = dossier::view(&mut tx, &rules, &code, now)
+                                .await
+                                .expect("view")
+                            else {
+                                break 'tried;
+                            };
+                            if dossier::act(
+                                &mut tx,
+                                &rules,
+                                &code,
+                                view.version,
+                                action,
+                                &users[*name],
+                                now,
+                            )
+                            .await
+                            .is_ok()
+                            {
+                                tx.commit().await.expect("commit");
+                                break 'tried;
+                            }
+                        }
+                    }
+                    now += Duration::minutes(i64::try_from(random.next(60 * 20)).unwrap_or(0));
+                }
+            }
+            8 if !codes.is_empty() => {
+                let code = codes[random.next(codes.len() as u64) as usize].clone();
+                let stored = StoredFile {
+                    sha256: format!("{:064x}", random.next(u64::MAX)),
+                    size: 10,
+                    content_type: "application/pdf",
+                };
+                for name in staff {
+                    let mut tx = store.begin().await.expect("begin");
+                    if dossier::attach(
+                        &mut tx,
+                        &code,
+                        None,
+                        "ban-quet.pdf",
+                        &stored,
+                        &users[name],
+                        now,
+                    )
+                    .await
+                    .is_ok()
+                    {
+                        tx.commit().await.expect("commit");
+                        break;
+                    }
+                }
+            }
+            _ if !codes.is_empty() => {
+                // The applicant rates one of their returned dossiers not rated yet, if any.
+                let rating = [
+                    Rating::VerySatisfied,
+                    Rating::Satisfied,
+                    Rating::Dissatisfied,
+                ][random.next(3) as usize];
+                for code in &codes {
+                    let mut tx = store.begin().await.expect("begin");
+                    if dossier::rate(
+                        &mut tx,
+                        code,
+                        rating,
+                        Some("Chờ lâu"),
+                        &users["congdan"],
+                        now,
+                    )
+                    .await
+                    .is_ok()
+                    {
+                        tx.commit().await.expect("commit");
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+xaso_store::backend_tests! {
+    async fn kept_report_facts_equal_a_rebuild_after_random_histories(store: Store) {
+        let users = demo_world(&store, start()).await;
+        let rules = dossier_rules();
+        for seed in [0x9E37_79B9_7F4A_7C15, 7, 2026, 0xDEAD_BEEF] {
+            one_history(&store, &users, seed).await;
+        }
+        let mut tx = store.read().await.expect("read");
+        let kept = report::dossier_facts(&mut tx, None).await.expect("kept");
+        let fresh = report::recomputed_facts(&mut tx, &rules, None).await.expect("recomputed");
+        assert!(kept.len() > 40, "{} dossiers", kept.len());
+        let count = |keep: &dyn Fn(&xaso_domain::report::DossierFact) -> bool| kept.iter().filter(|f| keep(f)).count();
+        eprintln!(
+            "{} dossiers: {} resolved, {} closed without a result, {} rated, {} digitised, {} never received",
+            kept.len(), count(&|f| f.resolved_at.is_some()), count(&|f| f.closed_at.is_some()),
+            count(&|f| f.rating.is_some()), count(&|f| f.digitised), count(&|f| f.received_at.is_none())
+        );
+        // The histories reached every kind of end, so the comparison means something.
+        assert!(kept.iter().any(|f| f.resolved_at.is_some()) && kept.iter().any(|f| f.closed_at.is_some()));
+        assert!(kept.iter().any(|f| f.rating.is_some()) && kept.iter().any(|f| f.digitised) && kept.iter().any(|f| f.received_at.is_none()));
+        assert_eq!(kept, fresh);
+        let minh_duc = users["lanhdao"].agency_code.clone().expect("commune");
+        assert_eq!(
+            report::dossier_facts(&mut tx, Some(&minh_duc)).await.expect("kept"),
+            report::recomputed_facts(&mut tx, &rules, Some(&minh_duc)).await.expect("recomputed")
+        );
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin().await.expect("begin");
+        let rebuilt = report::rebuild(&mut tx, &rules).await.expect("rebuild");
+        tx.commit().await.expect("commit");
+        assert_eq!((rebuilt.facts, rebuilt.differed), (kept.len(), 0));
+    }
+}
