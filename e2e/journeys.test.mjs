@@ -270,3 +270,27 @@ test('6. the leader certifies an electronic copy from an original, and anyone ch
   await shots(anonymous.page, 'xac-thuc-ban-sao');
   await anonymous.context.close();
 });
+
+test('7. the leader reads the targets, the QĐ 766 index and report II.06a, and downloads the workbook', async () => {
+  const { context, page } = await session('lanhdao');
+  const year = new Date().getFullYear();
+  await visit(page, `/can-bo/bao-cao?tu=${year}-01-01&den=${year}-12-31`, 'báo cáo, chỉ tiêu');
+  const text = await page.locator('main').textContent();
+  assert.match(text, /Tỷ lệ giải quyết hồ sơ đúng hạn/);
+  assert.match(text, /Chưa có dữ liệu/, 'metrics without data say so');
+  assert.match(text, /QĐ 766/);
+  assert.match(text, /mẫu II\.06a/);
+  assert.ok((await page.locator('svg.chart').count()) >= 3, 'charts drawn on the server');
+  await shots(page, 'bao-cao');
+  const href = await page.locator('a[href^="/can-bo/bao-cao/bao-cao.xlsx"]').getAttribute('href');
+  const workbook = await page.request.get(`${BASE}${href}`);
+  assert.equal(workbook.status(), 200);
+  assert.equal((await workbook.body()).subarray(0, 2).toString(), 'PK');
+  await context.close();
+
+  const province = await session('tinh');
+  await visit(province.page, `/can-bo/bao-cao?tu=${year}-01-01&den=${year}-12-31&don-vi=tinh`, 'báo cáo toàn tỉnh');
+  assert.match(await province.page.locator('main').textContent(), /Xếp hạng các xã/);
+  await shots(province.page, 'bao-cao-tinh');
+  await province.context.close();
+});

@@ -60,10 +60,10 @@ pub struct Slip {
 }
 
 /// Draws top-down on one page, wrapping text to the margins.
-struct Writer {
+pub(crate) struct Writer {
     doc: Document,
     page: usize,
-    y: f32,
+    pub(crate) y: f32,
     left: f32,
     right: f32,
     size: (f32, f32),
@@ -132,7 +132,7 @@ impl Writer {
         }
     }
 
-    fn centred(&mut self, text: &str, size: f32, style: Style) {
+    pub(crate) fn centred(&mut self, text: &str, size: f32, style: Style) {
         for line in self.doc.wrap(text, size, style, self.width()) {
             self.ensure(size * 1.4);
             let centre = (self.left + self.right) / 2.0;
@@ -143,7 +143,7 @@ impl Writer {
     }
 
     /// The NĐ 30/2020 heading: agency on the left, national motto on the right, then place and date.
-    fn heading(&mut self, issuer: &Issuer, number: &str, date_line: &str) {
+    pub(crate) fn heading(&mut self, issuer: &Issuer, number: &str, date_line: &str) {
         let top = self.y;
         let half = self.width() * 0.44;
         let left_centre = self.left + half / 2.0;
@@ -200,13 +200,13 @@ impl Writer {
         self.y = below - 20.0;
     }
 
-    fn finish(self) -> Vec<u8> {
+    pub(crate) fn finish(self) -> Vec<u8> {
         self.doc.finish()
     }
 
     /// A ruled table across the page: a bold header row, then `rows`, cells wrapped to their
     /// column (`shares` of the width); rows move to a new page whole.
-    fn table(&mut self, headers: &[&str], shares: &[f32], rows: &[Vec<String>]) {
+    pub(crate) fn table(&mut self, headers: &[&str], shares: &[f32], rows: &[Vec<String>]) {
         let w = self;
         let widths: Vec<f32> = shares.iter().map(|s| s * w.width()).collect();
         let size = 8.0;
@@ -254,6 +254,11 @@ impl Writer {
     fn into_document(self) -> Document {
         self.doc
     }
+}
+
+/// A writer for a new document of `size`, for the other document modules.
+pub(crate) fn writer(title: &str, size: (f32, f32)) -> Writer {
+    Writer::new(title, size)
 }
 
 /// Form 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả (A5), with a QR code to the tracking page.

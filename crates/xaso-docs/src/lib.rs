@@ -6,6 +6,7 @@ pub mod image;
 pub mod p12;
 pub mod pdf;
 pub mod pki;
+pub mod report;
 pub mod sign;
 pub mod verify;
 

@@ -367,3 +367,38 @@ pub async fn certified_e_copies(
     })?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
+
+/// Steps finished late in a period: by unit, or by officer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct LateSteps {
+    pub who: String,
+    pub count: i64,
+}
+
+/// Handling steps finished after their own deadline in `period`, in the dossiers handled by the
+/// commune `scope` (all when `None`), counted by unit (`by_officer` false) or by officer.
+pub async fn late_steps(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    period: &Period,
+    by_officer: bool,
+) -> Result<Vec<LateSteps>, StoreError> {
+    let commune = scope_id(tx, scope).await?;
+    let sql = if by_officer {
+        "SELECT h.actor AS who, COUNT(*) AS count FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
+         WHERE h.step_result = 'late' AND h.at >= $2 AND h.at < $3 AND ($1 IS NULL OR d.handling_commune_id = $1)
+         GROUP BY h.actor ORDER BY count DESC, who"
+    } else {
+        "SELECT COALESCE(a.name, h.agency_code, '') AS who, COUNT(*) AS count
+         FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
+         LEFT JOIN agencies a ON a.agency_code = h.agency_code
+         WHERE h.step_result = 'late' AND h.at >= $2 AND h.at < $3 AND ($1 IS NULL OR d.handling_commune_id = $1)
+         GROUP BY COALESCE(a.name, h.agency_code, '') ORDER BY count DESC, who"
+    };
+    Ok(db!(tx.conn(), |c| sqlx::query_as(sql)
+        .bind(commune)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await)?)
+}

@@ -269,6 +269,69 @@ pub async fn ii06a_csv_download(
     ))
 }
 
+/// `GET /can-bo/bao-cao/bao-cao.xlsx` (II.06a and the targets) and `…/ii06a.pdf`.
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require("/can-bo/bao-cao") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    if file != "bao-cao.xlsx" && file != "ii06a.pdf" {
+        return Err(PageError(ApiError::not_found("Không có tệp báo cáo này.")));
+    }
+    let reports = reports_for(&state, &user, &query)
+        .await
+        .map_err(PageError)?;
+    let period = reports.ii06a.period;
+    let stem = format!(
+        "bao-cao-{}-{}",
+        period.from.format("%Y%m%d"),
+        period.to.format("%Y%m%d")
+    );
+    let (bytes, content_type, name) = if file == "bao-cao.xlsx" {
+        let bytes = xaso_docs::report::reports_xlsx(
+            &reports.ii06a,
+            &reports.scorecard,
+            &reports.scope.name,
+        )
+        .map_err(|e| PageError(StoreError::Foreign(e).into()))?;
+        (
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{stem}.xlsx"),
+        )
+    } else {
+        let issuer = xaso_docs::forms::Issuer {
+            parent: String::new(),
+            place: crate::dossier::pages::place_of(&reports.scope.name),
+            agency: reports.scope.name.clone(),
+        };
+        let bytes = xaso_docs::report::ii06a_pdf(
+            &reports.ii06a,
+            &issuer,
+            &crate::dossier::pages::date_words(state.now()),
+        );
+        (bytes, "application/pdf", format!("{stem}-ii06a.pdf"))
+    };
+    Ok(ctx.finish(
+        (
+            [
+                (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+    ))
+}
+
 /// A target or indicator as the dashboard shows it.
 struct Line {
     name: String,
@@ -308,6 +371,33 @@ struct Bar {
     fill: &'static str,
 }
 
+/// One row of a horizontal bar chart.
+struct HBar {
+    label: String,
+    value: String,
+    width: f64,
+}
+
+fn hbars(items: Vec<(String, f64, String)>) -> Vec<HBar> {
+    let most = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1.0);
+    items
+        .into_iter()
+        .map(|(label, value, shown)| HBar {
+            label,
+            value: shown,
+            width: value / most * 300.0,
+        })
+        .collect()
+}
+
+/// A commune in the province ranking.
+struct Ranked {
+    name: String,
+    points: String,
+    max_with_data: u32,
+    on_time: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff_reports.html")]
 struct DashboardPage {
@@ -323,6 +413,9 @@ struct DashboardPage {
     ii06a: Option<Ii06a>,
     monthly: Vec<Bar>,
     channels: Vec<Bar>,
+    late_units: Vec<HBar>,
+    late_officers: Vec<HBar>,
+    ranking: Vec<Ranked>,
     query: String,
 }
 
@@ -427,6 +520,9 @@ pub async fn dashboard(
         ii06a: None,
         monthly: Vec::new(),
         channels: Vec::new(),
+        late_units: Vec::new(),
+        late_officers: Vec::new(),
+        ranking: Vec::new(),
         query: String::new(),
     };
     let reports = match reports_for(&state, &user, &query).await {
@@ -486,6 +582,64 @@ pub async fn dashboard(
         .await
         .map_err(|e| PageError(e.into()))?;
     page.channels = channel_bars(&reports.ii06a);
+    let mut tx = state.store.read().await.map_err(|e| PageError(e.into()))?;
+    let agency = reports.scope.agency_code.as_deref();
+    for (by_officer, target) in [
+        (false, &mut page.late_units),
+        (true, &mut page.late_officers),
+    ] {
+        let late = report::late_steps(&mut tx, agency, &period, by_officer)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        *target = hbars(
+            late.into_iter()
+                .take(10)
+                .map(|l| (l.who, l.count as f64, l.count.to_string()))
+                .collect(),
+        );
+    }
+    let communes = if agency.is_none() {
+        xaso_store::dossier::communes(&mut tx)
+            .await
+            .map_err(|e| PageError(e.into()))?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await.map_err(|e| PageError(e.into()))?;
+    // The province view ranks its communes by their QĐ 766 points.
+    let mut ranking = Vec::new();
+    for commune in communes {
+        let scope = Scope {
+            agency_code: Some(commune.agency_code.clone()),
+            name: commune.name.clone(),
+        };
+        let card = compute(&state.store, scope, period)
+            .await
+            .map_err(|e| PageError(e.into()))?
+            .scorecard;
+        let on_time = card
+            .targets
+            .iter()
+            .find(|t| t.metric == Metric::OnTime)
+            .map(|t| shown_measure(&t.measure).0)
+            .unwrap_or_default();
+        ranking.push((
+            card.index_points,
+            commune.name,
+            card.index_max_with_data,
+            on_time,
+        ));
+    }
+    ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    page.ranking = ranking
+        .into_iter()
+        .map(|(points, name, max_with_data, on_time)| Ranked {
+            name,
+            points: points_text(points),
+            max_with_data,
+            on_time,
+        })
+        .collect();
     page.ii06a = Some(reports.ii06a);
     Ok(ctx.finish(render_status(StatusCode::OK, &page)))
 }

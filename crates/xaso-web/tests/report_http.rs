@@ -69,6 +69,20 @@ xaso_store::backend_tests! {
         for expected in ["Tỷ lệ giải quyết hồ sơ đúng hạn", "● Đạt", "○ Chưa có dữ liệu", "<svg class=\"chart\"", "Hộ tịch", "QĐ 766"] {
             assert!(page.body.contains(expected), "{expected}: {}", page.body);
         }
+        assert!(page.body.contains("Không có bước xử lý nào trễ hạn trong kỳ.") && !page.body.contains("Xếp hạng các xã"), "{}", page.body);
+        // The province view ranks its communes: Minh Đức (one early result) above Tân Khai (no data).
+        let (province_viewer, _) = app.browser_session("tinh").await;
+        let ranking = app.get_with("/can-bo/bao-cao?tu=2026-03-01&den=2026-03-31&don-vi=tinh", &province_viewer).await;
+        assert_eq!(ranking.status, StatusCode::OK, "{}", ranking.body);
+        let table = &ranking.body[ranking.body.find("Xếp hạng các xã").expect("ranking")..];
+        let (first, second) = (table.find("Minh Đức").expect("Minh Đức"), table.find("Tân Khai").expect("Tân Khai"));
+        assert!(first < second, "{table}");
+        let xlsx = app.get_with("/can-bo/bao-cao/bao-cao.xlsx?tu=2026-03-01&den=2026-03-31", &leader).await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.bytes.starts_with(b"PK\x03\x04"), "a zip container");
+        let pdf = app.get_with("/can-bo/bao-cao/ii06a.pdf?tu=2026-03-01&den=2026-03-31", &leader).await;
+        assert!(pdf.bytes.starts_with(b"%PDF-1.7"), "{}", pdf.body);
+        assert_eq!(app.get_with("/can-bo/bao-cao/khac.xlsx", &leader).await.status, StatusCode::NOT_FOUND);
         let csv = app.get_with("/can-bo/bao-cao/ii06a.csv?tu=2026-03-01&den=2026-03-31", &leader).await;
         assert_eq!(csv.status, StatusCode::OK);
         assert!(csv.body.starts_with('\u{feff}') && csv.body.contains("1,\"Hộ tịch\",2,0,2,0,1,1,0,0,1,0,1") && csv.body.contains("\"Tổng số\",2,0,2,0,1,1,0,0,1,0,1"), "{}", csv.body);

@@ -20,8 +20,11 @@ pub struct ReportScope {
     /// Last day (included), YYYY-MM-DD
     #[arg(long)]
     to: String,
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv", "xlsx", "pdf"])]
     format: String,
+    /// Where to write an XLSX or PDF report
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -61,8 +64,14 @@ pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> 
             return Ok(());
         }
     };
-    if !is_ii06a && args.format == "csv" {
-        anyhow::bail!("CSV chỉ có cho báo cáo II.06a; chỉ tiêu dùng --format text hoặc json");
+    if !is_ii06a && matches!(args.format.as_str(), "csv" | "pdf") {
+        anyhow::bail!(
+            "CSV và PDF chỉ có cho báo cáo II.06a; chỉ tiêu dùng --format text, json hoặc xlsx"
+        );
+    }
+    let binary = matches!(args.format.as_str(), "xlsx" | "pdf");
+    if binary != args.out.is_some() {
+        anyhow::bail!("--out FILE đi cùng --format xlsx hoặc pdf (và chỉ với chúng)");
     }
     let period = period(args)?;
     let scope = if args.agency == "tinh" {
@@ -94,6 +103,33 @@ pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> 
         period.from.format("%d/%m/%Y"),
         period.to.format("%d/%m/%Y")
     );
+    if let Some(out) = &args.out {
+        let bytes = if args.format == "xlsx" {
+            xaso_docs::report::reports_xlsx(&reports.ii06a, &reports.scorecard, &reports.scope.name)
+                .map_err(anyhow::Error::msg)?
+        } else {
+            let issuer = xaso_docs::forms::Issuer {
+                parent: String::new(),
+                place: reports
+                    .scope
+                    .name
+                    .trim_start_matches("UBND xã ")
+                    .to_string(),
+                agency: reports.scope.name.clone(),
+            };
+            let today = xaso_domain::calendar::deadline::to_local(chrono::Utc::now()).date();
+            let date_line = format!(
+                "ngày {} tháng {} năm {}",
+                today.format("%d"),
+                today.format("%-m"),
+                today.format("%Y")
+            );
+            xaso_docs::report::ii06a_pdf(&reports.ii06a, &issuer, &date_line)
+        };
+        std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
+        println!("Đã ghi báo cáo ({heading}) vào {}.", out.display());
+        return Ok(());
+    }
     match (is_ii06a, args.format.as_str()) {
         (true, "json") => println!("{}", serde_json::to_string_pretty(&reports.ii06a)?),
         (true, "csv") => print!("{}", ii06a_csv(&reports.ii06a, &reports.scope)),

@@ -1,0 +1,326 @@
+//! Reports as files an office opens: II.06a and the target table as XLSX (formatted, Vietnamese
+//! headers, one sheet each) and II.06a as an A4 landscape PDF.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use xaso_domain::report::{Ii06a, Measure, Scorecard};
+
+use crate::forms::Issuer;
+use crate::pdf::{Style, A4};
+
+/// The column headings of II.06a below "STT" and "Lĩnh vực", with their groups.
+const GROUPS: [(&str, usize); 3] = [
+    ("Số hồ sơ nhận giải quyết", 4),
+    ("Số hồ sơ đã giải quyết", 4),
+    ("Số hồ sơ đang giải quyết", 3),
+];
+const HEADINGS: [&str; 11] = [
+    "Tổng số",
+    "Trực tuyến",
+    "Trực tiếp, bưu chính",
+    "Từ kỳ trước",
+    "Tổng số",
+    "Trước hạn",
+    "Đúng hạn",
+    "Quá hạn",
+    "Tổng số",
+    "Trong hạn",
+    "Quá hạn",
+];
+
+fn period_line(report: &Ii06a) -> String {
+    format!(
+        "Kỳ báo cáo: từ ngày {} đến ngày {}",
+        report.period.from.format("%d/%m/%Y"),
+        report.period.to.format("%d/%m/%Y")
+    )
+}
+
+fn ii06a_sheet(sheet: &mut Worksheet, report: &Ii06a, scope: &str) -> Result<(), XlsxError> {
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(13)
+        .set_align(FormatAlign::Center);
+    let centred = Format::new().set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color("#EDEDED");
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let number = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0");
+    let total = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_bold()
+        .set_num_format("#,##0");
+    sheet.set_name("II.06a")?;
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        12,
+        "BÁO CÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        &title,
+    )?;
+    sheet.merge_range(
+        1,
+        0,
+        1,
+        12,
+        "(Mẫu II.06a/VPCP/KSTT, Thông tư 01/2020/TT-VPCP)",
+        &centred,
+    )?;
+    sheet.merge_range(2, 0, 2, 12, scope, &centred)?;
+    sheet.merge_range(3, 0, 3, 12, &period_line(report), &centred)?;
+    let (group_row, heading_row, number_row) = (5, 6, 7);
+    sheet.merge_range(group_row, 0, heading_row, 0, "STT", &head)?;
+    sheet.merge_range(group_row, 1, heading_row, 1, "Lĩnh vực", &head)?;
+    let mut column = 2u16;
+    for (name, span) in GROUPS {
+        let last = column + span as u16 - 1;
+        sheet.merge_range(group_row, column, group_row, last, name, &head)?;
+        column = last + 1;
+    }
+    for (i, heading) in HEADINGS.iter().enumerate() {
+        sheet.write_string_with_format(heading_row, 2 + i as u16, *heading, &head)?;
+    }
+    for i in 0..13u16 {
+        sheet.write_string_with_format(number_row, i, format!("({})", i + 1), &head)?;
+    }
+    let mut row = number_row + 1;
+    for (i, line) in report.rows.iter().enumerate() {
+        sheet.write_number_with_format(row, 0, (i + 1) as f64, &number)?;
+        sheet.write_string_with_format(row, 1, &line.field, &cell)?;
+        for (k, value) in line.columns().iter().enumerate() {
+            sheet.write_number_with_format(row, 2 + k as u16, *value as f64, &number)?;
+        }
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, "", &cell)?;
+    sheet.write_string_with_format(row, 1, &report.total.field, &total)?;
+    for (k, value) in report.total.columns().iter().enumerate() {
+        sheet.write_number_with_format(row, 2 + k as u16, *value as f64, &total)?;
+    }
+    sheet.write_string(
+        row + 2,
+        1,
+        format!(
+            "Hồ sơ rút, dừng xử lý trong kỳ (không thuộc cột nào của mẫu): {}",
+            report.total.closed_without_result
+        ),
+    )?;
+    sheet.set_column_width(0, 6)?;
+    sheet.set_column_width(1, 32)?;
+    for column in 2..13 {
+        sheet.set_column_width(column, 12)?;
+    }
+    sheet.set_row_height(heading_row, 32)?;
+    sheet.set_freeze_panes(number_row + 1, 2)?;
+    Ok(())
+}
+
+fn measure_cells(measure: &Measure) -> (Option<f64>, String) {
+    match measure {
+        Measure::Rate(rate) => (
+            Some(rate.percent() / 100.0),
+            format!("{}/{}", rate.numerator, rate.denominator),
+        ),
+        Measure::NoData { reason } => (None, format!("Chưa có dữ liệu: {reason}")),
+    }
+}
+
+fn targets_sheet(sheet: &mut Worksheet, card: &Scorecard, scope: &str) -> Result<(), XlsxError> {
+    let title = Format::new().set_bold().set_font_size(13);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_background_color("#EDEDED");
+    let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+    let percent = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.0%");
+    let points = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.00");
+    sheet.set_name("Chỉ tiêu")?;
+    sheet.write_string_with_format(0, 0, format!("Chỉ tiêu của {}", card.plan), &title)?;
+    sheet.write_string(
+        1,
+        0,
+        format!(
+            "{scope} — từ {} đến {}",
+            card.period.from.format("%d/%m/%Y"),
+            card.period.to.format("%d/%m/%Y")
+        ),
+    )?;
+    let headings = [
+        "Chỉ tiêu",
+        "Thực tế",
+        "Yêu cầu",
+        "Đánh giá",
+        "Cơ sở tính",
+        "Căn cứ",
+    ];
+    for (i, heading) in headings.iter().enumerate() {
+        sheet.write_string_with_format(3, i as u16, *heading, &head)?;
+    }
+    let mut row = 4;
+    for target in &card.targets {
+        let (value, basis) = measure_cells(&target.measure);
+        sheet.write_string_with_format(row, 0, &target.name, &cell)?;
+        match value {
+            Some(v) => sheet.write_number_with_format(row, 1, v, &percent)?,
+            None => sheet.write_string_with_format(row, 1, "—", &cell)?,
+        };
+        sheet.write_number_with_format(row, 2, f64::from(target.threshold) / 100.0, &percent)?;
+        let verdict = match target.met {
+            Some(true) => "Đạt",
+            Some(false) => "Chưa đạt",
+            None => "Chưa có dữ liệu",
+        };
+        sheet.write_string_with_format(row, 3, verdict, &cell)?;
+        sheet.write_string_with_format(row, 4, basis, &cell)?;
+        sheet.write_string_with_format(row, 5, &target.source, &cell)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(
+        row,
+        0,
+        format!(
+            "Chỉ số QĐ 766: {:.2} điểm trên {} điểm có dữ liệu (tối đa 100)",
+            card.index_points, card.index_max_with_data
+        ),
+        &title,
+    )?;
+    row += 1;
+    for (i, heading) in [
+        "Nhóm, chỉ số",
+        "Thực tế",
+        "Mục tiêu",
+        "Điểm",
+        "Điểm tối đa",
+        "Cơ sở tính",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(row, i as u16, *heading, &head)?;
+    }
+    row += 1;
+    for group in &card.groups {
+        sheet.write_string_with_format(
+            row,
+            0,
+            format!("{}. {}", group.number, group.name),
+            &head,
+        )?;
+        sheet.write_string_with_format(row, 1, "", &head)?;
+        sheet.write_string_with_format(row, 2, "", &head)?;
+        sheet.write_number_with_format(row, 3, group.points, &points)?;
+        sheet.write_number_with_format(row, 4, f64::from(group.max), &points)?;
+        sheet.write_string_with_format(
+            row,
+            5,
+            format!("{} điểm có dữ liệu", group.max_with_data),
+            &cell,
+        )?;
+        row += 1;
+        for indicator in &group.indicators {
+            let (value, basis) = measure_cells(&indicator.measure);
+            sheet.write_string_with_format(row, 0, format!("  {}", indicator.name), &cell)?;
+            match value {
+                Some(v) => sheet.write_number_with_format(row, 1, v, &percent)?,
+                None => sheet.write_string_with_format(row, 1, "—", &cell)?,
+            };
+            match indicator.target {
+                Some(t) => {
+                    sheet.write_number_with_format(row, 2, f64::from(t) / 100.0, &percent)?
+                }
+                None => sheet.write_string_with_format(row, 2, "", &cell)?,
+            };
+            match indicator.points {
+                Some(p) => sheet.write_number_with_format(row, 3, p, &points)?,
+                None => sheet.write_string_with_format(row, 3, "—", &cell)?,
+            };
+            sheet.write_number_with_format(row, 4, f64::from(indicator.max), &points)?;
+            sheet.write_string_with_format(row, 5, basis, &cell)?;
+            row += 1;
+        }
+    }
+    sheet.set_column_width(0, 60)?;
+    for column in 1..5 {
+        sheet.set_column_width(column, 12)?;
+    }
+    sheet.set_column_width(4, 12)?;
+    sheet.set_column_width(5, 45)?;
+    Ok(())
+}
+
+/// The workbook: II.06a on the first sheet, the targets and the index on the second.
+pub fn reports_xlsx(report: &Ii06a, card: &Scorecard, scope: &str) -> Result<Vec<u8>, String> {
+    let mut workbook = Workbook::new();
+    let build = |workbook: &mut Workbook| -> Result<Vec<u8>, XlsxError> {
+        ii06a_sheet(workbook.add_worksheet(), report, scope)?;
+        targets_sheet(workbook.add_worksheet(), card, scope)?;
+        workbook.save_to_buffer()
+    };
+    build(&mut workbook).map_err(|e| format!("không tạo được tệp XLSX: {e}"))
+}
+
+/// II.06a as an A4 landscape PDF, laid out after the form.
+pub fn ii06a_pdf(report: &Ii06a, issuer: &Issuer, date_line: &str) -> Vec<u8> {
+    let mut w = crate::forms::writer("Báo cáo II.06a", (A4.1, A4.0));
+    w.heading(issuer, "", date_line);
+    w.centred(
+        "BÁO CÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        13.0,
+        Style::Bold,
+    );
+    w.centred("(Mẫu II.06a/VPCP/KSTT)", 10.0, Style::Regular);
+    w.centred(&period_line(report), 10.5, Style::Regular);
+    w.y -= 4.0;
+    let mut headers: Vec<String> = vec!["STT".into(), "Lĩnh vực".into()];
+    let groups = [
+        "Nhận",
+        "Nhận",
+        "Nhận",
+        "Nhận",
+        "Đã giải quyết",
+        "Đã giải quyết",
+        "Đã giải quyết",
+        "Đã giải quyết",
+        "Đang giải quyết",
+        "Đang giải quyết",
+        "Đang giải quyết",
+    ];
+    headers.extend(
+        HEADINGS
+            .iter()
+            .zip(groups)
+            .enumerate()
+            .map(|(i, (h, g))| format!("({}) {g}: {h}", i + 3)),
+    );
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut shares = vec![0.04, 0.16];
+    shares.extend([0.08f32; 11].iter().map(|s| s * 0.8 / 0.88));
+    let mut rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells = vec![(i + 1).to_string(), r.field.clone()];
+            cells.extend(r.columns().iter().map(u64::to_string));
+            cells
+        })
+        .collect();
+    let mut total = vec![String::new(), report.total.field.clone()];
+    total.extend(report.total.columns().iter().map(u64::to_string));
+    rows.push(total);
+    w.table(&header_refs, &shares, &rows);
+    w.finish()
+}
