@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::identity::Role;
 use xaso_domain::report::{
-    evaluate, ii06a, parse_targets, Ii06a, Inputs, Measure, Metric, Period, Scorecard, Targets,
+    evaluate, ii06a, parse_targets, satisfaction, Classification, Ii06a, Inputs, Measure, Metric,
+    Period, Satisfaction, Scorecard, Targets,
 };
 use xaso_store::identity::User;
 use xaso_store::{report, StoreError};
@@ -140,6 +141,8 @@ pub struct Reports {
     pub scope: Scope,
     pub ii06a: Ii06a,
     pub scorecard: Scorecard,
+    /// TT 01/2018 indicators and classifications.
+    pub satisfaction: Satisfaction,
 }
 
 pub async fn compute(
@@ -159,6 +162,7 @@ pub async fn compute(
         certified_e_copies,
     };
     Ok(Reports {
+        satisfaction: satisfaction(&dossiers, &procedures, &period),
         ii06a: ii06a(&dossiers, &period),
         scorecard: evaluate(targets(), &inputs, &period),
         scope,
@@ -203,7 +207,7 @@ pub async fn targets_api(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let reports = reports_for(&state, &user, &query).await?;
     Ok(Json(
-        serde_json::json!({ "scope": reports.scope, "scorecard": reports.scorecard }),
+        serde_json::json!({ "scope": reports.scope, "scorecard": reports.scorecard, "satisfaction": reports.satisfaction }),
     ))
 }
 
@@ -416,6 +420,9 @@ struct DashboardPage {
     late_units: Vec<HBar>,
     late_officers: Vec<HBar>,
     ranking: Vec<Ranked>,
+    tt01: Vec<(u8, String, String)>,
+    officials: String,
+    agency_class: String,
     query: String,
 }
 
@@ -523,6 +530,9 @@ pub async fn dashboard(
         late_units: Vec::new(),
         late_officers: Vec::new(),
         ranking: Vec::new(),
+        tt01: Vec::new(),
+        officials: String::new(),
+        agency_class: String::new(),
         query: String::new(),
     };
     let reports = match reports_for(&state, &user, &query).await {
@@ -582,6 +592,36 @@ pub async fn dashboard(
         .await
         .map_err(|e| PageError(e.into()))?;
     page.channels = channel_bars(&reports.ii06a);
+    page.tt01 = reports
+        .satisfaction
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                i.number,
+                i.name.to_string(),
+                i.score.map_or_else(
+                    || format!("Chưa có dữ liệu ({})", i.reason.unwrap_or("")),
+                    |s| format!("{s:.1}").replace('.', ","),
+                ),
+            )
+        })
+        .collect();
+    let class_text = |c: &Classification| match c {
+        Classification::Rated { total, label } => {
+            format!("{} điểm — {label}", format!("{total:.1}").replace('.', ","))
+        }
+        Classification::NoData { missing } => format!(
+            "Chưa xếp loại được: thiếu dữ liệu chỉ số {}",
+            missing
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    page.officials = class_text(&reports.satisfaction.officials);
+    page.agency_class = class_text(&reports.satisfaction.agency);
     let mut tx = state.store.read().await.map_err(|e| PageError(e.into()))?;
     let agency = reports.scope.agency_code.as_deref();
     for (by_officer, target) in [

@@ -199,6 +199,25 @@ pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> 
                 points(card.index_points),
                 card.index_max_with_data
             );
+            let satisfaction = &reports.satisfaction;
+            println!(
+                "Đánh giá theo Thông tư 01/2018 ({} hồ sơ giải quyết xong):",
+                satisfaction.dossiers
+            );
+            for indicator in &satisfaction.indicators {
+                match indicator.score {
+                    Some(score) => println!(
+                        "  {}. {}: {}",
+                        indicator.number,
+                        indicator.name,
+                        format!("{score:.1}").replace('.', ",")
+                    ),
+                    None => println!(
+                        "  {}. {}: chưa có dữ liệu",
+                        indicator.number, indicator.name
+                    ),
+                }
+            }
             for group in &card.groups {
                 println!(
                     "  {}. {}: {}/{} ({} điểm có dữ liệu)",

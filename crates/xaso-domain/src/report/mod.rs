@@ -2,10 +2,12 @@
 //! measurable targets of the reform plan and the QĐ 766 index (`targets`). Pure: the store hands
 //! over one `DossierFact` per dossier and one `ProcedureFact` per procedure.
 
+mod satisfaction;
 mod targets;
 #[cfg(test)]
 mod tests;
 
+pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
     evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Inputs, Measure, Metric,
     Rate, Scorecard, TargetResult, Targets,

@@ -616,3 +616,41 @@ fn a_bad_targets_file_names_its_lines() {
     assert_eq!(lines, vec![(4, false), (12, false), (18, false)], "{error}");
     assert!(error.to_string().contains("so_dep"), "{error}");
 }
+
+#[test]
+fn tt01_indicators_of_march_by_hand() {
+    let facts = march_2026();
+    let report = satisfaction(&facts, &procedures(), &march());
+    // 30 resolved: early 11 × 2 + on time 15 × 1 + late 4 × 0 = 37 → 37/30 = 1.23 → 1.2.
+    assert_eq!(report.dossiers, 30);
+    assert_eq!(report.indicators[0].score, Some(1.2));
+    // Online level: Hộ tịch (P1, full) 17 resolved × 2, Chứng thực (P3, partial) 9 × 1,
+    // Đất đai (P10, full) 4 × 2 → (34 + 9 + 8) / 30 = 1.7.
+    assert_eq!(report.indicators[8].score, Some(1.7));
+    assert!(report.indicators[1..8]
+        .iter()
+        .all(|i| i.score.is_none() && i.reason.is_some()));
+    // Officials need indicators 2, 3, 4 and 7 too; agencies all nine: no made-up classification.
+    assert_eq!(
+        report.officials,
+        Classification::NoData {
+            missing: vec![2, 3, 4, 7]
+        }
+    );
+    assert_eq!(
+        report.agency,
+        Classification::NoData {
+            missing: vec![2, 3, 4, 5, 6, 7, 8]
+        }
+    );
+    // An empty period has no score at all.
+    let january = Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+    )
+    .expect("period");
+    assert_eq!(
+        satisfaction(&facts, &procedures(), &january).indicators[0].score,
+        None
+    );
+}

@@ -1,0 +1,158 @@
+//! TT 01/2018 Art. 13 (REFERENCES §4): nine indicators scored 2 / 1 / 0 per dossier, each
+//! averaged over the dossiers resolved in the period (one decimal), and the classifications of
+//! officials (indicators 1+2+3+4+7) and of agencies (all nine). Indicators whose data the system
+//! does not hold say so, and so does any classification that needs them.
+
+use serde::Serialize;
+
+use super::{DossierFact, Period, ProcedureFact};
+use crate::calendar::deadline::Timing;
+use crate::catalog::OnlineLevel;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorScore {
+    pub number: u8,
+    pub name: &'static str,
+    /// Average points per dossier, to one decimal; `None` without data.
+    pub score: Option<f64>,
+    pub reason: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Classification {
+    Rated { total: f64, label: &'static str },
+    NoData { missing: Vec<u8> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Satisfaction {
+    pub dossiers: usize,
+    pub indicators: Vec<IndicatorScore>,
+    pub officials: Classification,
+    pub agency: Classification,
+}
+
+const NAMES: [&str; 9] = [
+    "Tổng thời gian giải quyết so với thời gian quy định",
+    "Thời gian thực hiện của từng cơ quan, đơn vị tham gia giải quyết",
+    "Số lần liên hệ với cơ quan để hoàn thiện hồ sơ",
+    "Số cơ quan, đơn vị phải liên hệ",
+    "Tiếp nhận, giải quyết trọn vẹn tại Bộ phận một cửa",
+    "Công khai thủ tục hành chính",
+    "Thái độ của cán bộ, công chức",
+    "Tiếp thu, giải trình ý kiến, phản ánh, kiến nghị",
+    "Cung cấp dịch vụ công trực tuyến",
+];
+
+const NO_DATA: &str = "hệ thống chưa ghi nhận dữ liệu cho chỉ số này";
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+fn classify(
+    scores: &[IndicatorScore],
+    wanted: &[u8],
+    scale: &[(f64, &'static str)],
+) -> Classification {
+    let missing: Vec<u8> = wanted
+        .iter()
+        .copied()
+        .filter(|n| scores[usize::from(*n - 1)].score.is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Classification::NoData { missing };
+    }
+    let total = round1(
+        wanted
+            .iter()
+            .filter_map(|n| scores[usize::from(*n - 1)].score)
+            .sum(),
+    );
+    let label = scale
+        .iter()
+        .find(|(floor, _)| total >= *floor)
+        .map_or("", |(_, label)| label);
+    Classification::Rated { total, label }
+}
+
+pub fn satisfaction(
+    dossiers: &[DossierFact],
+    procedures: &[ProcedureFact],
+    period: &Period,
+) -> Satisfaction {
+    let resolved: Vec<&DossierFact> = dossiers
+        .iter()
+        .filter(|f| f.resolved_at.is_some_and(|r| period.contains(r)))
+        .collect();
+    let average = |points: &dyn Fn(&DossierFact) -> u32| -> Option<f64> {
+        (!resolved.is_empty()).then(|| {
+            round1(
+                resolved.iter().map(|f| f64::from(points(f))).sum::<f64>() / resolved.len() as f64,
+            )
+        })
+    };
+    let indicators: Vec<IndicatorScore> = NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let number = i as u8 + 1;
+            let score = match number {
+                // Earlier than the legal time 2, on time 1, late 0.
+                1 => average(&|f| match f.timing {
+                    Some(Timing::Early) => 2,
+                    Some(Timing::OnTime) => 1,
+                    _ => 0,
+                }),
+                // Fully online 2, partly online 1, not online 0.
+                9 => average(&|f| match procedures
+                    .iter()
+                    .find(|p| p.code == f.procedure_code)
+                    .map(|p| p.online)
+                {
+                    Some(OnlineLevel::Full) => 2,
+                    Some(OnlineLevel::Partial) => 1,
+                    _ => 0,
+                }),
+                _ => None,
+            };
+            IndicatorScore {
+                number,
+                name,
+                reason: match (score, number) {
+                    (Some(_), _) => None,
+                    (None, 1 | 9) => Some("không có hồ sơ giải quyết xong trong kỳ"),
+                    (None, _) => Some(NO_DATA),
+                },
+                score,
+            }
+        })
+        .collect();
+    let officials = classify(
+        &indicators,
+        &[1, 2, 3, 4, 7],
+        &[
+            (5.0, "Hoàn thành đầy đủ nhiệm vụ"),
+            (3.5, "Hoàn thành từ 70% đến dưới 100% nhiệm vụ"),
+            (f64::NEG_INFINITY, "Hoàn thành dưới 70% nhiệm vụ"),
+        ],
+    );
+    let agency = classify(
+        &indicators,
+        &[1, 2, 3, 4, 5, 6, 7, 8, 9],
+        &[
+            (15.0, "Xuất sắc"),
+            (12.0, "Tốt"),
+            (9.0, "Khá"),
+            (6.0, "Trung bình"),
+            (f64::NEG_INFINITY, "Yếu"),
+        ],
+    );
+    Satisfaction {
+        dossiers: resolved.len(),
+        indicators,
+        officials,
+        agency,
+    }
+}
