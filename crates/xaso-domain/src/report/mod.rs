@@ -188,9 +188,10 @@ impl Ii06aRow {
 }
 
 /// Where one dossier falls in a period's II.06a, if anywhere.
-fn classify(fact: &DossierFact, period: &Period) -> Option<Ii06aRow> {
+/// `bounds` are the period's first instant and the first instant after it.
+fn classify(fact: &DossierFact, bounds: (DateTime<Utc>, DateTime<Utc>)) -> Option<Ii06aRow> {
     let received = fact.received_at?;
-    let (start, end) = (period.start(), period.end());
+    let (start, end) = bounds;
     if received >= end {
         return None;
     }
@@ -239,11 +240,12 @@ pub struct Ii06a {
 }
 
 pub fn ii06a(facts: &[DossierFact], period: &Period) -> Ii06a {
-    let mut by_field: std::collections::BTreeMap<String, Ii06aRow> = Default::default();
+    let bounds = (period.start(), period.end());
+    let mut by_field: std::collections::BTreeMap<&str, Ii06aRow> = Default::default();
     for fact in facts {
-        if let Some(row) = classify(fact, period) {
+        if let Some(row) = classify(fact, bounds) {
             let entry = by_field
-                .entry(fact.field.clone())
+                .entry(fact.field.as_str())
                 .or_insert_with(|| Ii06aRow {
                     field: fact.field.clone(),
                     ..Default::default()

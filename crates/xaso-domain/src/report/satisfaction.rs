@@ -82,9 +82,14 @@ pub fn satisfaction(
     procedures: &[ProcedureFact],
     period: &Period,
 ) -> Satisfaction {
+    let (start, end) = (period.start(), period.end());
     let resolved: Vec<&DossierFact> = dossiers
         .iter()
-        .filter(|f| f.resolved_at.is_some_and(|r| period.contains(r)))
+        .filter(|f| f.resolved_at.is_some_and(|r| start <= r && r < end))
+        .collect();
+    let online: std::collections::HashMap<&str, OnlineLevel> = procedures
+        .iter()
+        .map(|p| (p.code.as_str(), p.online))
         .collect();
     let average = |points: &dyn Fn(&DossierFact) -> u32| -> Option<f64> {
         (!resolved.is_empty()).then(|| {
@@ -106,11 +111,7 @@ pub fn satisfaction(
                     _ => 0,
                 }),
                 // Fully online 2, partly online 1, not online 0.
-                9 => average(&|f| match procedures
-                    .iter()
-                    .find(|p| p.code == f.procedure_code)
-                    .map(|p| p.online)
-                {
+                9 => average(&|f| match online.get(f.procedure_code.as_str()).copied() {
                     Some(OnlineLevel::Full) => 2,
                     Some(OnlineLevel::Partial) => 1,
                     _ => 0,
