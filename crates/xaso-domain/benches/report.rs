@@ -45,6 +45,7 @@ fn province_year(count: u64) -> Vec<DossierFact> {
                 timing: resolved
                     .map(|_| [Timing::Early, Timing::OnTime, Timing::Late][(i % 3) as usize]),
                 closed_at: None,
+                supplements: (i % 4) as u32,
                 digitised: i % 4 != 0,
                 e_result: i % 5 != 0,
                 rating: None,

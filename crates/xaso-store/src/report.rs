@@ -121,6 +121,7 @@ async fn compute(
                 } else {
                     None
                 },
+                supplements: state.supplement_requests,
                 digitised: row.digitised,
                 e_result: row.e_result,
                 rating: rating_of(row.rating.as_deref()),
@@ -137,14 +138,14 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
-                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
                  due_at = excluded.due_at, resolved_at = excluded.resolved_at, timing = excluded.timing,
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
-                 rating = excluded.rating, rated_at = excluded.rated_at",
+                 rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -161,6 +162,7 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(fact.e_result)
         .bind(fact.rating.map(Rating::key))
         .bind(fact.rated_at)
+        .bind(i64::from(fact.supplements))
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -289,6 +291,7 @@ struct FactRow {
     resolved_at: Option<DateTime<Utc>>,
     timing: Option<String>,
     closed_at: Option<DateTime<Utc>>,
+    supplements: i64,
     digitised: bool,
     e_result: bool,
     rating: Option<String>,
@@ -304,7 +307,7 @@ pub async fn dossier_facts(
     let rows: Vec<FactRow> = db!(tx.conn(), |c| {
         sqlx::query_as(
             "SELECT code, procedure_code, field, channel, received_at, due_at, resolved_at, timing, closed_at,
-                 digitised, e_result, rating, rated_at
+                 supplements, digitised, e_result, rating, rated_at
              FROM report_facts WHERE $1 IS NULL OR handling_commune_id = $1 ORDER BY code",
         )
         .bind(commune)
@@ -325,6 +328,7 @@ pub async fn dossier_facts(
                 .timing
                 .and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok()),
             closed_at: row.closed_at,
+            supplements: u32::try_from(row.supplements).unwrap_or(u32::MAX),
             digitised: row.digitised,
             e_result: row.e_result,
             rating: rating_of(row.rating.as_deref()),

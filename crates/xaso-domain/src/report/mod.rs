@@ -75,6 +75,8 @@ pub struct DossierFact {
     pub timing: Option<Timing>,
     /// When handling ended without a result: withdrawn, stopped, refused after acceptance.
     pub closed_at: Option<DateTime<Utc>>,
+    /// How many times the applicant was asked to complete the dossier.
+    pub supplements: u32,
     /// At least one component was held as a digital file.
     pub digitised: bool,
     /// The result was issued as a signed electronic document.

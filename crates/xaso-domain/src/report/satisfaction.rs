@@ -110,6 +110,12 @@ pub fn satisfaction(
                     Some(Timing::OnTime) => 1,
                     _ => 0,
                 }),
+                // Contacts to complete the dossier: at most one supplement request 2, two 1, more 0.
+                3 => average(&|f| match f.supplements {
+                    0 | 1 => 2,
+                    2 => 1,
+                    _ => 0,
+                }),
                 // Fully online 2, partly online 1, not online 0.
                 9 => average(&|f| match online.get(f.procedure_code.as_str()).copied() {
                     Some(OnlineLevel::Full) => 2,
@@ -123,7 +129,7 @@ pub fn satisfaction(
                 name,
                 reason: match (score, number) {
                     (Some(_), _) => None,
-                    (None, 1 | 9) => Some("không có hồ sơ giải quyết xong trong kỳ"),
+                    (None, 1 | 3 | 9) => Some("không có hồ sơ giải quyết xong trong kỳ"),
                     (None, _) => Some(NO_DATA),
                 },
                 score,

@@ -31,6 +31,7 @@ fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str)
         resolved_at: None,
         timing: None,
         closed_at: None,
+        supplements: 0,
         digitised: channel == Channel::Online,
         e_result: false,
         rating: None,
@@ -399,6 +400,13 @@ fn march_2026() -> Vec<DossierFact> {
         true,
     ));
 
+    // A9 was sent back twice for missing papers, A14 three times (TT 01/2018 indicator 3).
+    for (code, times) in [("A9", 2), ("A14", 3)] {
+        all.iter_mut()
+            .find(|f| f.code == code)
+            .expect("fixture")
+            .supplements = times;
+    }
     // Ratings given in March (A3 and D3 dissatisfied).
     let ratings = [
         ("A1", Rating::VerySatisfied),
@@ -627,20 +635,27 @@ fn tt01_indicators_of_march_by_hand() {
     // Online level: Hộ tịch (P1, full) 17 resolved × 2, Chứng thực (P3, partial) 9 × 1,
     // Đất đai (P10, full) 4 × 2 → (34 + 9 + 8) / 30 = 1.7.
     assert_eq!(report.indicators[8].score, Some(1.7));
-    assert!(report.indicators[1..8]
-        .iter()
-        .all(|i| i.score.is_none() && i.reason.is_some()));
-    // Officials need indicators 2, 3, 4 and 7 too; agencies all nine: no made-up classification.
+    // Contacts: 28 resolved with at most one supplement request × 2 + A9 (two) × 1 + A14
+    // (three) × 0 = 57 → 57/30 = 1.9.
+    assert_eq!(report.indicators[2].score, Some(1.9));
+    for number in [2, 4, 5, 6, 7, 8] {
+        let indicator = &report.indicators[number - 1];
+        assert!(
+            indicator.score.is_none() && indicator.reason.is_some(),
+            "{indicator:?}"
+        );
+    }
+    // Officials need indicators 2, 4 and 7 too; agencies all nine: no made-up classification.
     assert_eq!(
         report.officials,
         Classification::NoData {
-            missing: vec![2, 3, 4, 7]
+            missing: vec![2, 4, 7]
         }
     );
     assert_eq!(
         report.agency,
         Classification::NoData {
-            missing: vec![2, 3, 4, 5, 6, 7, 8]
+            missing: vec![2, 4, 5, 6, 7, 8]
         }
     );
     // An empty period has no score at all.

@@ -13,6 +13,7 @@ CREATE TABLE report_facts (
     due_at              TIMESTAMPTZ,
     resolved_at         TIMESTAMPTZ,
     timing              TEXT,
+    supplements         BIGINT NOT NULL,
     closed_at           TIMESTAMPTZ,
     digitised           BOOLEAN NOT NULL,
     e_result            BOOLEAN NOT NULL,

@@ -13,6 +13,7 @@ CREATE TABLE report_facts (
     due_at              TEXT,
     resolved_at         TEXT,
     timing              TEXT,
+    supplements         INTEGER NOT NULL,
     closed_at           TEXT,
     digitised           BOOLEAN NOT NULL,
     e_result            BOOLEAN NOT NULL,
