@@ -8,7 +8,8 @@ use xaso_domain::calendar::deadline::Timing;
 use xaso_domain::catalog::OnlineLevel;
 use xaso_domain::dossier::Channel;
 use xaso_domain::report::{
-    evaluate, ii06a, parse_targets, satisfaction, DossierFact, Inputs, Period, ProcedureFact,
+    counts, evaluate, ii06a, parse_targets, satisfaction, DossierFact, Period, ProcedureFact,
+    Summary,
 };
 
 fn main() {
@@ -77,15 +78,11 @@ fn report_over_a_million_dossiers(bencher: Bencher) {
     )
     .expect("period");
     bencher.bench_local(|| {
-        let inputs = Inputs {
-            dossiers: &facts,
-            procedures: &procedures,
-            certified_e_copies: 0,
-        };
+        let summary = Summary::from_facts(&facts, &procedures, 0, &period);
         (
             ii06a(&facts, &period),
-            evaluate(&targets, &inputs, &period),
-            satisfaction(&facts, &procedures, &period),
+            evaluate(&targets, &summary, &period),
+            satisfaction(&counts(&facts, &procedures, &period)),
         )
     });
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use xaso_domain::dossier::{Channel, DossierState, Status};
-use xaso_domain::report::{DossierFact, Period, ProcedureFact, Rating};
+use xaso_domain::report::{Counts, DossierFact, Ii06aRow, Period, ProcedureFact, Rating};
 
 use crate::dossier::DossierRules;
 use crate::{agency, catalog, db, StoreError, Tx};
@@ -405,4 +405,221 @@ pub async fn late_steps(
         .bind(period.end())
         .fetch_all(&mut *c)
         .await)?)
+}
+
+#[derive(sqlx::FromRow)]
+struct CountsRow {
+    received: i64,
+    received_online: i64,
+    received_digitised: i64,
+    received_full_online: i64,
+    received_full_online_online: i64,
+    resolved: i64,
+    resolved_in_time: i64,
+    resolved_e_result: i64,
+    resolved_well: i64,
+    points_time: i64,
+    points_contacts: i64,
+    points_online: i64,
+    rated: i64,
+    rated_satisfied: i64,
+}
+
+/// `xaso_domain::report::counts` computed in SQL over the kept facts (the tests hold the two
+/// equal): a province-year is summed where it lies instead of being read into memory.
+pub async fn counts(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    period: &Period,
+) -> Result<Counts, StoreError> {
+    let commune = scope_id(tx, scope).await?;
+    let row: CountsRow = db!(tx.conn(), |c| {
+        sqlx::query_as(
+            "WITH f AS (
+                 SELECT r.*, p.online,
+                     (r.received_at >= $2 AND r.received_at < $3) AS got,
+                     (r.resolved_at >= $2 AND r.resolved_at < $3) AS done,
+                     (r.rating IS NOT NULL AND r.rated_at >= $2 AND r.rated_at < $3) AS rated_now
+                 FROM report_facts r LEFT JOIN procedures p ON p.code = r.procedure_code AND p.is_current
+                 WHERE $1 IS NULL OR r.handling_commune_id = $1)
+             SELECT
+                 COALESCE(SUM(CASE WHEN got THEN 1 ELSE 0 END), 0) AS received,
+                 COALESCE(SUM(CASE WHEN got AND channel = 2 THEN 1 ELSE 0 END), 0) AS received_online,
+                 COALESCE(SUM(CASE WHEN got AND digitised THEN 1 ELSE 0 END), 0) AS received_digitised,
+                 COALESCE(SUM(CASE WHEN got AND online = 'full' THEN 1 ELSE 0 END), 0) AS received_full_online,
+                 COALESCE(SUM(CASE WHEN got AND online = 'full' AND channel = 2 THEN 1 ELSE 0 END), 0)
+                     AS received_full_online_online,
+                 COALESCE(SUM(CASE WHEN done THEN 1 ELSE 0 END), 0) AS resolved,
+                 COALESCE(SUM(CASE WHEN done AND timing IN ('early', 'on_time') THEN 1 ELSE 0 END), 0)
+                     AS resolved_in_time,
+                 COALESCE(SUM(CASE WHEN done AND e_result THEN 1 ELSE 0 END), 0) AS resolved_e_result,
+                 COALESCE(SUM(CASE WHEN done AND (timing IS NULL OR timing <> 'late')
+                     AND (rating IS NULL OR rating <> 'dissatisfied') THEN 1 ELSE 0 END), 0) AS resolved_well,
+                 COALESCE(SUM(CASE WHEN done THEN
+                     CASE timing WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_time,
+                 COALESCE(SUM(CASE WHEN done THEN
+                     CASE WHEN supplements <= 1 THEN 2 WHEN supplements = 2 THEN 1 ELSE 0 END ELSE 0 END), 0)
+                     AS points_contacts,
+                 COALESCE(SUM(CASE WHEN done THEN
+                     CASE online WHEN 'full' THEN 2 WHEN 'partial' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_online,
+                 COALESCE(SUM(CASE WHEN rated_now THEN 1 ELSE 0 END), 0) AS rated,
+                 COALESCE(SUM(CASE WHEN rated_now AND rating <> 'dissatisfied' THEN 1 ELSE 0 END), 0)
+                     AS rated_satisfied
+             FROM f",
+        )
+        .bind(commune)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_one(&mut *c)
+        .await
+    })?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(Counts {
+        received: n(row.received),
+        received_online: n(row.received_online),
+        received_digitised: n(row.received_digitised),
+        received_full_online: n(row.received_full_online),
+        received_full_online_online: n(row.received_full_online_online),
+        resolved: n(row.resolved),
+        resolved_in_time: n(row.resolved_in_time),
+        resolved_e_result: n(row.resolved_e_result),
+        resolved_well: n(row.resolved_well),
+        points_time: n(row.points_time),
+        points_contacts: n(row.points_contacts),
+        points_online: n(row.points_online),
+        rated: n(row.rated),
+        rated_satisfied: n(row.rated_satisfied),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct Ii06aSqlRow {
+    field: String,
+    received_online: i64,
+    received_in_person: i64,
+    carried_over: i64,
+    resolved_early: i64,
+    resolved_on_time: i64,
+    resolved_late: i64,
+    in_progress_within_time: i64,
+    in_progress_overdue: i64,
+    closed_without_result: i64,
+}
+
+/// The rows of II.06a (`xaso_domain::report::ii06a`) computed in SQL over the kept facts.
+pub async fn ii06a_rows(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    period: &Period,
+) -> Result<Vec<Ii06aRow>, StoreError> {
+    let commune = scope_id(tx, scope).await?;
+    let rows: Vec<Ii06aSqlRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+            "WITH f AS (
+                 SELECT field, channel, received_at, due_at, resolved_at, timing, closed_at,
+                     (resolved_at IS NULL OR resolved_at >= $3)
+                         AND (closed_at IS NULL OR closed_at >= $3 OR resolved_at IS NOT NULL) AS open
+                 FROM report_facts
+                 WHERE ($1 IS NULL OR handling_commune_id = $1)
+                   AND received_at IS NOT NULL AND received_at < $3
+                   AND NOT (received_at < $2 AND COALESCE(resolved_at, closed_at) IS NOT NULL
+                            AND COALESCE(resolved_at, closed_at) < $2))
+             SELECT field,
+                 SUM(CASE WHEN received_at >= $2 AND channel = 2 THEN 1 ELSE 0 END) AS received_online,
+                 SUM(CASE WHEN received_at >= $2 AND channel <> 2 THEN 1 ELSE 0 END) AS received_in_person,
+                 SUM(CASE WHEN received_at < $2 THEN 1 ELSE 0 END) AS carried_over,
+                 SUM(CASE WHEN resolved_at < $3 AND timing = 'early' THEN 1 ELSE 0 END) AS resolved_early,
+                 SUM(CASE WHEN resolved_at < $3 AND timing = 'on_time' THEN 1 ELSE 0 END) AS resolved_on_time,
+                 SUM(CASE WHEN resolved_at < $3 AND (timing IS NULL OR timing = 'late') THEN 1 ELSE 0 END)
+                     AS resolved_late,
+                 SUM(CASE WHEN open AND (due_at IS NULL OR due_at >= $3) THEN 1 ELSE 0 END)
+                     AS in_progress_within_time,
+                 SUM(CASE WHEN open AND due_at < $3 THEN 1 ELSE 0 END) AS in_progress_overdue,
+                 SUM(CASE WHEN resolved_at IS NULL AND closed_at < $3 THEN 1 ELSE 0 END)
+                     AS closed_without_result
+             FROM f GROUP BY field",
+        )
+        .bind(commune)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    let mut out: Vec<Ii06aRow> = rows
+        .into_iter()
+        .map(|r| {
+            let (online, in_person, carried) = (
+                n(r.received_online),
+                n(r.received_in_person),
+                n(r.carried_over),
+            );
+            let (early, on_time, late) = (
+                n(r.resolved_early),
+                n(r.resolved_on_time),
+                n(r.resolved_late),
+            );
+            let (within, overdue) = (n(r.in_progress_within_time), n(r.in_progress_overdue));
+            Ii06aRow {
+                field: r.field,
+                received_total: online + in_person + carried,
+                received_online: online,
+                received_in_person: in_person,
+                carried_over: carried,
+                resolved_total: early + on_time + late,
+                resolved_early: early,
+                resolved_on_time: on_time,
+                resolved_late: late,
+                in_progress_total: within + overdue,
+                in_progress_within_time: within,
+                in_progress_overdue: overdue,
+                closed_without_result: n(r.closed_without_result),
+            }
+        })
+        .collect();
+    // The domain's order (by the field's bytes), whatever the database's collation.
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    Ok(out)
+}
+
+/// Resolved dossiers and those resolved early or on time, per period of `periods` (consecutive,
+/// in order: the months of a chart), in one pass over the resolved facts.
+pub async fn on_time_by_period(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    periods: &[Period],
+) -> Result<Vec<(u64, u64)>, StoreError> {
+    let Some(first) = periods.first() else {
+        return Ok(Vec::new());
+    };
+    let commune = scope_id(tx, scope).await?;
+    // One bucket per period, each bounded by bound parameters: $2 is the first start, $3… ends.
+    let buckets: String = (0..periods.len())
+        .map(|i| format!(" WHEN resolved_at < ${} THEN {i}", i + 3))
+        .collect();
+    let sql = format!(
+        "SELECT CAST(bucket AS BIGINT) AS bucket, COUNT(*) AS resolved,
+             SUM(CASE WHEN timing IN ('early', 'on_time') THEN 1 ELSE 0 END) AS in_time
+         FROM (SELECT CASE{buckets} END AS bucket, timing FROM report_facts
+               WHERE ($1 IS NULL OR handling_commune_id = $1) AND resolved_at >= $2 AND resolved_at < ${}) t
+         GROUP BY bucket",
+        periods.len() + 2
+    );
+    let rows: Vec<(i64, i64, i64)> = db!(tx.conn(), |c| {
+        let mut query = sqlx::query_as(&sql).bind(commune).bind(first.start());
+        for period in periods {
+            query = query.bind(period.end());
+        }
+        query.fetch_all(&mut *c).await
+    })?;
+    let mut out = vec![(0, 0); periods.len()];
+    for (bucket, resolved, in_time) in rows {
+        if let Some(slot) = usize::try_from(bucket).ok().and_then(|b| out.get_mut(b)) {
+            *slot = (
+                u64::try_from(resolved).unwrap_or(0),
+                u64::try_from(in_time).unwrap_or(0),
+            );
+        }
+    }
+    Ok(out)
 }

@@ -283,6 +283,34 @@ xaso_store::backend_tests! {
             report::dossier_facts(&mut tx, Some(&minh_duc)).await.expect("kept"),
             report::recomputed_facts(&mut tx, &rules, Some(&minh_duc)).await.expect("recomputed")
         );
+        // The SQL sums over the kept facts equal the domain's definitions, for several periods
+        // (a day, a week, the month, a quarter that starts before everything) and scopes.
+        let procedures = report::procedure_facts(&mut tx).await.expect("procedures");
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let periods = [(day(2026, 3, 2), day(2026, 3, 2)), (day(2026, 3, 4), day(2026, 3, 10)), (day(2026, 3, 1), day(2026, 3, 31)), (day(2026, 1, 1), day(2026, 6, 30)), (day(2026, 3, 9), day(2026, 4, 30))];
+        let mut compared = 0;
+        for (from, to) in periods {
+            let period = xaso_domain::report::Period::new(from, to).expect("period");
+            for scope in [None, Some(minh_duc.as_str())] {
+                let facts = report::dossier_facts(&mut tx, scope).await.expect("facts");
+                let expected = xaso_domain::report::counts(&facts, &procedures, &period);
+                assert_eq!(report::counts(&mut tx, scope, &period).await.expect("counts"), expected, "{period:?} {scope:?}");
+                let rows = report::ii06a_rows(&mut tx, scope, &period).await.expect("rows");
+                assert_eq!(rows, xaso_domain::report::ii06a(&facts, &period).rows, "{period:?} {scope:?}");
+                compared += usize::from(expected.resolved > 0 && expected.received > 0);
+            }
+        }
+        assert!(compared >= 4, "the periods hold dossiers");
+        // The months of a chart in one pass agree with the counts month by month.
+        let months: Vec<xaso_domain::report::Period> = (1..=6)
+            .map(|m| xaso_domain::report::Period::new(day(2026, m, 1), day(2026, m + 1, 1).pred_opt().expect("date")).expect("month"))
+            .collect();
+        let by_month = report::on_time_by_period(&mut tx, None, &months).await.expect("months");
+        let facts = report::dossier_facts(&mut tx, None).await.expect("facts");
+        for (month, tally) in months.iter().zip(by_month) {
+            let counts = xaso_domain::report::counts(&facts, &procedures, month);
+            assert_eq!(tally, (counts.resolved, counts.resolved_in_time), "{month:?}");
+        }
         tx.commit().await.expect("commit");
         let mut tx = store.begin().await.expect("begin");
         let rebuilt = report::rebuild(&mut tx, &rules).await.expect("rebuild");

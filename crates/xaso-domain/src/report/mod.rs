@@ -2,15 +2,17 @@
 //! measurable targets of the reform plan and the QĐ 766 index (`targets`). Pure: the store hands
 //! over one `DossierFact` per dossier and one `ProcedureFact` per procedure.
 
+mod counts;
 mod satisfaction;
 mod targets;
 #[cfg(test)]
 mod tests;
 
+pub use counts::{contact_points, counts, online_points, time_points, Counts};
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
-    evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Inputs, Measure, Metric,
-    Rate, Scorecard, TargetResult, Targets,
+    evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Measure, Metric, Rate,
+    Scorecard, Summary, TargetResult, Targets,
 };
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -241,6 +243,24 @@ pub struct Ii06a {
     pub total: Ii06aRow,
 }
 
+impl Ii06a {
+    /// The report from its rows (in order), with their total.
+    pub fn from_rows(period: Period, rows: Vec<Ii06aRow>) -> Ii06a {
+        let mut total = Ii06aRow {
+            field: "Tổng số".into(),
+            ..Default::default()
+        };
+        for row in &rows {
+            total.add(row);
+        }
+        Ii06a {
+            period,
+            rows,
+            total,
+        }
+    }
+}
+
 pub fn ii06a(facts: &[DossierFact], period: &Period) -> Ii06a {
     let bounds = (period.start(), period.end());
     let mut by_field: std::collections::BTreeMap<&str, Ii06aRow> = Default::default();
@@ -255,17 +275,5 @@ pub fn ii06a(facts: &[DossierFact], period: &Period) -> Ii06a {
             entry.add(&row);
         }
     }
-    let rows: Vec<Ii06aRow> = by_field.into_values().collect();
-    let mut total = Ii06aRow {
-        field: "Tổng số".into(),
-        ..Default::default()
-    };
-    for row in &rows {
-        total.add(row);
-    }
-    Ii06a {
-        period: *period,
-        rows,
-        total,
-    }
+    Ii06a::from_rows(*period, by_field.into_values().collect())
 }

@@ -1,13 +1,12 @@
-//! TT 01/2018 Art. 13 (REFERENCES §4): nine indicators scored 2 / 1 / 0 per dossier, each
+//! TT 01/2018 Art. 13 (REFERENCES §4): nine indicators scored 2 / 1 / 0 per dossier (the points
+//! are summed in `Counts`, see `counts::time_points` and the like), each
 //! averaged over the dossiers resolved in the period (one decimal), and the classifications of
 //! officials (indicators 1+2+3+4+7) and of agencies (all nine). Indicators whose data the system
 //! does not hold say so, and so does any classification that needs them.
 
 use serde::Serialize;
 
-use super::{DossierFact, Period, ProcedureFact};
-use crate::calendar::deadline::Timing;
-use crate::catalog::OnlineLevel;
+use super::Counts;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorScore {
@@ -77,51 +76,18 @@ fn classify(
     Classification::Rated { total, label }
 }
 
-pub fn satisfaction(
-    dossiers: &[DossierFact],
-    procedures: &[ProcedureFact],
-    period: &Period,
-) -> Satisfaction {
-    let (start, end) = (period.start(), period.end());
-    let resolved: Vec<&DossierFact> = dossiers
-        .iter()
-        .filter(|f| f.resolved_at.is_some_and(|r| start <= r && r < end))
-        .collect();
-    let online: std::collections::HashMap<&str, OnlineLevel> = procedures
-        .iter()
-        .map(|p| (p.code.as_str(), p.online))
-        .collect();
-    let average = |points: &dyn Fn(&DossierFact) -> u32| -> Option<f64> {
-        (!resolved.is_empty()).then(|| {
-            round1(
-                resolved.iter().map(|f| f64::from(points(f))).sum::<f64>() / resolved.len() as f64,
-            )
-        })
-    };
+pub fn satisfaction(counts: &Counts) -> Satisfaction {
+    let average =
+        |points: u64| (counts.resolved > 0).then(|| round1(points as f64 / counts.resolved as f64));
     let indicators: Vec<IndicatorScore> = NAMES
         .iter()
         .enumerate()
         .map(|(i, name)| {
             let number = i as u8 + 1;
             let score = match number {
-                // Earlier than the legal time 2, on time 1, late 0.
-                1 => average(&|f| match f.timing {
-                    Some(Timing::Early) => 2,
-                    Some(Timing::OnTime) => 1,
-                    _ => 0,
-                }),
-                // Contacts to complete the dossier: at most one supplement request 2, two 1, more 0.
-                3 => average(&|f| match f.supplements {
-                    0 | 1 => 2,
-                    2 => 1,
-                    _ => 0,
-                }),
-                // Fully online 2, partly online 1, not online 0.
-                9 => average(&|f| match online.get(f.procedure_code.as_str()).copied() {
-                    Some(OnlineLevel::Full) => 2,
-                    Some(OnlineLevel::Partial) => 1,
-                    _ => 0,
-                }),
+                1 => average(counts.points_time),
+                3 => average(counts.points_contacts),
+                9 => average(counts.points_online),
                 _ => None,
             };
             IndicatorScore {
@@ -157,7 +123,7 @@ pub fn satisfaction(
         ],
     );
     Satisfaction {
-        dossiers: resolved.len(),
+        dossiers: counts.resolved as usize,
         indicators,
         officials,
         agency,

@@ -4,11 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{classify, DossierFact, Period, ProcedureFact, Rating};
-use crate::calendar::deadline::Timing;
+use super::{counts, ii06a, Counts, DossierFact, Ii06aRow, Period, ProcedureFact};
 use crate::catalog::OnlineLevel;
 use crate::datafile::{DataError, DataFile};
-use crate::dossier::Channel;
 
 /// Every metric a target or an index indicator can bind to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,118 +123,64 @@ impl Measure {
     }
 }
 
-/// What a period's metrics are computed from.
-pub struct Inputs<'a> {
-    pub dossiers: &'a [DossierFact],
+/// What a period's metrics are computed from: its counts, its II.06a totals (for progress),
+/// the catalog, and the electronic certified copies issued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary<'a> {
+    pub counts: Counts,
+    pub totals: Ii06aRow,
     pub procedures: &'a [ProcedureFact],
-    /// Electronic certified copies issued in the period.
     pub certified_e_copies: u64,
+}
+
+impl<'a> Summary<'a> {
+    /// The summary of `period` computed from facts held in memory.
+    pub fn from_facts(
+        dossiers: &[DossierFact],
+        procedures: &'a [ProcedureFact],
+        certified_e_copies: u64,
+        period: &Period,
+    ) -> Summary<'a> {
+        Summary {
+            counts: counts(dossiers, procedures, period),
+            totals: ii06a(dossiers, period).total,
+            procedures,
+            certified_e_copies,
+        }
+    }
 }
 
 const NO_DOSSIERS: &str = "không có hồ sơ trong kỳ";
 const NO_RESOLVED: &str = "không có hồ sơ giải quyết xong trong kỳ";
 const NO_PROCEDURES: &str = "danh mục không có thủ tục phù hợp";
 
-/// The dossiers a period's metrics look at, sorted out once (a province-year has millions).
-struct Prepared<'a> {
-    inputs: &'a Inputs<'a>,
-    period: &'a Period,
-    received: Vec<&'a DossierFact>,
-    resolved: Vec<&'a DossierFact>,
-    full_online: std::collections::HashSet<&'a str>,
-}
-
-impl<'a> Prepared<'a> {
-    fn new(inputs: &'a Inputs<'a>, period: &'a Period) -> Prepared<'a> {
-        let (start, end) = (period.start(), period.end());
-        let within =
-            |at: Option<chrono::DateTime<chrono::Utc>>| at.is_some_and(|t| start <= t && t < end);
-        Prepared {
-            inputs,
-            period,
-            received: inputs
-                .dossiers
-                .iter()
-                .filter(|f| within(f.received_at))
-                .collect(),
-            resolved: inputs
-                .dossiers
-                .iter()
-                .filter(|f| within(f.resolved_at))
-                .collect(),
-            full_online: inputs
-                .procedures
-                .iter()
-                .filter(|p| p.online == OnlineLevel::Full)
-                .map(|p| p.code.as_str())
-                .collect(),
-        }
-    }
-}
-
-/// One metric over a period.
-pub fn measure(metric: Metric, inputs: &Inputs<'_>, period: &Period) -> Measure {
-    measure_prepared(metric, &Prepared::new(inputs, period))
-}
-
-fn measure_prepared(metric: Metric, prepared: &Prepared<'_>) -> Measure {
+/// One metric of a period.
+pub fn measure(metric: Metric, summary: &Summary<'_>) -> Measure {
     if let Some(reason) = metric.missing_data() {
         return Measure::NoData {
             reason: reason.into(),
         };
     }
-    let (inputs, period) = (prepared.inputs, prepared.period);
-    let (start, end) = (period.start(), period.end());
-    let (received, resolved) = (&prepared.received, &prepared.resolved);
-    let count = |items: &[&DossierFact], keep: &dyn Fn(&DossierFact) -> bool| {
-        items.iter().filter(|f| keep(f)).count() as u64
-    };
-    let in_time = |f: &DossierFact| matches!(f.timing, Some(Timing::Early | Timing::OnTime));
-    let procedures = inputs.procedures;
+    let c = &summary.counts;
+    let t = &summary.totals;
+    let procedures = summary.procedures;
     let procedure_count = |keep: &dyn Fn(&ProcedureFact) -> bool| {
         procedures.iter().filter(|p| keep(p)).count() as u64
     };
     let has_online = |p: &ProcedureFact| p.online != OnlineLevel::None;
     match metric {
-        Metric::OnTime => Measure::share(
-            count(resolved, &in_time),
-            resolved.len() as u64,
-            NO_RESOLVED,
-        ),
-        Metric::Progress => {
-            let bounds = (period.start(), period.end());
-            let rows: Vec<_> = inputs
-                .dossiers
-                .iter()
-                .filter_map(|f| classify(f, bounds))
-                .collect();
-            let good: u64 = rows
-                .iter()
-                .map(|r| r.resolved_early + r.resolved_on_time + r.in_progress_within_time)
-                .sum();
-            let all: u64 = rows
-                .iter()
-                .map(|r| r.resolved_total + r.in_progress_total)
-                .sum();
-            Measure::share(good, all, NO_DOSSIERS)
-        }
-        Metric::OnlineDossiers => Measure::share(
-            count(received, &|f| f.channel == Channel::Online),
-            received.len() as u64,
+        Metric::OnTime => Measure::share(c.resolved_in_time, c.resolved, NO_RESOLVED),
+        Metric::Progress => Measure::share(
+            t.resolved_early + t.resolved_on_time + t.in_progress_within_time,
+            t.resolved_total + t.in_progress_total,
             NO_DOSSIERS,
         ),
-        Metric::OnlineOfFullOnlineProcedures => {
-            let full: Vec<&DossierFact> = received
-                .iter()
-                .copied()
-                .filter(|f| prepared.full_online.contains(f.procedure_code.as_str()))
-                .collect();
-            Measure::share(
-                count(&full, &|f| f.channel == Channel::Online),
-                full.len() as u64,
-                "không có hồ sơ của thủ tục trực tuyến toàn trình trong kỳ",
-            )
-        }
+        Metric::OnlineDossiers => Measure::share(c.received_online, c.received, NO_DOSSIERS),
+        Metric::OnlineOfFullOnlineProcedures => Measure::share(
+            c.received_full_online_online,
+            c.received_full_online,
+            "không có hồ sơ của thủ tục trực tuyến toàn trình trong kỳ",
+        ),
         Metric::FullOnlineProcedures => Measure::share(
             procedure_count(&|p| p.online == OnlineLevel::Full),
             procedure_count(&has_online),
@@ -247,42 +191,19 @@ fn measure_prepared(metric: Metric, prepared: &Prepared<'_>) -> Measure {
             procedures.len() as u64,
             NO_PROCEDURES,
         ),
-        Metric::DigitisedDossiers => Measure::share(
-            count(received, &|f| f.digitised),
-            received.len() as u64,
-            NO_DOSSIERS,
-        ),
-        Metric::ElectronicResults => Measure::share(
-            count(resolved, &|f| f.e_result),
-            resolved.len() as u64,
-            NO_RESOLVED,
-        ),
+        Metric::DigitisedDossiers => Measure::share(c.received_digitised, c.received, NO_DOSSIERS),
+        Metric::ElectronicResults => Measure::share(c.resolved_e_result, c.resolved, NO_RESOLVED),
         Metric::LocationIndependentProcedures => Measure::share(
             procedure_count(&|p| p.location_independent),
             procedures.len() as u64,
             NO_PROCEDURES,
         ),
         Metric::Satisfaction => {
-            let rated: Vec<&DossierFact> = inputs
-                .dossiers
-                .iter()
-                .filter(|f| f.rating.is_some() && f.rated_at.is_some_and(|r| start <= r && r < end))
-                .collect();
-            Measure::share(
-                count(&rated, &|f| f.rating != Some(Rating::Dissatisfied)),
-                rated.len() as u64,
-                "không có đánh giá nào trong kỳ",
-            )
+            Measure::share(c.rated_satisfied, c.rated, "không có đánh giá nào trong kỳ")
         }
-        Metric::HandlingSatisfaction => Measure::share(
-            count(resolved, &|f| {
-                f.timing != Some(Timing::Late) && f.rating != Some(Rating::Dissatisfied)
-            }),
-            resolved.len() as u64,
-            NO_RESOLVED,
-        ),
+        Metric::HandlingSatisfaction => Measure::share(c.resolved_well, c.resolved, NO_RESOLVED),
         Metric::ElectronicCertifiedCopies => {
-            Measure::share(u64::from(inputs.certified_e_copies > 0), 1, "")
+            Measure::share(u64::from(summary.certified_e_copies > 0), 1, "")
         }
         _ => Measure::NoData {
             reason: "chưa có dữ liệu".into(),
@@ -465,13 +386,12 @@ fn points(indicator: &Indicator, measure: &Measure) -> Option<f64> {
     })
 }
 
-pub fn evaluate(targets: &Targets, inputs: &Inputs<'_>, period: &Period) -> Scorecard {
-    let prepared = Prepared::new(inputs, period);
+pub fn evaluate(targets: &Targets, summary: &Summary<'_>, period: &Period) -> Scorecard {
     let target_results = targets
         .targets
         .iter()
         .map(|t| {
-            let measure = measure_prepared(t.metric, &prepared);
+            let measure = measure(t.metric, summary);
             TargetResult {
                 met: measure.percent().map(|p| p >= f64::from(t.threshold)),
                 name: t.name.clone(),
@@ -490,7 +410,7 @@ pub fn evaluate(targets: &Targets, inputs: &Inputs<'_>, period: &Period) -> Scor
                 .indicator
                 .iter()
                 .map(|i| {
-                    let measure = measure_prepared(i.metric, &prepared);
+                    let measure = measure(i.metric, summary);
                     IndicatorResult {
                         points: points(i, &measure),
                         name: i.name.clone(),

@@ -517,11 +517,7 @@ fn scorecard() -> Scorecard {
     let procedures = procedures();
     evaluate(
         &targets,
-        &Inputs {
-            dossiers: &facts,
-            procedures: &procedures,
-            certified_e_copies: 3,
-        },
+        &Summary::from_facts(&facts, &procedures, 3, &march()),
         &march(),
     )
 }
@@ -628,7 +624,7 @@ fn a_bad_targets_file_names_its_lines() {
 #[test]
 fn tt01_indicators_of_march_by_hand() {
     let facts = march_2026();
-    let report = satisfaction(&facts, &procedures(), &march());
+    let report = satisfaction(&counts(&facts, &procedures(), &march()));
     // 30 resolved: early 11 × 2 + on time 15 × 1 + late 4 × 0 = 37 → 37/30 = 1.23 → 1.2.
     assert_eq!(report.dossiers, 30);
     assert_eq!(report.indicators[0].score, Some(1.2));
@@ -665,7 +661,7 @@ fn tt01_indicators_of_march_by_hand() {
     )
     .expect("period");
     assert_eq!(
-        satisfaction(&facts, &procedures(), &january).indicators[0].score,
+        satisfaction(&counts(&facts, &procedures(), &january)).indicators[0].score,
         None
     );
 }

@@ -21,3 +21,5 @@ CREATE TABLE report_facts (
     rated_at            TEXT
 );
 CREATE INDEX report_facts_commune ON report_facts (handling_commune_id);
+CREATE INDEX report_facts_received ON report_facts (received_at);
+CREATE INDEX report_facts_resolved ON report_facts (resolved_at);
