@@ -409,6 +409,7 @@ pub async fn late_steps(
 
 #[derive(sqlx::FromRow)]
 struct CountsRow {
+    commune: Option<Uuid>,
     received: i64,
     received_online: i64,
     received_digitised: i64,
@@ -425,6 +426,91 @@ struct CountsRow {
     rated_satisfied: i64,
 }
 
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl CountsRow {
+    fn counts(&self) -> Counts {
+        Counts {
+            received: count(self.received),
+            received_online: count(self.received_online),
+            received_digitised: count(self.received_digitised),
+            received_full_online: count(self.received_full_online),
+            received_full_online_online: count(self.received_full_online_online),
+            resolved: count(self.resolved),
+            resolved_in_time: count(self.resolved_in_time),
+            resolved_e_result: count(self.resolved_e_result),
+            resolved_well: count(self.resolved_well),
+            points_time: count(self.points_time),
+            points_contacts: count(self.points_contacts),
+            points_online: count(self.points_online),
+            rated: count(self.rated),
+            rated_satisfied: count(self.rated_satisfied),
+        }
+    }
+}
+
+/// The counts query: over one commune or all (`$1`), for `$2` ≤ t < `$3`; per commune when
+/// `per_commune`.
+fn counts_sql(per_commune: bool) -> String {
+    let (key, group) = if per_commune {
+        ("handling_commune_id", " GROUP BY handling_commune_id")
+    } else {
+        ("NULL", "")
+    };
+    format!(
+        "WITH f AS (
+             SELECT r.*, p.online,
+                 (r.received_at >= $2 AND r.received_at < $3) AS got,
+                 (r.resolved_at >= $2 AND r.resolved_at < $3) AS done,
+                 (r.rating IS NOT NULL AND r.rated_at >= $2 AND r.rated_at < $3) AS rated_now
+             FROM report_facts r LEFT JOIN procedures p ON p.code = r.procedure_code AND p.is_current
+             WHERE $1 IS NULL OR r.handling_commune_id = $1)
+         SELECT {key} AS commune,
+             COALESCE(SUM(CASE WHEN got THEN 1 ELSE 0 END), 0) AS received,
+             COALESCE(SUM(CASE WHEN got AND channel = 2 THEN 1 ELSE 0 END), 0) AS received_online,
+             COALESCE(SUM(CASE WHEN got AND digitised THEN 1 ELSE 0 END), 0) AS received_digitised,
+             COALESCE(SUM(CASE WHEN got AND online = 'full' THEN 1 ELSE 0 END), 0) AS received_full_online,
+             COALESCE(SUM(CASE WHEN got AND online = 'full' AND channel = 2 THEN 1 ELSE 0 END), 0)
+                 AS received_full_online_online,
+             COALESCE(SUM(CASE WHEN done THEN 1 ELSE 0 END), 0) AS resolved,
+             COALESCE(SUM(CASE WHEN done AND timing IN ('early', 'on_time') THEN 1 ELSE 0 END), 0)
+                 AS resolved_in_time,
+             COALESCE(SUM(CASE WHEN done AND e_result THEN 1 ELSE 0 END), 0) AS resolved_e_result,
+             COALESCE(SUM(CASE WHEN done AND (timing IS NULL OR timing <> 'late')
+                 AND (rating IS NULL OR rating <> 'dissatisfied') THEN 1 ELSE 0 END), 0) AS resolved_well,
+             COALESCE(SUM(CASE WHEN done THEN
+                 CASE timing WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_time,
+             COALESCE(SUM(CASE WHEN done THEN
+                 CASE WHEN supplements <= 1 THEN 2 WHEN supplements = 2 THEN 1 ELSE 0 END ELSE 0 END), 0)
+                 AS points_contacts,
+             COALESCE(SUM(CASE WHEN done THEN
+                 CASE online WHEN 'full' THEN 2 WHEN 'partial' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_online,
+             COALESCE(SUM(CASE WHEN rated_now THEN 1 ELSE 0 END), 0) AS rated,
+             COALESCE(SUM(CASE WHEN rated_now AND rating <> 'dissatisfied' THEN 1 ELSE 0 END), 0)
+                 AS rated_satisfied
+         FROM f{group}"
+    )
+}
+
+async fn counts_rows(
+    tx: &mut Tx,
+    commune: Option<Uuid>,
+    period: &Period,
+    per_commune: bool,
+) -> Result<Vec<CountsRow>, StoreError> {
+    let sql = counts_sql(per_commune);
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(&sql)
+            .bind(commune)
+            .bind(period.start())
+            .bind(period.end())
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
 /// `xaso_domain::report::counts` computed in SQL over the kept facts (the tests hold the two
 /// equal): a province-year is summed where it lies instead of being read into memory.
 pub async fn counts(
@@ -433,68 +519,26 @@ pub async fn counts(
     period: &Period,
 ) -> Result<Counts, StoreError> {
     let commune = scope_id(tx, scope).await?;
-    let row: CountsRow = db!(tx.conn(), |c| {
-        sqlx::query_as(
-            "WITH f AS (
-                 SELECT r.*, p.online,
-                     (r.received_at >= $2 AND r.received_at < $3) AS got,
-                     (r.resolved_at >= $2 AND r.resolved_at < $3) AS done,
-                     (r.rating IS NOT NULL AND r.rated_at >= $2 AND r.rated_at < $3) AS rated_now
-                 FROM report_facts r LEFT JOIN procedures p ON p.code = r.procedure_code AND p.is_current
-                 WHERE $1 IS NULL OR r.handling_commune_id = $1)
-             SELECT
-                 COALESCE(SUM(CASE WHEN got THEN 1 ELSE 0 END), 0) AS received,
-                 COALESCE(SUM(CASE WHEN got AND channel = 2 THEN 1 ELSE 0 END), 0) AS received_online,
-                 COALESCE(SUM(CASE WHEN got AND digitised THEN 1 ELSE 0 END), 0) AS received_digitised,
-                 COALESCE(SUM(CASE WHEN got AND online = 'full' THEN 1 ELSE 0 END), 0) AS received_full_online,
-                 COALESCE(SUM(CASE WHEN got AND online = 'full' AND channel = 2 THEN 1 ELSE 0 END), 0)
-                     AS received_full_online_online,
-                 COALESCE(SUM(CASE WHEN done THEN 1 ELSE 0 END), 0) AS resolved,
-                 COALESCE(SUM(CASE WHEN done AND timing IN ('early', 'on_time') THEN 1 ELSE 0 END), 0)
-                     AS resolved_in_time,
-                 COALESCE(SUM(CASE WHEN done AND e_result THEN 1 ELSE 0 END), 0) AS resolved_e_result,
-                 COALESCE(SUM(CASE WHEN done AND (timing IS NULL OR timing <> 'late')
-                     AND (rating IS NULL OR rating <> 'dissatisfied') THEN 1 ELSE 0 END), 0) AS resolved_well,
-                 COALESCE(SUM(CASE WHEN done THEN
-                     CASE timing WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_time,
-                 COALESCE(SUM(CASE WHEN done THEN
-                     CASE WHEN supplements <= 1 THEN 2 WHEN supplements = 2 THEN 1 ELSE 0 END ELSE 0 END), 0)
-                     AS points_contacts,
-                 COALESCE(SUM(CASE WHEN done THEN
-                     CASE online WHEN 'full' THEN 2 WHEN 'partial' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_online,
-                 COALESCE(SUM(CASE WHEN rated_now THEN 1 ELSE 0 END), 0) AS rated,
-                 COALESCE(SUM(CASE WHEN rated_now AND rating <> 'dissatisfied' THEN 1 ELSE 0 END), 0)
-                     AS rated_satisfied
-             FROM f",
-        )
-        .bind(commune)
-        .bind(period.start())
-        .bind(period.end())
-        .fetch_one(&mut *c)
-        .await
-    })?;
-    let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    Ok(Counts {
-        received: n(row.received),
-        received_online: n(row.received_online),
-        received_digitised: n(row.received_digitised),
-        received_full_online: n(row.received_full_online),
-        received_full_online_online: n(row.received_full_online_online),
-        resolved: n(row.resolved),
-        resolved_in_time: n(row.resolved_in_time),
-        resolved_e_result: n(row.resolved_e_result),
-        resolved_well: n(row.resolved_well),
-        points_time: n(row.points_time),
-        points_contacts: n(row.points_contacts),
-        points_online: n(row.points_online),
-        rated: n(row.rated),
-        rated_satisfied: n(row.rated_satisfied),
-    })
+    let rows = counts_rows(tx, commune, period, false).await?;
+    Ok(rows.first().map(CountsRow::counts).unwrap_or_default())
+}
+
+/// The counts of every commune with dossiers, in one pass (the province ranking).
+pub async fn counts_by_commune(
+    tx: &mut Tx,
+    period: &Period,
+) -> Result<HashMap<Uuid, Counts>, StoreError> {
+    Ok(counts_rows(tx, None, period, true)
+        .await?
+        .iter()
+        .filter_map(|r| r.commune.map(|id| (id, r.counts())))
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
 struct Ii06aSqlRow {
-    field: String,
+    field: Option<String>,
+    commune: Option<Uuid>,
     received_online: i64,
     received_in_person: i64,
     carried_over: i64,
@@ -506,6 +550,94 @@ struct Ii06aSqlRow {
     closed_without_result: i64,
 }
 
+impl Ii06aSqlRow {
+    fn row(&self) -> Ii06aRow {
+        let (online, in_person, carried) = (
+            count(self.received_online),
+            count(self.received_in_person),
+            count(self.carried_over),
+        );
+        let (early, on_time, late) = (
+            count(self.resolved_early),
+            count(self.resolved_on_time),
+            count(self.resolved_late),
+        );
+        let (within, overdue) = (
+            count(self.in_progress_within_time),
+            count(self.in_progress_overdue),
+        );
+        Ii06aRow {
+            field: self.field.clone().unwrap_or_default(),
+            received_total: online + in_person + carried,
+            received_online: online,
+            received_in_person: in_person,
+            carried_over: carried,
+            resolved_total: early + on_time + late,
+            resolved_early: early,
+            resolved_on_time: on_time,
+            resolved_late: late,
+            in_progress_total: within + overdue,
+            in_progress_within_time: within,
+            in_progress_overdue: overdue,
+            closed_without_result: count(self.closed_without_result),
+        }
+    }
+}
+
+/// The II.06a query, grouped by field, or by commune (`per_commune`).
+fn ii06a_sql(per_commune: bool) -> String {
+    let (keys, group) = if per_commune {
+        (
+            "NULL AS field, handling_commune_id AS commune",
+            "handling_commune_id",
+        )
+    } else {
+        ("field, NULL AS commune", "field")
+    };
+    format!(
+        "WITH f AS (
+             SELECT field, handling_commune_id, channel, received_at, due_at, resolved_at, timing, closed_at,
+                 (resolved_at IS NULL OR resolved_at >= $3)
+                     AND (closed_at IS NULL OR closed_at >= $3 OR resolved_at IS NOT NULL) AS open
+             FROM report_facts
+             WHERE ($1 IS NULL OR handling_commune_id = $1)
+               AND received_at IS NOT NULL AND received_at < $3
+               AND NOT (received_at < $2 AND COALESCE(resolved_at, closed_at) IS NOT NULL
+                        AND COALESCE(resolved_at, closed_at) < $2))
+         SELECT {keys},
+             SUM(CASE WHEN received_at >= $2 AND channel = 2 THEN 1 ELSE 0 END) AS received_online,
+             SUM(CASE WHEN received_at >= $2 AND channel <> 2 THEN 1 ELSE 0 END) AS received_in_person,
+             SUM(CASE WHEN received_at < $2 THEN 1 ELSE 0 END) AS carried_over,
+             SUM(CASE WHEN resolved_at < $3 AND timing = 'early' THEN 1 ELSE 0 END) AS resolved_early,
+             SUM(CASE WHEN resolved_at < $3 AND timing = 'on_time' THEN 1 ELSE 0 END) AS resolved_on_time,
+             SUM(CASE WHEN resolved_at < $3 AND (timing IS NULL OR timing = 'late') THEN 1 ELSE 0 END)
+                 AS resolved_late,
+             SUM(CASE WHEN open AND (due_at IS NULL OR due_at >= $3) THEN 1 ELSE 0 END)
+                 AS in_progress_within_time,
+             SUM(CASE WHEN open AND due_at < $3 THEN 1 ELSE 0 END) AS in_progress_overdue,
+             SUM(CASE WHEN resolved_at IS NULL AND closed_at < $3 THEN 1 ELSE 0 END)
+                 AS closed_without_result
+         FROM f GROUP BY {group}"
+    )
+}
+
+async fn ii06a_sql_rows(
+    tx: &mut Tx,
+    commune: Option<Uuid>,
+    period: &Period,
+    per_commune: bool,
+) -> Result<Vec<Ii06aSqlRow>, StoreError> {
+    let sql = ii06a_sql(per_commune);
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(&sql)
+            .bind(commune)
+            .bind(period.start())
+            .bind(period.end())
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
 /// The rows of II.06a (`xaso_domain::report::ii06a`) computed in SQL over the kept facts.
 pub async fn ii06a_rows(
     tx: &mut Tx,
@@ -513,73 +645,26 @@ pub async fn ii06a_rows(
     period: &Period,
 ) -> Result<Vec<Ii06aRow>, StoreError> {
     let commune = scope_id(tx, scope).await?;
-    let rows: Vec<Ii06aSqlRow> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-            "WITH f AS (
-                 SELECT field, channel, received_at, due_at, resolved_at, timing, closed_at,
-                     (resolved_at IS NULL OR resolved_at >= $3)
-                         AND (closed_at IS NULL OR closed_at >= $3 OR resolved_at IS NOT NULL) AS open
-                 FROM report_facts
-                 WHERE ($1 IS NULL OR handling_commune_id = $1)
-                   AND received_at IS NOT NULL AND received_at < $3
-                   AND NOT (received_at < $2 AND COALESCE(resolved_at, closed_at) IS NOT NULL
-                            AND COALESCE(resolved_at, closed_at) < $2))
-             SELECT field,
-                 SUM(CASE WHEN received_at >= $2 AND channel = 2 THEN 1 ELSE 0 END) AS received_online,
-                 SUM(CASE WHEN received_at >= $2 AND channel <> 2 THEN 1 ELSE 0 END) AS received_in_person,
-                 SUM(CASE WHEN received_at < $2 THEN 1 ELSE 0 END) AS carried_over,
-                 SUM(CASE WHEN resolved_at < $3 AND timing = 'early' THEN 1 ELSE 0 END) AS resolved_early,
-                 SUM(CASE WHEN resolved_at < $3 AND timing = 'on_time' THEN 1 ELSE 0 END) AS resolved_on_time,
-                 SUM(CASE WHEN resolved_at < $3 AND (timing IS NULL OR timing = 'late') THEN 1 ELSE 0 END)
-                     AS resolved_late,
-                 SUM(CASE WHEN open AND (due_at IS NULL OR due_at >= $3) THEN 1 ELSE 0 END)
-                     AS in_progress_within_time,
-                 SUM(CASE WHEN open AND due_at < $3 THEN 1 ELSE 0 END) AS in_progress_overdue,
-                 SUM(CASE WHEN resolved_at IS NULL AND closed_at < $3 THEN 1 ELSE 0 END)
-                     AS closed_without_result
-             FROM f GROUP BY field",
-        )
-        .bind(commune)
-        .bind(period.start())
-        .bind(period.end())
-        .fetch_all(&mut *c)
-        .await
-    })?;
-    let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    let mut out: Vec<Ii06aRow> = rows
-        .into_iter()
-        .map(|r| {
-            let (online, in_person, carried) = (
-                n(r.received_online),
-                n(r.received_in_person),
-                n(r.carried_over),
-            );
-            let (early, on_time, late) = (
-                n(r.resolved_early),
-                n(r.resolved_on_time),
-                n(r.resolved_late),
-            );
-            let (within, overdue) = (n(r.in_progress_within_time), n(r.in_progress_overdue));
-            Ii06aRow {
-                field: r.field,
-                received_total: online + in_person + carried,
-                received_online: online,
-                received_in_person: in_person,
-                carried_over: carried,
-                resolved_total: early + on_time + late,
-                resolved_early: early,
-                resolved_on_time: on_time,
-                resolved_late: late,
-                in_progress_total: within + overdue,
-                in_progress_within_time: within,
-                in_progress_overdue: overdue,
-                closed_without_result: n(r.closed_without_result),
-            }
-        })
+    let mut out: Vec<Ii06aRow> = ii06a_sql_rows(tx, commune, period, false)
+        .await?
+        .iter()
+        .map(Ii06aSqlRow::row)
         .collect();
     // The domain's order (by the field's bytes), whatever the database's collation.
     out.sort_by(|a, b| a.field.cmp(&b.field));
     Ok(out)
+}
+
+/// II.06a totals of every commune with dossiers in the period, in one pass.
+pub async fn ii06a_totals_by_commune(
+    tx: &mut Tx,
+    period: &Period,
+) -> Result<HashMap<Uuid, Ii06aRow>, StoreError> {
+    Ok(ii06a_sql_rows(tx, None, period, true)
+        .await?
+        .iter()
+        .filter_map(|r| r.commune.map(|id| (id, r.row())))
+        .collect())
 }
 
 /// Resolved dossiers and those resolved early or on time, per period of `periods` (consecutive,

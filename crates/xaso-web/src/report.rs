@@ -634,38 +634,49 @@ pub async fn dashboard(
                 .collect(),
         );
     }
-    let communes = if agency.is_none() {
-        xaso_store::dossier::communes(&mut tx)
-            .await
-            .map_err(|e| PageError(e.into()))?
-    } else {
-        Vec::new()
-    };
-    tx.commit().await.map_err(|e| PageError(e.into()))?;
-    // The province view ranks its communes by their QĐ 766 points.
+    // The province view ranks its communes by their QĐ 766 points, from two passes over the
+    // province's facts (not one report per commune).
     let mut ranking = Vec::new();
-    for commune in communes {
-        let scope = Scope {
-            agency_code: Some(commune.agency_code.clone()),
-            name: commune.name.clone(),
-        };
-        let card = compute(&state.store, scope, period)
+    if agency.is_none() {
+        let communes = xaso_store::dossier::communes(&mut tx)
             .await
-            .map_err(|e| PageError(e.into()))?
-            .scorecard;
-        let on_time = card
-            .targets
-            .iter()
-            .find(|t| t.metric == Metric::OnTime)
-            .map(|t| shown_measure(&t.measure).0)
-            .unwrap_or_default();
-        ranking.push((
-            card.index_points,
-            commune.name,
-            card.index_max_with_data,
-            on_time,
-        ));
+            .map_err(|e| PageError(e.into()))?;
+        let counts = report::counts_by_commune(&mut tx, &period)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        let totals = report::ii06a_totals_by_commune(&mut tx, &period)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        let procedures = report::procedure_facts(&mut tx)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        for commune in communes {
+            let certified_e_copies =
+                report::certified_e_copies(&mut tx, Some(&commune.agency_code), &period)
+                    .await
+                    .map_err(|e| PageError(e.into()))?;
+            let summary = Summary {
+                counts: counts.get(&commune.id).copied().unwrap_or_default(),
+                totals: totals.get(&commune.id).cloned().unwrap_or_default(),
+                procedures: &procedures,
+                certified_e_copies,
+            };
+            let card = evaluate(targets(), &summary, &period);
+            let on_time = card
+                .targets
+                .iter()
+                .find(|t| t.metric == Metric::OnTime)
+                .map(|t| shown_measure(&t.measure).0)
+                .unwrap_or_default();
+            ranking.push((
+                card.index_points,
+                commune.name,
+                card.index_max_with_data,
+                on_time,
+            ));
+        }
     }
+    tx.commit().await.map_err(|e| PageError(e.into()))?;
     ranking.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     page.ranking = ranking
         .into_iter()
