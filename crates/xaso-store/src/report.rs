@@ -7,8 +7,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+use xaso_domain::catalog::OnlineLevel;
 use xaso_domain::dossier::{Channel, DossierState, Status};
-use xaso_domain::report::{Counts, DossierFact, Ii06aRow, Period, ProcedureFact, Rating};
+use xaso_domain::report::{
+    daily_contributions, Counts, DossierFact, Ii06aRow, Period, ProcedureFact, Rating,
+};
 
 use crate::dossier::DossierRules;
 use crate::{agency, catalog, db, StoreError, Tx};
@@ -81,7 +84,7 @@ async fn compute(
         .fetch_all(&mut *c)
         .await
     })?;
-    let mut fields: HashMap<(String, i64), String> = HashMap::new();
+    let mut fields: HashMap<(String, i64), (String, OnlineLevel)> = HashMap::new();
     let mut communes: HashMap<Uuid, String> = HashMap::new();
     let mut facts = Vec::with_capacity(rows.len());
     for row in rows {
@@ -91,7 +94,9 @@ async fn compute(
         let key = (row.procedure_code.clone(), row.procedure_version);
         if let Entry::Vacant(slot) = fields.entry(key.clone()) {
             let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
-            slot.insert(record.map(|r| r.procedure.field).unwrap_or_default());
+            slot.insert(record.map_or((String::new(), OnlineLevel::None), |r| {
+                (r.procedure.field, r.procedure.online)
+            }));
         }
         if let Entry::Vacant(slot) = communes.entry(row.handling_commune_id) {
             let code = agency::by_id(tx, row.handling_commune_id)
@@ -110,7 +115,8 @@ async fn compute(
             handling_commune_id: row.handling_commune_id,
             fact: DossierFact {
                 procedure_code: row.procedure_code,
-                field: fields[&key].clone(),
+                field: fields[&key].0.clone(),
+                online: Some(fields[&key].1),
                 channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
                 received_at: state.received_at,
                 due_at: state.due,
@@ -138,14 +144,15 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
-                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
                  due_at = excluded.due_at, resolved_at = excluded.resolved_at, timing = excluded.timing,
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
-                 rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements",
+                 rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
+                 online = excluded.online",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -163,11 +170,82 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(fact.rating.map(Rating::key))
         .bind(fact.rated_at)
         .bind(i64::from(fact.supplements))
+        .bind(fact.online.as_ref().and_then(text_of))
         .execute(&mut *c)
         .await
         .map(|_| ())
     })?;
     Ok(())
+}
+
+const DAILY_COLUMNS: [&str; 14] = [
+    "received",
+    "received_online",
+    "received_digitised",
+    "received_full_online",
+    "received_full_online_online",
+    "resolved",
+    "resolved_in_time",
+    "resolved_e_result",
+    "resolved_well",
+    "points_time",
+    "points_contacts",
+    "points_online",
+    "rated",
+    "rated_satisfied",
+];
+
+/// Adds (`sign` 1) or takes away (-1) what a fact contributes to its commune's days.
+async fn apply_daily(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreError> {
+    let placeholders: Vec<String> = (3..3 + DAILY_COLUMNS.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let updates: Vec<String> = DAILY_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = report_daily.{c} + excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO report_daily (handling_commune_id, day, {}) VALUES ($1, $2, {})
+         ON CONFLICT (handling_commune_id, day) DO UPDATE SET {}",
+        DAILY_COLUMNS.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    );
+    for (day, counts) in daily_contributions(&keyed.fact) {
+        let values = counts.to_signed(sign);
+        db!(tx.conn(), |c| {
+            let mut query = sqlx::query(&sql)
+                .bind(keyed.handling_commune_id)
+                .bind(day.format("%Y-%m-%d").to_string());
+            for value in values {
+                query = query.bind(value);
+            }
+            query.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Replaces a dossier's kept fact, moving its daily sums from the old to the new.
+async fn replace(tx: &mut Tx, old: Option<&Keyed>, new: &Keyed) -> Result<(), StoreError> {
+    if let Some(old) = old {
+        apply_daily(tx, old, -1).await?;
+    }
+    apply_daily(tx, new, 1).await?;
+    upsert(tx, new).await
+}
+
+/// The kept fact of one dossier.
+async fn kept(tx: &mut Tx, dossier_id: Uuid) -> Result<Option<Keyed>, StoreError> {
+    let rows: Vec<FactRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(&format!(
+            "SELECT {FACT_COLUMNS} FROM report_facts WHERE dossier_id = $1"
+        ))
+        .bind(dossier_id)
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    Ok(rows.into_iter().next().map(FactRow::keyed))
 }
 
 /// Brings the report fact of one dossier up to date; called in the transaction that changed it.
@@ -176,25 +254,29 @@ pub async fn refresh(
     rules: &DossierRules,
     dossier_id: Uuid,
 ) -> Result<(), StoreError> {
-    for keyed in compute(tx, rules, None, Some(dossier_id)).await? {
-        upsert(tx, &keyed).await?;
+    let old = kept(tx, dossier_id).await?;
+    for new in compute(tx, rules, None, Some(dossier_id)).await? {
+        replace(tx, old.as_ref(), &new).await?;
     }
     Ok(())
 }
 
 /// Keeps the digitised / e-result flag of a dossier's fact when a file is attached.
 pub(crate) async fn mark_file(tx: &mut Tx, dossier_id: Uuid, kind: &str) -> Result<(), StoreError> {
-    let sql = if kind == "result" {
-        "UPDATE report_facts SET e_result = TRUE WHERE dossier_id = $1"
-    } else {
-        "UPDATE report_facts SET digitised = TRUE WHERE dossier_id = $1"
+    let Some(old) = kept(tx, dossier_id).await? else {
+        return Ok(());
     };
-    db!(tx.conn(), |c| sqlx::query(sql)
-        .bind(dossier_id)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
-    Ok(())
+    let mut new = Keyed {
+        dossier_id: old.dossier_id,
+        handling_commune_id: old.handling_commune_id,
+        fact: old.fact.clone(),
+    };
+    if kind == "result" {
+        new.fact.e_result = true;
+    } else {
+        new.fact.digitised = true;
+    }
+    replace(tx, Some(&old), &new).await
 }
 
 /// Keeps the rating of a dossier's fact.
@@ -204,16 +286,17 @@ pub(crate) async fn mark_rating(
     rating: Rating,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    db!(tx.conn(), |c| sqlx::query(
-        "UPDATE report_facts SET rating = $1, rated_at = $2 WHERE dossier_id = $3"
-    )
-    .bind(rating.key())
-    .bind(at)
-    .bind(dossier_id)
-    .execute(&mut *c)
-    .await
-    .map(|_| ()))?;
-    Ok(())
+    let Some(old) = kept(tx, dossier_id).await? else {
+        return Ok(());
+    };
+    let mut new = Keyed {
+        dossier_id: old.dossier_id,
+        handling_commune_id: old.handling_commune_id,
+        fact: old.fact.clone(),
+    };
+    new.fact.rating = Some(rating);
+    new.fact.rated_at = Some(at);
+    replace(tx, Some(&old), &new).await
 }
 
 /// What a rebuild found: how many facts, and how many of the kept ones differed.
@@ -226,25 +309,27 @@ pub struct Rebuilt {
 /// Recomputes every report fact from the dossiers (`xaso report rebuild`, and after a calendar
 /// change that moves deadlines), counting the kept facts that disagreed.
 pub async fn rebuild(tx: &mut Tx, rules: &DossierRules) -> Result<Rebuilt, StoreError> {
-    let mut kept: HashMap<String, DossierFact> = dossier_facts(tx, None)
+    let mut before: HashMap<String, DossierFact> = dossier_facts(tx, None)
         .await?
         .into_iter()
         .map(|f| (f.code.clone(), f))
         .collect();
-    db!(tx.conn(), |c| sqlx::query("DELETE FROM report_facts")
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
+    for table in ["DELETE FROM report_facts", "DELETE FROM report_daily"] {
+        db!(tx.conn(), |c| sqlx::query(table)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+    }
     let all = compute(tx, rules, None, None).await?;
     let mut differed = 0;
     for keyed in &all {
-        if kept.remove(&keyed.fact.code).as_ref() != Some(&keyed.fact) {
+        if before.remove(&keyed.fact.code).as_ref() != Some(&keyed.fact) {
             differed += 1;
         }
-        upsert(tx, keyed).await?;
+        replace(tx, None, keyed).await?;
     }
     // Kept facts of dossiers that no longer exist differ too.
-    differed += kept.len();
+    differed += before.len();
     Ok(Rebuilt {
         facts: all.len(),
         differed,
@@ -282,9 +367,12 @@ pub async fn recomputed_facts(
 
 #[derive(sqlx::FromRow)]
 struct FactRow {
+    dossier_id: Uuid,
+    handling_commune_id: Uuid,
     code: String,
     procedure_code: String,
     field: String,
+    online: Option<String>,
     channel: i64,
     received_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
@@ -298,6 +386,39 @@ struct FactRow {
     rated_at: Option<DateTime<Utc>>,
 }
 
+const FACT_COLUMNS: &str = "dossier_id, handling_commune_id, code, procedure_code, field, online, channel,
+    received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, rating, rated_at";
+
+fn parse_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
+}
+
+impl FactRow {
+    fn keyed(self) -> Keyed {
+        Keyed {
+            dossier_id: self.dossier_id,
+            handling_commune_id: self.handling_commune_id,
+            fact: DossierFact {
+                code: self.code,
+                procedure_code: self.procedure_code,
+                field: self.field,
+                online: parse_text(self.online),
+                channel: Channel::from_code(self.channel).unwrap_or(Channel::Counter),
+                received_at: self.received_at,
+                due_at: self.due_at,
+                resolved_at: self.resolved_at,
+                timing: parse_text(self.timing),
+                closed_at: self.closed_at,
+                supplements: u32::try_from(self.supplements).unwrap_or(u32::MAX),
+                digitised: self.digitised,
+                e_result: self.e_result,
+                rating: rating_of(self.rating.as_deref()),
+                rated_at: self.rated_at,
+            },
+        }
+    }
+}
+
 /// The kept facts of the dossiers handled by the commune `scope` (every commune when `None`).
 pub async fn dossier_facts(
     tx: &mut Tx,
@@ -305,36 +426,14 @@ pub async fn dossier_facts(
 ) -> Result<Vec<DossierFact>, StoreError> {
     let commune = scope_id(tx, scope).await?;
     let rows: Vec<FactRow> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-            "SELECT code, procedure_code, field, channel, received_at, due_at, resolved_at, timing, closed_at,
-                 supplements, digitised, e_result, rating, rated_at
-             FROM report_facts WHERE $1 IS NULL OR handling_commune_id = $1 ORDER BY code",
-        )
+        sqlx::query_as(&format!(
+            "SELECT {FACT_COLUMNS} FROM report_facts WHERE $1 IS NULL OR handling_commune_id = $1 ORDER BY code"
+        ))
         .bind(commune)
         .fetch_all(&mut *c)
         .await
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|row| DossierFact {
-            code: row.code,
-            procedure_code: row.procedure_code,
-            field: row.field,
-            channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
-            received_at: row.received_at,
-            due_at: row.due_at,
-            resolved_at: row.resolved_at,
-            timing: row
-                .timing
-                .and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok()),
-            closed_at: row.closed_at,
-            supplements: u32::try_from(row.supplements).unwrap_or(u32::MAX),
-            digitised: row.digitised,
-            e_result: row.e_result,
-            rating: rating_of(row.rating.as_deref()),
-            rated_at: row.rated_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| r.keyed().fact).collect())
 }
 
 /// One fact per current procedure of the catalog.
@@ -451,46 +550,22 @@ impl CountsRow {
     }
 }
 
-/// The counts query: over one commune or all (`$1`), for `$2` ≤ t < `$3`; per commune when
-/// `per_commune`.
+/// The counts of days `$2` to `$3` (YYYY-MM-DD, both included) of one commune or all (`$1`), from
+/// the daily sums; per commune when `per_commune`.
 fn counts_sql(per_commune: bool) -> String {
     let (key, group) = if per_commune {
         ("handling_commune_id", " GROUP BY handling_commune_id")
     } else {
         ("NULL", "")
     };
+    let sums: Vec<String> = DAILY_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .collect();
     format!(
-        "WITH f AS (
-             SELECT r.*, p.online,
-                 (r.received_at >= $2 AND r.received_at < $3) AS got,
-                 (r.resolved_at >= $2 AND r.resolved_at < $3) AS done,
-                 (r.rating IS NOT NULL AND r.rated_at >= $2 AND r.rated_at < $3) AS rated_now
-             FROM report_facts r LEFT JOIN procedures p ON p.code = r.procedure_code AND p.is_current
-             WHERE $1 IS NULL OR r.handling_commune_id = $1)
-         SELECT {key} AS commune,
-             COALESCE(SUM(CASE WHEN got THEN 1 ELSE 0 END), 0) AS received,
-             COALESCE(SUM(CASE WHEN got AND channel = 2 THEN 1 ELSE 0 END), 0) AS received_online,
-             COALESCE(SUM(CASE WHEN got AND digitised THEN 1 ELSE 0 END), 0) AS received_digitised,
-             COALESCE(SUM(CASE WHEN got AND online = 'full' THEN 1 ELSE 0 END), 0) AS received_full_online,
-             COALESCE(SUM(CASE WHEN got AND online = 'full' AND channel = 2 THEN 1 ELSE 0 END), 0)
-                 AS received_full_online_online,
-             COALESCE(SUM(CASE WHEN done THEN 1 ELSE 0 END), 0) AS resolved,
-             COALESCE(SUM(CASE WHEN done AND timing IN ('early', 'on_time') THEN 1 ELSE 0 END), 0)
-                 AS resolved_in_time,
-             COALESCE(SUM(CASE WHEN done AND e_result THEN 1 ELSE 0 END), 0) AS resolved_e_result,
-             COALESCE(SUM(CASE WHEN done AND (timing IS NULL OR timing <> 'late')
-                 AND (rating IS NULL OR rating <> 'dissatisfied') THEN 1 ELSE 0 END), 0) AS resolved_well,
-             COALESCE(SUM(CASE WHEN done THEN
-                 CASE timing WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_time,
-             COALESCE(SUM(CASE WHEN done THEN
-                 CASE WHEN supplements <= 1 THEN 2 WHEN supplements = 2 THEN 1 ELSE 0 END ELSE 0 END), 0)
-                 AS points_contacts,
-             COALESCE(SUM(CASE WHEN done THEN
-                 CASE online WHEN 'full' THEN 2 WHEN 'partial' THEN 1 ELSE 0 END ELSE 0 END), 0) AS points_online,
-             COALESCE(SUM(CASE WHEN rated_now THEN 1 ELSE 0 END), 0) AS rated,
-             COALESCE(SUM(CASE WHEN rated_now AND rating <> 'dissatisfied' THEN 1 ELSE 0 END), 0)
-                 AS rated_satisfied
-         FROM f{group}"
+        "SELECT {key} AS commune, {} FROM report_daily
+         WHERE ($1 IS NULL OR handling_commune_id = $1) AND day >= $2 AND day <= $3{group}",
+        sums.join(", ")
     )
 }
 
@@ -501,11 +576,15 @@ async fn counts_rows(
     per_commune: bool,
 ) -> Result<Vec<CountsRow>, StoreError> {
     let sql = counts_sql(per_commune);
+    let (from, to) = (
+        period.from.format("%Y-%m-%d").to_string(),
+        period.to.format("%Y-%m-%d").to_string(),
+    );
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(&sql)
             .bind(commune)
-            .bind(period.start())
-            .bind(period.end())
+            .bind(&from)
+            .bind(&to)
             .fetch_all(&mut *c)
             .await
     })?)
@@ -667,44 +746,19 @@ pub async fn ii06a_totals_by_commune(
         .collect())
 }
 
-/// Resolved dossiers and those resolved early or on time, per period of `periods` (consecutive,
-/// in order: the months of a chart), in one pass over the resolved facts.
+/// Resolved dossiers and those resolved early or on time, per period of `periods` (the months
+/// of a chart), from the daily sums.
 pub async fn on_time_by_period(
     tx: &mut Tx,
     scope: Option<&str>,
     periods: &[Period],
 ) -> Result<Vec<(u64, u64)>, StoreError> {
-    let Some(first) = periods.first() else {
-        return Ok(Vec::new());
-    };
     let commune = scope_id(tx, scope).await?;
-    // One bucket per period, each bounded by bound parameters: $2 is the first start, $3… ends.
-    let buckets: String = (0..periods.len())
-        .map(|i| format!(" WHEN resolved_at < ${} THEN {i}", i + 3))
-        .collect();
-    let sql = format!(
-        "SELECT CAST(bucket AS BIGINT) AS bucket, COUNT(*) AS resolved,
-             SUM(CASE WHEN timing IN ('early', 'on_time') THEN 1 ELSE 0 END) AS in_time
-         FROM (SELECT CASE{buckets} END AS bucket, timing FROM report_facts
-               WHERE ($1 IS NULL OR handling_commune_id = $1) AND resolved_at >= $2 AND resolved_at < ${}) t
-         GROUP BY bucket",
-        periods.len() + 2
-    );
-    let rows: Vec<(i64, i64, i64)> = db!(tx.conn(), |c| {
-        let mut query = sqlx::query_as(&sql).bind(commune).bind(first.start());
-        for period in periods {
-            query = query.bind(period.end());
-        }
-        query.fetch_all(&mut *c).await
-    })?;
-    let mut out = vec![(0, 0); periods.len()];
-    for (bucket, resolved, in_time) in rows {
-        if let Some(slot) = usize::try_from(bucket).ok().and_then(|b| out.get_mut(b)) {
-            *slot = (
-                u64::try_from(resolved).unwrap_or(0),
-                u64::try_from(in_time).unwrap_or(0),
-            );
-        }
+    let mut out = Vec::with_capacity(periods.len());
+    for period in periods {
+        let rows = counts_rows(tx, commune, period, false).await?;
+        let counts = rows.first().map(CountsRow::counts).unwrap_or_default();
+        out.push((counts.resolved, counts.resolved_in_time));
     }
     Ok(out)
 }

@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DossierFact, Period, ProcedureFact, Rating};
+use chrono::NaiveDate;
+
+use super::{DossierFact, Period, Rating};
+use crate::calendar::deadline::to_local;
 use crate::calendar::deadline::Timing;
 use crate::catalog::OnlineLevel;
 use crate::dossier::Channel;
@@ -60,19 +63,79 @@ pub fn online_points(online: Option<OnlineLevel>) -> u64 {
     }
 }
 
-/// The counts of `period` from the facts, with the procedures' online levels.
-pub fn counts(facts: &[DossierFact], procedures: &[ProcedureFact], period: &Period) -> Counts {
+impl Counts {
+    fn fields(&mut self) -> [&mut u64; 14] {
+        [
+            &mut self.received,
+            &mut self.received_online,
+            &mut self.received_digitised,
+            &mut self.received_full_online,
+            &mut self.received_full_online_online,
+            &mut self.resolved,
+            &mut self.resolved_in_time,
+            &mut self.resolved_e_result,
+            &mut self.resolved_well,
+            &mut self.points_time,
+            &mut self.points_contacts,
+            &mut self.points_online,
+            &mut self.rated,
+            &mut self.rated_satisfied,
+        ]
+    }
+
+    pub fn add(&mut self, other: &Counts) {
+        let mut other = *other;
+        for (mine, theirs) in self.fields().into_iter().zip(other.fields()) {
+            *mine += *theirs;
+        }
+    }
+
+    /// The fields as signed numbers, in a fixed order (for stored sums that go up and down).
+    pub fn to_signed(mut self, sign: i64) -> [i64; 14] {
+        self.fields()
+            .map(|v| sign * i64::try_from(*v).unwrap_or(i64::MAX))
+    }
+
+    pub fn from_signed(values: [i64; 14]) -> Counts {
+        let mut counts = Counts::default();
+        for (field, value) in counts.fields().into_iter().zip(values) {
+            *field = u64::try_from(value).unwrap_or(0);
+        }
+        counts
+    }
+}
+
+/// What one dossier adds to the counts of each day (in Vietnam): its reception counters on the
+/// day it was received, its result counters on the day it was resolved, its rating on the day
+/// it was rated. The counts of a period are the sum of its days (tested), so they can be kept
+/// per day and commune as dossiers change.
+pub fn daily_contributions(fact: &DossierFact) -> Vec<(NaiveDate, Counts)> {
+    let mut days: Vec<(NaiveDate, Counts)> = Vec::new();
+    for at in [fact.received_at, fact.resolved_at, fact.rated_at]
+        .into_iter()
+        .flatten()
+    {
+        let day = to_local(at).date();
+        if days.iter().any(|(d, _)| *d == day) {
+            continue;
+        }
+        let counts = counts(std::slice::from_ref(fact), &Period { from: day, to: day });
+        if counts != Counts::default() {
+            days.push((day, counts));
+        }
+    }
+    days
+}
+
+/// The counts of `period` from the facts.
+pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
     let (start, end) = (period.start(), period.end());
     let within =
         |at: Option<chrono::DateTime<chrono::Utc>>| at.is_some_and(|t| start <= t && t < end);
-    let online: std::collections::HashMap<&str, OnlineLevel> = procedures
-        .iter()
-        .map(|p| (p.code.as_str(), p.online))
-        .collect();
     let mut c = Counts::default();
     let one = |yes: bool| u64::from(yes);
     for f in facts {
-        let level = online.get(f.procedure_code.as_str()).copied();
+        let level = f.online;
         if within(f.received_at) {
             let is_online = f.channel == Channel::Online;
             let full = level == Some(OnlineLevel::Full);

@@ -8,7 +8,7 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-pub use counts::{contact_points, counts, online_points, time_points, Counts};
+pub use counts::{contact_points, counts, daily_contributions, online_points, time_points, Counts};
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
     evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Measure, Metric, Rate,
@@ -66,6 +66,8 @@ pub struct DossierFact {
     pub procedure_code: String,
     /// The procedure's field (lĩnh vực): the rows of II.06a.
     pub field: String,
+    /// How far the procedure (in the version the dossier follows) is offered online.
+    pub online: Option<OnlineLevel>,
     pub channel: Channel,
     /// When it was accepted for handling; `None` when it never was (refused at intake, or an
     /// online submission not yet accepted).

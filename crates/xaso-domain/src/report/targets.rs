@@ -142,7 +142,7 @@ impl<'a> Summary<'a> {
         period: &Period,
     ) -> Summary<'a> {
         Summary {
-            counts: counts(dossiers, procedures, period),
+            counts: counts(dossiers, period),
             totals: ii06a(dossiers, period).total,
             procedures,
             certified_e_copies,

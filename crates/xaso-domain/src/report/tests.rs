@@ -25,6 +25,10 @@ fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str)
         }
         .into(),
         field: field.into(),
+        online: Some(match field {
+            CHUNG_THUC => OnlineLevel::Partial,
+            _ => OnlineLevel::Full,
+        }),
         channel,
         received_at: Some(at(received)),
         due_at: Some(at(due)),
@@ -624,7 +628,7 @@ fn a_bad_targets_file_names_its_lines() {
 #[test]
 fn tt01_indicators_of_march_by_hand() {
     let facts = march_2026();
-    let report = satisfaction(&counts(&facts, &procedures(), &march()));
+    let report = satisfaction(&counts(&facts, &march()));
     // 30 resolved: early 11 × 2 + on time 15 × 1 + late 4 × 0 = 37 → 37/30 = 1.23 → 1.2.
     assert_eq!(report.dossiers, 30);
     assert_eq!(report.indicators[0].score, Some(1.2));
@@ -661,7 +665,59 @@ fn tt01_indicators_of_march_by_hand() {
     )
     .expect("period");
     assert_eq!(
-        satisfaction(&counts(&facts, &procedures(), &january)).indicators[0].score,
+        satisfaction(&counts(&facts, &january)).indicators[0].score,
         None
     );
+}
+
+#[test]
+fn a_period_counts_the_sum_of_its_days() {
+    let facts = march_2026();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    for (from, to) in [
+        (day(3, 1), day(3, 31)),
+        (day(3, 2), day(3, 2)),
+        (day(2, 1), day(4, 30)),
+        (day(3, 10), day(3, 16)),
+    ] {
+        let period = Period::new(from, to).expect("period");
+        let mut summed = Counts::default();
+        for fact in &facts {
+            for (day, counts) in daily_contributions(fact) {
+                if from <= day && day <= to {
+                    summed.add(&counts);
+                }
+            }
+        }
+        assert_eq!(summed, counts(&facts, &period), "{from}–{to}");
+    }
+    let signed = counts(&facts, &march()).to_signed(1);
+    assert_eq!(Counts::from_signed(signed), counts(&facts, &march()));
+}
+
+proptest::proptest! {
+    #[test]
+    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4) {
+        let start = at("2026-03-01T00:00");
+        let received_at = start + chrono::Duration::hours(received);
+        let mut fact = dossier("Q1", HO_TICH, [Channel::Counter, Channel::Online, Channel::Postal][online], "2026-03-01T08:00", "2026-03-05T17:00");
+        fact.received_at = Some(received_at);
+        fact.digitised = digitised;
+        fact.supplements = supplements;
+        fact.online = [Some(OnlineLevel::Full), Some(OnlineLevel::Partial), None][online];
+        if resolved {
+            fact.resolved_at = Some(received_at + chrono::Duration::hours(took));
+            fact.timing = Some([Timing::Early, Timing::OnTime, Timing::Late][timing]);
+            if rating < 3 {
+                fact.rating = Some([Rating::VerySatisfied, Rating::Satisfied, Rating::Dissatisfied][rating]);
+                fact.rated_at = Some(received_at + chrono::Duration::hours(took + rated));
+            }
+        }
+        let whole = Period::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"), NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")).expect("period");
+        let mut summed = Counts::default();
+        for (_, counts) in daily_contributions(&fact) {
+            summed.add(&counts);
+        }
+        proptest::prop_assert_eq!(summed, counts(std::slice::from_ref(&fact), &whole));
+    }
 }

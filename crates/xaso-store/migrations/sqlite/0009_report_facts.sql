@@ -8,6 +8,7 @@ CREATE TABLE report_facts (
     handling_commune_id BLOB NOT NULL,
     procedure_code      TEXT NOT NULL,
     field               TEXT NOT NULL,
+    online              TEXT,
     channel             INTEGER NOT NULL,
     received_at         TEXT,
     due_at              TEXT,
@@ -23,3 +24,27 @@ CREATE TABLE report_facts (
 CREATE INDEX report_facts_commune ON report_facts (handling_commune_id);
 CREATE INDEX report_facts_received ON report_facts (received_at);
 CREATE INDEX report_facts_resolved ON report_facts (resolved_at);
+
+-- The same facts summed per commune and day (in Vietnam): what each dossier adds on the day it was
+-- received, resolved and rated (xaso-domain report::daily_contributions), kept in the same
+-- transaction, so that a period's figures are a sum over days, not over dossiers.
+CREATE TABLE report_daily (
+    handling_commune_id BLOB NOT NULL,
+    day                 TEXT NOT NULL,
+    received                    INTEGER NOT NULL,
+    received_online             INTEGER NOT NULL,
+    received_digitised          INTEGER NOT NULL,
+    received_full_online        INTEGER NOT NULL,
+    received_full_online_online INTEGER NOT NULL,
+    resolved                    INTEGER NOT NULL,
+    resolved_in_time            INTEGER NOT NULL,
+    resolved_e_result           INTEGER NOT NULL,
+    resolved_well               INTEGER NOT NULL,
+    points_time                 INTEGER NOT NULL,
+    points_contacts             INTEGER NOT NULL,
+    points_online               INTEGER NOT NULL,
+    rated                       INTEGER NOT NULL,
+    rated_satisfied             INTEGER NOT NULL,
+    PRIMARY KEY (handling_commune_id, day)
+);
+CREATE INDEX report_daily_day ON report_daily (day);
