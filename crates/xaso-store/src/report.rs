@@ -10,7 +10,8 @@ use uuid::Uuid;
 use xaso_domain::catalog::OnlineLevel;
 use xaso_domain::dossier::{Channel, DossierState, Status};
 use xaso_domain::report::{
-    daily_contributions, Counts, DossierFact, Ii06aRow, Period, ProcedureFact, Rating,
+    daily_contributions, Counts, DossierFact, Ii06aParts, Ii06aRow, OpenAtEnd, Period,
+    ProcedureFact, Rating, COUNT_FIELDS,
 };
 
 use crate::dossier::DossierRules;
@@ -144,15 +145,15 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
-                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
                  due_at = excluded.due_at, resolved_at = excluded.resolved_at, timing = excluded.timing,
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
                  rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
-                 online = excluded.online",
+                 online = excluded.online, finished_at = excluded.finished_at",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -171,6 +172,7 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(fact.rated_at)
         .bind(i64::from(fact.supplements))
         .bind(fact.online.as_ref().and_then(text_of))
+        .bind(fact.resolved_at.or(fact.closed_at))
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -178,7 +180,7 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     Ok(())
 }
 
-const DAILY_COLUMNS: [&str; 14] = [
+const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "received",
     "received_online",
     "received_digitised",
@@ -193,11 +195,13 @@ const DAILY_COLUMNS: [&str; 14] = [
     "points_online",
     "rated",
     "rated_satisfied",
+    "resolved_early",
+    "closed",
 ];
 
 /// Adds (`sign` 1) or takes away (-1) what a fact contributes to its commune's days.
 async fn apply_daily(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (3..3 + DAILY_COLUMNS.len())
+    let placeholders: Vec<String> = (4..4 + DAILY_COLUMNS.len())
         .map(|i| format!("${i}"))
         .collect();
     let updates: Vec<String> = DAILY_COLUMNS
@@ -205,8 +209,8 @@ async fn apply_daily(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreE
         .map(|c| format!("{c} = report_daily.{c} + excluded.{c}"))
         .collect();
     let sql = format!(
-        "INSERT INTO report_daily (handling_commune_id, day, {}) VALUES ($1, $2, {})
-         ON CONFLICT (handling_commune_id, day) DO UPDATE SET {}",
+        "INSERT INTO report_daily (handling_commune_id, field, day, {}) VALUES ($1, $2, $3, {})
+         ON CONFLICT (handling_commune_id, field, day) DO UPDATE SET {}",
         DAILY_COLUMNS.join(", "),
         placeholders.join(", "),
         updates.join(", ")
@@ -216,6 +220,7 @@ async fn apply_daily(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreE
         db!(tx.conn(), |c| {
             let mut query = sqlx::query(&sql)
                 .bind(keyed.handling_commune_id)
+                .bind(&keyed.fact.field)
                 .bind(day.format("%Y-%m-%d").to_string());
             for value in values {
                 query = query.bind(value);
@@ -509,6 +514,7 @@ pub async fn late_steps(
 #[derive(sqlx::FromRow)]
 struct CountsRow {
     commune: Option<Uuid>,
+    field: Option<String>,
     received: i64,
     received_online: i64,
     received_digitised: i64,
@@ -523,6 +529,8 @@ struct CountsRow {
     points_online: i64,
     rated: i64,
     rated_satisfied: i64,
+    resolved_early: i64,
+    closed: i64,
 }
 
 fn count(value: i64) -> u64 {
@@ -546,45 +554,65 @@ impl CountsRow {
             points_online: count(self.points_online),
             rated: count(self.rated),
             rated_satisfied: count(self.rated_satisfied),
+            resolved_early: count(self.resolved_early),
+            closed: count(self.closed),
         }
     }
 }
 
-/// The counts of days `$2` to `$3` (YYYY-MM-DD, both included) of one commune or all (`$1`), from
-/// the daily sums; per commune when `per_commune`.
-fn counts_sql(per_commune: bool) -> String {
-    let (key, group) = if per_commune {
-        ("handling_commune_id", " GROUP BY handling_commune_id")
-    } else {
-        ("NULL", "")
-    };
-    let sums: Vec<String> = DAILY_COLUMNS
-        .iter()
-        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
-        .collect();
-    format!(
-        "SELECT {key} AS commune, {} FROM report_daily
-         WHERE ($1 IS NULL OR handling_commune_id = $1) AND day >= $2 AND day <= $3{group}",
-        sums.join(", ")
-    )
+/// How daily sums are grouped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Nothing,
+    Commune,
+    Field,
 }
 
+impl Group {
+    /// (the key columns, the GROUP BY clause)
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Group::Nothing => ("NULL AS commune, NULL AS field", ""),
+            Group::Commune => (
+                "handling_commune_id AS commune, NULL AS field",
+                " GROUP BY handling_commune_id",
+            ),
+            Group::Field => ("NULL AS commune, field", " GROUP BY field"),
+        }
+    }
+}
+
+/// Sums of the daily counts of one commune or all (`$1`): the days of `period`, or every day
+/// before it when `before`.
 async fn counts_rows(
     tx: &mut Tx,
     commune: Option<Uuid>,
     period: &Period,
-    per_commune: bool,
+    group: Group,
+    before: bool,
 ) -> Result<Vec<CountsRow>, StoreError> {
-    let sql = counts_sql(per_commune);
+    let (keys, group_by) = group.sql();
+    let sums: Vec<String> = DAILY_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .collect();
+    let days = if before {
+        "day < $2"
+    } else {
+        "day >= $2 AND day <= $3"
+    };
+    let sql = format!(
+        "SELECT {keys}, {} FROM report_daily
+         WHERE ($1 IS NULL OR handling_commune_id = $1) AND {days}{group_by}",
+        sums.join(", ")
+    );
     let (from, to) = (
         period.from.format("%Y-%m-%d").to_string(),
         period.to.format("%Y-%m-%d").to_string(),
     );
     Ok(db!(tx.conn(), |c| {
-        sqlx::query_as(&sql)
-            .bind(commune)
-            .bind(&from)
-            .bind(&to)
+        let query = sqlx::query_as(&sql).bind(commune).bind(&from);
+        if before { query } else { query.bind(&to) }
             .fetch_all(&mut *c)
             .await
     })?)
@@ -598,7 +626,7 @@ pub async fn counts(
     period: &Period,
 ) -> Result<Counts, StoreError> {
     let commune = scope_id(tx, scope).await?;
-    let rows = counts_rows(tx, commune, period, false).await?;
+    let rows = counts_rows(tx, commune, period, Group::Nothing, false).await?;
     Ok(rows.first().map(CountsRow::counts).unwrap_or_default())
 }
 
@@ -607,7 +635,7 @@ pub async fn counts_by_commune(
     tx: &mut Tx,
     period: &Period,
 ) -> Result<HashMap<Uuid, Counts>, StoreError> {
-    Ok(counts_rows(tx, None, period, true)
+    Ok(counts_rows(tx, None, period, Group::Commune, false)
         .await?
         .iter()
         .filter_map(|r| r.commune.map(|id| (id, r.counts())))
@@ -615,134 +643,98 @@ pub async fn counts_by_commune(
 }
 
 #[derive(sqlx::FromRow)]
-struct Ii06aSqlRow {
-    field: Option<String>,
+struct OpenRow {
     commune: Option<Uuid>,
-    received_online: i64,
-    received_in_person: i64,
-    carried_over: i64,
-    resolved_early: i64,
-    resolved_on_time: i64,
-    resolved_late: i64,
-    in_progress_within_time: i64,
-    in_progress_overdue: i64,
-    closed_without_result: i64,
+    field: Option<String>,
+    within_time: i64,
+    overdue: i64,
 }
 
-impl Ii06aSqlRow {
-    fn row(&self) -> Ii06aRow {
-        let (online, in_person, carried) = (
-            count(self.received_online),
-            count(self.received_in_person),
-            count(self.carried_over),
-        );
-        let (early, on_time, late) = (
-            count(self.resolved_early),
-            count(self.resolved_on_time),
-            count(self.resolved_late),
-        );
-        let (within, overdue) = (
-            count(self.in_progress_within_time),
-            count(self.in_progress_overdue),
-        );
-        Ii06aRow {
-            field: self.field.clone().unwrap_or_default(),
-            received_total: online + in_person + carried,
-            received_online: online,
-            received_in_person: in_person,
-            carried_over: carried,
-            resolved_total: early + on_time + late,
-            resolved_early: early,
-            resolved_on_time: on_time,
-            resolved_late: late,
-            in_progress_total: within + overdue,
-            in_progress_within_time: within,
-            in_progress_overdue: overdue,
-            closed_without_result: count(self.closed_without_result),
-        }
-    }
-}
-
-/// The II.06a query, grouped by field, or by commune (`per_commune`).
-fn ii06a_sql(per_commune: bool) -> String {
-    let (keys, group) = if per_commune {
-        (
-            "NULL AS field, handling_commune_id AS commune",
-            "handling_commune_id",
-        )
-    } else {
-        ("field, NULL AS commune", "field")
-    };
-    format!(
-        "WITH f AS (
-             SELECT field, handling_commune_id, channel, received_at, due_at, resolved_at, timing, closed_at,
-                 (resolved_at IS NULL OR resolved_at >= $3)
-                     AND (closed_at IS NULL OR closed_at >= $3 OR resolved_at IS NOT NULL) AS open
-             FROM report_facts
-             WHERE ($1 IS NULL OR handling_commune_id = $1)
-               AND received_at IS NOT NULL AND received_at < $3
-               AND NOT (received_at < $2 AND COALESCE(resolved_at, closed_at) IS NOT NULL
-                        AND COALESCE(resolved_at, closed_at) < $2))
-         SELECT {keys},
-             SUM(CASE WHEN received_at >= $2 AND channel = 2 THEN 1 ELSE 0 END) AS received_online,
-             SUM(CASE WHEN received_at >= $2 AND channel <> 2 THEN 1 ELSE 0 END) AS received_in_person,
-             SUM(CASE WHEN received_at < $2 THEN 1 ELSE 0 END) AS carried_over,
-             SUM(CASE WHEN resolved_at < $3 AND timing = 'early' THEN 1 ELSE 0 END) AS resolved_early,
-             SUM(CASE WHEN resolved_at < $3 AND timing = 'on_time' THEN 1 ELSE 0 END) AS resolved_on_time,
-             SUM(CASE WHEN resolved_at < $3 AND (timing IS NULL OR timing = 'late') THEN 1 ELSE 0 END)
-                 AS resolved_late,
-             SUM(CASE WHEN open AND (due_at IS NULL OR due_at >= $3) THEN 1 ELSE 0 END)
-                 AS in_progress_within_time,
-             SUM(CASE WHEN open AND due_at < $3 THEN 1 ELSE 0 END) AS in_progress_overdue,
-             SUM(CASE WHEN resolved_at IS NULL AND closed_at < $3 THEN 1 ELSE 0 END)
-                 AS closed_without_result
-         FROM f GROUP BY {group}"
-    )
-}
-
-async fn ii06a_sql_rows(
+/// Dossiers open at the end of `period` (received before it ended, not finished by then), by
+/// whether their appointment had passed: few when the period ends today.
+async fn open_rows(
     tx: &mut Tx,
     commune: Option<Uuid>,
     period: &Period,
-    per_commune: bool,
-) -> Result<Vec<Ii06aSqlRow>, StoreError> {
-    let sql = ii06a_sql(per_commune);
+    group: Group,
+) -> Result<Vec<OpenRow>, StoreError> {
+    let (keys, group_by) = group.sql();
+    let sql = format!(
+        "SELECT {keys},
+             CAST(COALESCE(SUM(CASE WHEN due_at IS NULL OR due_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
+                 AS within_time,
+             CAST(COALESCE(SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
+         FROM report_facts
+         WHERE ($1 IS NULL OR handling_commune_id = $1) AND (finished_at IS NULL OR finished_at >= $2)
+           AND received_at < $2{group_by}"
+    );
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(&sql)
             .bind(commune)
-            .bind(period.start())
             .bind(period.end())
             .fetch_all(&mut *c)
             .await
     })?)
 }
 
-/// The rows of II.06a (`xaso_domain::report::ii06a`) computed in SQL over the kept facts.
+/// The parts of II.06a (`xaso_domain::report::Ii06aParts`) per field or per commune.
+async fn ii06a_parts(
+    tx: &mut Tx,
+    commune: Option<Uuid>,
+    period: &Period,
+    group: Group,
+) -> Result<HashMap<(Option<Uuid>, Option<String>), Ii06aParts>, StoreError> {
+    let mut parts: HashMap<(Option<Uuid>, Option<String>), Ii06aParts> = HashMap::new();
+    for row in counts_rows(tx, commune, period, group, true).await? {
+        parts
+            .entry((row.commune, row.field.clone()))
+            .or_default()
+            .before = row.counts();
+    }
+    for row in counts_rows(tx, commune, period, group, false).await? {
+        parts
+            .entry((row.commune, row.field.clone()))
+            .or_default()
+            .during = row.counts();
+    }
+    for row in open_rows(tx, commune, period, group).await? {
+        parts.entry((row.commune, row.field)).or_default().open = OpenAtEnd {
+            within_time: count(row.within_time),
+            overdue: count(row.overdue),
+        };
+    }
+    Ok(parts)
+}
+
+/// The rows of II.06a (equal to `xaso_domain::report::ii06a` on the kept facts): the daily sums
+/// before and during the period, and the dossiers open at its end.
 pub async fn ii06a_rows(
     tx: &mut Tx,
     scope: Option<&str>,
     period: &Period,
 ) -> Result<Vec<Ii06aRow>, StoreError> {
     let commune = scope_id(tx, scope).await?;
-    let mut out: Vec<Ii06aRow> = ii06a_sql_rows(tx, commune, period, false)
+    let mut out: Vec<Ii06aRow> = ii06a_parts(tx, commune, period, Group::Field)
         .await?
         .iter()
-        .map(Ii06aSqlRow::row)
+        .map(|((_, field), part)| part.row(field.as_deref().unwrap_or_default()))
+        .filter(|row| row.received_total > 0)
         .collect();
     // The domain's order (by the field's bytes), whatever the database's collation.
     out.sort_by(|a, b| a.field.cmp(&b.field));
     Ok(out)
 }
 
-/// II.06a totals of every commune with dossiers in the period, in one pass.
+/// II.06a totals of every commune with dossiers in the period.
 pub async fn ii06a_totals_by_commune(
     tx: &mut Tx,
     period: &Period,
 ) -> Result<HashMap<Uuid, Ii06aRow>, StoreError> {
-    Ok(ii06a_sql_rows(tx, None, period, true)
+    Ok(ii06a_parts(tx, None, period, Group::Commune)
         .await?
         .iter()
-        .filter_map(|r| r.commune.map(|id| (id, r.row())))
+        .filter_map(|((commune, _), part)| commune.map(|id| (id, part.row("Tổng số"))))
+        .filter(|(_, row)| row.received_total > 0)
         .collect())
 }
 
@@ -756,7 +748,7 @@ pub async fn on_time_by_period(
     let commune = scope_id(tx, scope).await?;
     let mut out = Vec::with_capacity(periods.len());
     for period in periods {
-        let rows = counts_rows(tx, commune, period, false).await?;
+        let rows = counts_rows(tx, commune, period, Group::Nothing, false).await?;
         let counts = rows.first().map(CountsRow::counts).unwrap_or_default();
         out.push((counts.resolved, counts.resolved_in_time));
     }

@@ -34,7 +34,14 @@ pub struct Counts {
     /// Ratings given in the period, and the satisfied ones.
     pub rated: u64,
     pub rated_satisfied: u64,
+    /// Resolved early (II.06a column 8).
+    pub resolved_early: u64,
+    /// Received once, then ended in the period without a result: withdrawn, stopped, refused.
+    pub closed: u64,
 }
+
+/// How many numbers a `Counts` holds (see `to_signed`).
+pub const FIELDS: usize = 16;
 
 /// TT 01/2018 indicator 1: earlier than the legal time 2, on time 1, late 0.
 pub fn time_points(timing: Option<Timing>) -> u64 {
@@ -64,7 +71,7 @@ pub fn online_points(online: Option<OnlineLevel>) -> u64 {
 }
 
 impl Counts {
-    fn fields(&mut self) -> [&mut u64; 14] {
+    fn fields(&mut self) -> [&mut u64; FIELDS] {
         [
             &mut self.received,
             &mut self.received_online,
@@ -80,6 +87,8 @@ impl Counts {
             &mut self.points_online,
             &mut self.rated,
             &mut self.rated_satisfied,
+            &mut self.resolved_early,
+            &mut self.closed,
         ]
     }
 
@@ -91,12 +100,12 @@ impl Counts {
     }
 
     /// The fields as signed numbers, in a fixed order (for stored sums that go up and down).
-    pub fn to_signed(mut self, sign: i64) -> [i64; 14] {
+    pub fn to_signed(mut self, sign: i64) -> [i64; FIELDS] {
         self.fields()
             .map(|v| sign * i64::try_from(*v).unwrap_or(i64::MAX))
     }
 
-    pub fn from_signed(values: [i64; 14]) -> Counts {
+    pub fn from_signed(values: [i64; FIELDS]) -> Counts {
         let mut counts = Counts::default();
         for (field, value) in counts.fields().into_iter().zip(values) {
             *field = u64::try_from(value).unwrap_or(0);
@@ -111,9 +120,14 @@ impl Counts {
 /// per day and commune as dossiers change.
 pub fn daily_contributions(fact: &DossierFact) -> Vec<(NaiveDate, Counts)> {
     let mut days: Vec<(NaiveDate, Counts)> = Vec::new();
-    for at in [fact.received_at, fact.resolved_at, fact.rated_at]
-        .into_iter()
-        .flatten()
+    for at in [
+        fact.received_at,
+        fact.resolved_at,
+        fact.rated_at,
+        fact.closed_at,
+    ]
+    .into_iter()
+    .flatten()
     {
         let day = to_local(at).date();
         if days.iter().any(|(d, _)| *d == day) {
@@ -148,6 +162,7 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
         if within(f.resolved_at) {
             let in_time = matches!(f.timing, Some(Timing::Early | Timing::OnTime));
             c.resolved += 1;
+            c.resolved_early += one(f.timing == Some(Timing::Early));
             c.resolved_in_time += one(in_time);
             c.resolved_e_result += one(f.e_result);
             c.resolved_well +=
@@ -155,6 +170,9 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
             c.points_time += time_points(f.timing);
             c.points_contacts += contact_points(f.supplements);
             c.points_online += online_points(level);
+        }
+        if f.resolved_at.is_none() && f.received_at.is_some() && within(f.closed_at) {
+            c.closed += 1;
         }
         if f.rating.is_some() && within(f.rated_at) {
             c.rated += 1;

@@ -8,7 +8,10 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-pub use counts::{contact_points, counts, daily_contributions, online_points, time_points, Counts};
+pub use counts::{
+    contact_points, counts, daily_contributions, online_points, time_points, Counts,
+    FIELDS as COUNT_FIELDS,
+};
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
     evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Measure, Metric, Rate,
@@ -261,6 +264,57 @@ impl Ii06a {
             total,
         }
     }
+}
+
+/// Dossiers still being handled at the end of a period, by whether their appointment had passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenAtEnd {
+    pub within_time: u64,
+    pub overdue: u64,
+}
+
+/// What one field (or commune) of II.06a is made of: the sums of all days before the period,
+/// the sums of the period, and the dossiers open at its end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ii06aParts {
+    pub before: Counts,
+    pub during: Counts,
+    pub open: OpenAtEnd,
+}
+
+impl Ii06aParts {
+    /// The row: carried over = received before the period − finished before it; the rest is
+    /// read off the period's sums and the open dossiers (equal to `ii06a` on the same facts).
+    pub fn row(&self, field: &str) -> Ii06aRow {
+        let (b, d) = (&self.before, &self.during);
+        let carried_over = b.received.saturating_sub(b.resolved + b.closed);
+        let received_in_person = d.received.saturating_sub(d.received_online);
+        Ii06aRow {
+            field: field.to_string(),
+            received_total: d.received + carried_over,
+            received_online: d.received_online,
+            received_in_person,
+            carried_over,
+            resolved_total: d.resolved,
+            resolved_early: d.resolved_early,
+            resolved_on_time: d.resolved_in_time.saturating_sub(d.resolved_early),
+            resolved_late: d.resolved.saturating_sub(d.resolved_in_time),
+            in_progress_total: self.open.within_time + self.open.overdue,
+            in_progress_within_time: self.open.within_time,
+            in_progress_overdue: self.open.overdue,
+            closed_without_result: d.closed,
+        }
+    }
+}
+
+/// Whether a fact is open at `end`, and then whether its appointment had passed.
+pub fn open_at(fact: &DossierFact, end: DateTime<Utc>) -> Option<bool> {
+    let received = fact.received_at?;
+    let finished = fact.resolved_at.or(fact.closed_at);
+    if received >= end || finished.is_some_and(|f| f < end) {
+        return None;
+    }
+    Some(fact.due_at.is_some_and(|due| due < end))
 }
 
 pub fn ii06a(facts: &[DossierFact], period: &Period) -> Ii06a {

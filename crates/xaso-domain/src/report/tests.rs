@@ -721,3 +721,37 @@ proptest::proptest! {
         proptest::prop_assert_eq!(summed, counts(std::slice::from_ref(&fact), &whole));
     }
 }
+
+#[test]
+fn ii06a_from_daily_sums_and_open_dossiers_equals_ii06a() {
+    let facts = march_2026();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    for (from, to) in [
+        (day(3, 1), day(3, 31)),
+        (day(3, 10), day(3, 20)),
+        (day(2, 15), day(4, 30)),
+        (day(4, 1), day(4, 1)),
+    ] {
+        let period = Period::new(from, to).expect("period");
+        let before = Period::new(day(1, 1), from.pred_opt().expect("date")).expect("before");
+        let mut parts: std::collections::BTreeMap<&str, Ii06aParts> = Default::default();
+        for fact in &facts {
+            let part = parts.entry(fact.field.as_str()).or_default();
+            part.before
+                .add(&counts(std::slice::from_ref(fact), &before));
+            part.during
+                .add(&counts(std::slice::from_ref(fact), &period));
+            match open_at(fact, period.end()) {
+                Some(true) => part.open.overdue += 1,
+                Some(false) => part.open.within_time += 1,
+                None => {}
+            }
+        }
+        let rows: Vec<Ii06aRow> = parts
+            .iter()
+            .map(|(field, part)| part.row(field))
+            .filter(|row| row.received_total > 0 || row.closed_without_result > 0)
+            .collect();
+        assert_eq!(rows, ii06a(&facts, &period).rows, "{from}–{to}");
+    }
+}

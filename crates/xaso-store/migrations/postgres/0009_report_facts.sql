@@ -16,6 +16,8 @@ CREATE TABLE report_facts (
     timing              TEXT,
     supplements         BIGINT NOT NULL,
     closed_at           TIMESTAMPTZ,
+    -- When handling ended, with or without a result: open dossiers are those without one.
+    finished_at         TIMESTAMPTZ,
     digitised           BOOLEAN NOT NULL,
     e_result            BOOLEAN NOT NULL,
     rating              TEXT,
@@ -24,12 +26,14 @@ CREATE TABLE report_facts (
 CREATE INDEX report_facts_commune ON report_facts (handling_commune_id);
 CREATE INDEX report_facts_received ON report_facts (received_at);
 CREATE INDEX report_facts_resolved ON report_facts (resolved_at);
+CREATE INDEX report_facts_finished ON report_facts (finished_at);
 
--- The same facts summed per commune and day (in Vietnam): what each dossier adds on the day it was
+-- The same facts summed per commune, field and day (in Vietnam): what each dossier adds on the day it was
 -- received, resolved and rated (xaso-domain report::daily_contributions), kept in the same
 -- transaction, so that a period's figures are a sum over days, not over dossiers.
 CREATE TABLE report_daily (
     handling_commune_id UUID NOT NULL,
+    field               TEXT NOT NULL,
     day                 TEXT NOT NULL,
     received                    BIGINT NOT NULL,
     received_online             BIGINT NOT NULL,
@@ -45,6 +49,8 @@ CREATE TABLE report_daily (
     points_online               BIGINT NOT NULL,
     rated                       BIGINT NOT NULL,
     rated_satisfied             BIGINT NOT NULL,
-    PRIMARY KEY (handling_commune_id, day)
+    resolved_early              BIGINT NOT NULL,
+    closed                      BIGINT NOT NULL,
+    PRIMARY KEY (handling_commune_id, field, day)
 );
 CREATE INDEX report_daily_day ON report_daily (day);
