@@ -54,3 +54,6 @@ CREATE TABLE report_daily (
     PRIMARY KEY (handling_commune_id, field, day)
 );
 CREATE INDEX report_daily_day ON report_daily (day);
+
+-- Steps finished late, by time: the dashboard's late steps by unit and officer.
+CREATE INDEX dossier_history_late ON dossier_history (at) WHERE step_result = 'late';
