@@ -123,7 +123,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/can-bo", get(dossier::pages::inbox_page))
         .route("/can-bo/bao-cao", get(report::dashboard))
-        .route("/can-bo/bao-cao/ii06a.csv", get(report::ii06a_csv_download))
         .route("/can-bo/bao-cao/{file}", get(report::download))
         .route("/api/v1/reports/ii06a", get(report::ii06a_api))
         .route("/api/v1/reports/targets", get(report::targets_api))

@@ -241,43 +241,7 @@ pub fn ii06a_csv(report: &Ii06a, scope: &Scope) -> String {
     out
 }
 
-/// `GET /can-bo/bao-cao/ii06a.csv?tu=&den=&don-vi=`
-pub async fn ii06a_csv_download(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    Query(query): Query<ReportQuery>,
-) -> Result<Response, PageError> {
-    let user = match ctx.require("/can-bo/bao-cao") {
-        Ok(user) => user.clone(),
-        Err(response) => return Ok(*response),
-    };
-    let reports = reports_for(&state, &user, &query)
-        .await
-        .map_err(PageError)?;
-    let file = format!(
-        "ii06a-{}-{}.csv",
-        reports.ii06a.period.from.format("%Y%m%d"),
-        reports.ii06a.period.to.format("%Y%m%d")
-    );
-    Ok(ctx.finish(
-        (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file}\""),
-                ),
-            ],
-            ii06a_csv(&reports.ii06a, &reports.scope),
-        )
-            .into_response(),
-    ))
-}
-
-/// `GET /can-bo/bao-cao/bao-cao.xlsx` (II.06a and the targets) and `…/ii06a.pdf`.
+/// `GET /can-bo/bao-cao/bao-cao.xlsx` (II.06a and the targets), `…/ii06a.pdf` and `…/ii06a.csv`.
 pub async fn download(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -288,7 +252,7 @@ pub async fn download(
         Ok(user) => user.clone(),
         Err(response) => return Ok(*response),
     };
-    if file != "bao-cao.xlsx" && file != "ii06a.pdf" {
+    if !["bao-cao.xlsx", "ii06a.pdf", "ii06a.csv"].contains(&file.as_str()) {
         return Err(PageError(ApiError::not_found("Không có tệp báo cáo này.")));
     }
     let reports = reports_for(&state, &user, &query)
@@ -300,7 +264,13 @@ pub async fn download(
         period.from.format("%Y%m%d"),
         period.to.format("%Y%m%d")
     );
-    let (bytes, content_type, name) = if file == "bao-cao.xlsx" {
+    let (bytes, content_type, name) = if file == "ii06a.csv" {
+        (
+            ii06a_csv(&reports.ii06a, &reports.scope).into_bytes(),
+            "text/csv; charset=utf-8",
+            format!("{stem}-ii06a.csv"),
+        )
+    } else if file == "bao-cao.xlsx" {
         let bytes = xaso_docs::report::reports_xlsx(
             &reports.ii06a,
             &reports.scorecard,
