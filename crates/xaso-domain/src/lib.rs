@@ -8,5 +8,6 @@ pub mod datafile;
 pub mod dossier;
 pub mod identity;
 pub mod money;
+pub mod plan;
 pub mod report;
 pub mod text;

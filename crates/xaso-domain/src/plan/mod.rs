@@ -1,0 +1,354 @@
+//! A commune's administrative-reform plan as data (`data/plans/`): its header, its areas, its
+//! quantitative targets (each bound to a metric of `report` or kept by hand), and the tasks of
+//! its appendix with their schedules. Read with line-precise errors.
+
+pub mod schedule;
+
+use serde::{Deserialize, Serialize};
+
+use crate::datafile::{DataError, DataFile};
+use crate::report::Metric;
+pub use schedule::Schedule;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub id: String,
+    pub number: String,
+    pub date: chrono::NaiveDate,
+    pub agency: String,
+    pub title: String,
+    pub year: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub number: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    AtLeast,
+    AtMost,
+    Exactly,
+}
+
+/// What a target is measured by: a metric the system computes, or a value entered with evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Binding {
+    Metric(Metric),
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    area: u32,
+    text: String,
+    value: f64,
+    unit: String,
+    direction: Direction,
+    metric: String,
+    source_line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    pub area: u32,
+    pub text: String,
+    pub value: f64,
+    pub unit: String,
+    pub direction: Direction,
+    pub binding: Binding,
+    pub source_line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTask {
+    number: String,
+    area: u32,
+    objective: String,
+    task: String,
+    activity: String,
+    output: String,
+    lead: String,
+    #[serde(default)]
+    coordinating: Vec<String>,
+    time: String,
+    #[serde(default)]
+    funding: String,
+    source_line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Task {
+    pub number: String,
+    pub area: u32,
+    pub objective: String,
+    pub task: String,
+    pub activity: String,
+    pub output: String,
+    pub lead: String,
+    pub coordinating: Vec<String>,
+    pub time: String,
+    pub schedule: Schedule,
+    pub funding: String,
+    pub source_line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub header: Header,
+    pub areas: Vec<Area>,
+    pub targets: Vec<Target>,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    plan: Header,
+    area: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    target: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    task: Vec<toml::Spanned<toml::Value>>,
+}
+
+fn clean(text: &str) -> String {
+    crate::text::clean(text)
+}
+
+/// Reads and checks a plan file: areas numbered once, every target and task in a known area,
+/// metrics that exist, every time phrase understood. All problems at once, each on its line.
+pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
+    let file = DataFile::new(file_name, source);
+    let raw: PlanFile = file.parse_toml()?;
+    let mut problems = Vec::new();
+    let mut areas: Vec<Area> = Vec::new();
+    for entry in raw.area {
+        let span = entry.span();
+        match Area::deserialize(entry.into_inner()) {
+            Ok(area) if areas.iter().any(|a| a.number == area.number) => {
+                problems.push(file.problem_in(
+                    &span,
+                    Some("number"),
+                    &format!("lĩnh vực {} bị lặp", area.number),
+                ))
+            }
+            Ok(area) => areas.push(Area {
+                number: area.number,
+                name: clean(&area.name),
+            }),
+            Err(e) => problems.push(file.problem_in(&span, None, &format!("lĩnh vực sai: {e}"))),
+        }
+    }
+    let known_area = |n: u32| areas.iter().any(|a| a.number == n);
+    let mut targets = Vec::new();
+    for entry in raw.target {
+        let span = entry.span();
+        let raw = match RawTarget::deserialize(entry.into_inner()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                problems.push(file.problem_in(&span, None, &format!("chỉ tiêu sai: {e}")));
+                continue;
+            }
+        };
+        if !known_area(raw.area) {
+            problems.push(file.problem_in(
+                &span,
+                Some("area"),
+                &format!(
+                    "chỉ tiêu thuộc lĩnh vực {} không có trong kế hoạch",
+                    raw.area
+                ),
+            ));
+        }
+        let binding = if raw.metric == "manual" {
+            Binding::Manual
+        } else {
+            use serde::de::IntoDeserializer;
+            let key: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+                raw.metric.as_str().into_deserializer();
+            match Metric::deserialize(key) {
+                Ok(metric) => Binding::Metric(metric),
+                Err(_) => {
+                    problems.push(file.problem_in(
+                        &span,
+                        Some("metric"),
+                        &format!(
+                            "phép đo “{}” không có (dùng manual hoặc một phép đo của báo cáo)",
+                            raw.metric
+                        ),
+                    ));
+                    Binding::Manual
+                }
+            }
+        };
+        if raw.unit == "%" && !(0.0..=100.0).contains(&raw.value) {
+            problems.push(file.problem_in(&span, Some("value"), "tỷ lệ phải từ 0 đến 100"));
+        }
+        targets.push(Target {
+            area: raw.area,
+            text: clean(&raw.text),
+            value: raw.value,
+            unit: raw.unit,
+            direction: raw.direction,
+            binding,
+            source_line: raw.source_line,
+        });
+    }
+    let mut tasks = Vec::new();
+    for entry in raw.task {
+        let span = entry.span();
+        let raw = match RawTask::deserialize(entry.into_inner()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                problems.push(file.problem_in(&span, None, &format!("nhiệm vụ sai: {e}")));
+                continue;
+            }
+        };
+        if !known_area(raw.area) {
+            problems.push(file.problem_in(
+                &span,
+                Some("area"),
+                &format!(
+                    "nhiệm vụ {} thuộc lĩnh vực {} không có trong kế hoạch",
+                    raw.number, raw.area
+                ),
+            ));
+        }
+        if clean(&raw.activity).is_empty() || clean(&raw.lead).is_empty() {
+            problems.push(file.problem_in(
+                &span,
+                None,
+                &format!("nhiệm vụ {}: cần hoạt động và đơn vị chủ trì", raw.number),
+            ));
+        }
+        let schedule = match Schedule::parse(&raw.time) {
+            Ok(schedule) => schedule,
+            Err(message) => {
+                problems.push(file.problem_in(
+                    &span,
+                    Some("time"),
+                    &format!("nhiệm vụ {}: {message}", raw.number),
+                ));
+                Schedule::Ongoing
+            }
+        };
+        tasks.push(Task {
+            number: raw.number,
+            area: raw.area,
+            objective: clean(&raw.objective),
+            task: clean(&raw.task),
+            activity: clean(&raw.activity),
+            output: clean(&raw.output),
+            lead: clean(&raw.lead),
+            coordinating: raw
+                .coordinating
+                .iter()
+                .map(|c| clean(c))
+                .filter(|c| !c.is_empty())
+                .collect(),
+            time: schedule.label(),
+            schedule,
+            funding: clean(&raw.funding),
+            source_line: raw.source_line,
+        });
+    }
+    DataError::or_value(
+        problems,
+        Plan {
+            header: raw.plan,
+            areas,
+            targets,
+            tasks,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+[plan]
+id = "ke-hoach-thu"
+number = "01/KH-UBND"
+date = "2025-07-25"
+agency = "UBND xã Thử"
+title = "Kế hoạch thử"
+year = 2025
+
+[[area]]
+number = 1
+name = "Cải cách thủ tục hành chính"
+
+[[target]]
+area = 1
+text = "Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98%"
+value = 98
+unit = "%"
+direction = "at_least"
+metric = "on_time"
+source_line = 80
+
+[[task]]
+number = "3.1"
+area = 1
+objective = "Tỷ lệ đúng hạn"
+task = "Nâng cao năng lực"
+activity = "Rà soát bố trí nhân sự"
+output = "Quyết định kiện toàn"
+lead = "Trung tâm PVHCC"
+coordinating = ["Văn phòng HĐND-UBND"]
+time = "Quý III-IV/2025"
+source_line = 428
+"#;
+
+    #[test]
+    fn a_small_plan_reads() {
+        let plan = parse_plan("thu.toml", SMALL).expect("valid");
+        assert_eq!(plan.targets[0].binding, Binding::Metric(Metric::OnTime));
+        assert_eq!(
+            plan.tasks[0].schedule,
+            Schedule::Quarters {
+                year: 2025,
+                first: 3,
+                last: 4
+            }
+        );
+        assert_eq!(plan.tasks[0].funding, "");
+    }
+
+    #[test]
+    fn every_problem_is_reported_on_its_line() {
+        let bad = SMALL
+            .replace("metric = \"on_time\"", "metric = \"so_dep\"")
+            .replace("time = \"Quý III-IV/2025\"", "time = \"Quý IV//2025\"")
+            .replace("area = 1\ntext", "area = 9\ntext");
+        let error = parse_plan("thu.toml", &bad).expect_err("bad");
+        let lines: Vec<usize> = error.problems.iter().map(|p| p.line).collect();
+        let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+        assert_eq!(
+            lines,
+            vec![
+                line_of("area = 9").expect("area"),
+                line_of("so_dep").expect("metric"),
+                line_of("Quý IV//2025").expect("time"),
+            ],
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("nhiệm vụ 3.1: thời gian “Quý IV//2025” không hiểu được"),
+            "{error}"
+        );
+    }
+}
