@@ -1,10 +1,13 @@
-//! Embeds the data files under `data/` (catalog, demo agencies, calendar) into the binary, so that a commune
+//! Embeds the data files under `data/` (catalog, demo agencies, calendar, workflows, plans) into the binary, so that a commune
 //! starts with nothing but the executable.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new(); // a folder with nothing in it yet (git keeps no empty folders)
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -24,6 +27,7 @@ fn main() {
         ("DEMO", "demo"),
         ("CALENDAR", "calendar"),
         ("WORKFLOWS", "workflows"),
+        ("PLANS", "plans"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

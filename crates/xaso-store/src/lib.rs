@@ -14,6 +14,7 @@ pub mod files;
 pub mod identity;
 pub mod meta;
 pub mod pki;
+pub mod plan;
 pub mod report;
 pub mod testing;
 

@@ -143,6 +143,24 @@ pub struct Reports {
     pub scorecard: Scorecard,
     /// TT 01/2018 indicators and classifications.
     pub satisfaction: Satisfaction,
+    /// What the metrics were computed from, to measure any other metric of the same scope.
+    #[serde(skip)]
+    pub counts: xaso_domain::report::Counts,
+    #[serde(skip)]
+    pub procedures: Vec<xaso_domain::report::ProcedureFact>,
+    #[serde(skip)]
+    pub certified_e_copies: u64,
+}
+
+impl Reports {
+    pub fn summary(&self) -> Summary<'_> {
+        Summary {
+            counts: self.counts,
+            totals: self.ii06a.total.clone(),
+            procedures: &self.procedures,
+            certified_e_copies: self.certified_e_copies,
+        }
+    }
 }
 
 pub async fn compute(
@@ -165,11 +183,15 @@ pub async fn compute(
         procedures: &procedures,
         certified_e_copies,
     };
+    let scorecard = evaluate(targets(), &summary, &period);
     Ok(Reports {
         satisfaction: satisfaction(&counts),
-        scorecard: evaluate(targets(), &summary, &period),
+        scorecard,
         ii06a,
         scope,
+        counts,
+        procedures,
+        certified_e_copies,
     })
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dossier;
 mod pki;
+mod plan;
 mod report;
 mod seed;
 mod serve;
@@ -62,6 +63,9 @@ enum Command {
     /// Certificates for signing results
     #[command(subcommand)]
     Pki(pki::PkiCommand),
+    /// Reform plans: targets with live values, tasks with schedules
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
     /// Periodic reports and the plan's targets
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -80,6 +84,8 @@ enum ImportCommand {
     Catalog { file: PathBuf },
     /// Import a calendar notice (a year's official days off, or an agency's own days off)
     Calendar { file: PathBuf },
+    /// Import a reform plan file (data/plans/*.toml form; checked whole, every problem on its line)
+    Plan { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -130,6 +136,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Catalog { file }) => import_catalog(&config, &file).await,
         Command::Import(ImportCommand::Calendar { file }) => calendar::import(&config, &file).await,
+        Command::Import(ImportCommand::Plan { file }) => plan::import(&config, &file).await,
+        Command::Plan(command) => plan::run(&config, command).await,
         Command::Calendar(args) => calendar::calendar(&config, args).await,
         Command::Deadline(args) => calendar::deadline(&config, args).await,
         Command::Dossier(command) => dossier::run(&config, command).await,

@@ -36,6 +36,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         }
         println!("Hãy ghi lại mật khẩu này: nó sẽ không được hiển thị lại.");
     }
+    let plans = crate::plan::load_built_in(&store).await?;
+    if plans > 0 {
+        tracing::info!(plans, "built-in reform plans loaded");
+    }
     // Report facts are kept with every change; a database from before them gets them once.
     let mut tx = store.begin().await?;
     if let Some(count) = xaso_store::report::ensure_built(&mut tx, &rules).await? {

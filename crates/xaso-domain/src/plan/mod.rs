@@ -37,11 +37,20 @@ pub enum Direction {
 }
 
 /// What a target is measured by: a metric the system computes, or a value entered with evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     Metric(Metric),
     Manual,
+}
+
+impl Serialize for Binding {
+    /// The metric's key, or "manual": as written in the plan file.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Binding::Metric(metric) => metric.serialize(serializer),
+            Binding::Manual => serializer.serialize_str("manual"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

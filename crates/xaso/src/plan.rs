@@ -1,0 +1,231 @@
+//! `xaso plan list|show` and `xaso import plan FILE`: reform plans as data, their targets with
+//! the live value of the metric each is bound to, their tasks with schedules.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use serde::Serialize;
+use xaso_domain::plan::{parse_plan, Binding, Plan, Target};
+use xaso_domain::report::{measure, Measure, Period};
+use xaso_store::audit::Actor;
+use xaso_store::Store;
+
+use crate::config::Config;
+use crate::{embedded, open_store};
+
+#[derive(Subcommand)]
+pub enum PlanCommand {
+    /// The plans in the database
+    List,
+    /// One plan: its targets (with live values where bound to a metric) and its tasks
+    Show {
+        id: String,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+}
+
+/// Reads and checks a plan file; every problem on its line.
+fn read_plan(name: &str, text: &str) -> anyhow::Result<Plan> {
+    parse_plan(name, text)
+        .map_err(|e| anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len()))
+}
+
+/// Imports the plans built into the binary when the database has none (first start, or a
+/// database from before plans existed); returns how many.
+pub async fn load_built_in(store: &Store) -> anyhow::Result<usize> {
+    let mut tx = store.read().await?;
+    let existing = xaso_store::plan::list(&mut tx).await?;
+    tx.commit().await?;
+    if !existing.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.begin().await?;
+    for (name, text) in embedded::PLANS {
+        let plan = read_plan(name, text)?;
+        xaso_store::plan::import(
+            &mut tx,
+            &plan,
+            name,
+            text,
+            chrono::Utc::now(),
+            &Actor::system("khởi động"),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(embedded::PLANS.len())
+}
+
+/// `xaso import plan FILE`.
+pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let name = file.display().to_string();
+    let plan = read_plan(&name, &text)?;
+    let (store, _) = open_store(config).await?;
+    let mut tx = store.begin().await?;
+    let replaced = xaso_store::plan::import(
+        &mut tx,
+        &plan,
+        &name,
+        &text,
+        chrono::Utc::now(),
+        &Actor::system("dòng lệnh"),
+    )
+    .await?;
+    tx.commit().await?;
+    store.close().await;
+    println!(
+        "Đã {} kế hoạch {} ({}): {} lĩnh vực, {} chỉ tiêu, {} nhiệm vụ.",
+        if replaced { "cập nhật" } else { "nhập" },
+        plan.header.id,
+        plan.header.number,
+        plan.areas.len(),
+        plan.targets.len(),
+        plan.tasks.len()
+    );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct LiveTarget<'a> {
+    #[serde(flatten)]
+    target: &'a Target,
+    /// The bound metric's value over the plan's year so far; `None` for manual targets.
+    live: Option<Measure>,
+}
+
+/// The value of each bound target over the plan's year, for the commune that issued the plan.
+async fn live_values(store: &Store, plan: &Plan) -> anyhow::Result<Vec<Option<Measure>>> {
+    let mut tx = store.read().await?;
+    let agencies = xaso_store::agency::list(&mut tx).await?;
+    tx.commit().await?;
+    let Some(commune) = agencies
+        .iter()
+        .find(|a| a.kind == "commune" && a.name == plan.header.agency)
+    else {
+        return Ok(vec![None; plan.targets.len()]);
+    };
+    let year = plan.header.year;
+    let (Some(from), Some(to)) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        bail!("năm {year} của kế hoạch không hợp lệ");
+    };
+    let period = Period::new(from, to).context("kỳ của kế hoạch")?;
+    let scope = xaso_web::report::Scope {
+        agency_code: Some(commune.agency_code.clone()),
+        name: commune.name.clone(),
+    };
+    let reports = xaso_web::report::compute(store, scope, period).await?;
+    let summary = reports.summary();
+    Ok(plan
+        .targets
+        .iter()
+        .map(|t| match t.binding {
+            Binding::Metric(metric) => Some(measure(metric, &summary)),
+            Binding::Manual => None,
+        })
+        .collect())
+}
+
+pub async fn run(config: &Config, command: PlanCommand) -> anyhow::Result<()> {
+    let (store, _) = open_store(config).await?;
+    load_built_in(&store).await?;
+    let result = match command {
+        PlanCommand::List => {
+            let mut tx = store.read().await?;
+            let plans = xaso_store::plan::list(&mut tx).await?;
+            tx.commit().await?;
+            for p in &plans {
+                println!(
+                    "{}  {} — {} ({}, năm {}): {} chỉ tiêu, {} nhiệm vụ",
+                    p.id, p.number, p.title, p.agency, p.year, p.targets, p.tasks
+                );
+            }
+            if plans.is_empty() {
+                println!("Chưa có kế hoạch nào: xaso import plan TỆP.toml");
+            }
+            Ok(())
+        }
+        PlanCommand::Show { id, format } => show(&store, &id, &format).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn show(store: &Store, id: &str, format: &str) -> anyhow::Result<()> {
+    let mut tx = store.read().await?;
+    let source = xaso_store::plan::source(&mut tx, id).await?;
+    tx.commit().await?;
+    let Some((name, text)) = source else {
+        bail!("không có kế hoạch {id} (xaso plan list)");
+    };
+    let plan = read_plan(&name, &text)?;
+    let live = live_values(store, &plan).await?;
+    if format == "json" {
+        let targets: Vec<LiveTarget<'_>> = plan
+            .targets
+            .iter()
+            .zip(live)
+            .map(|(target, live)| LiveTarget { target, live })
+            .collect();
+        let json = serde_json::json!({
+            "header": plan.header,
+            "areas": plan.areas,
+            "targets": targets,
+            "tasks": plan.tasks,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    let h = &plan.header;
+    println!(
+        "{} — Số {} ngày {} — {}",
+        h.title,
+        h.number,
+        h.date.format("%d/%m/%Y"),
+        h.agency
+    );
+    for area in &plan.areas {
+        let tasks: Vec<_> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.area == area.number)
+            .collect();
+        println!(
+            "\n{}. {} ({} nhiệm vụ)",
+            area.number,
+            area.name,
+            tasks.len()
+        );
+        for (target, live) in plan
+            .targets
+            .iter()
+            .zip(&live)
+            .filter(|(t, _)| t.area == area.number)
+        {
+            let value = match live {
+                Some(Measure::Rate(rate)) => format!(
+                    "hiện {}% ({}/{})",
+                    format!("{:.1}", rate.percent()).replace('.', ","),
+                    rate.numerator,
+                    rate.denominator
+                ),
+                Some(Measure::NoData { reason }) => format!("chưa có dữ liệu: {reason}"),
+                None => "nhập tay".into(),
+            };
+            println!("  ◦ {} — {value}", target.text);
+        }
+        for task in tasks {
+            println!(
+                "  - [{}] {} — {} — {}",
+                task.number, task.activity, task.lead, task.time
+            );
+        }
+    }
+    Ok(())
+}

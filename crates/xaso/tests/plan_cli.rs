@@ -1,0 +1,140 @@
+//! `xaso import plan`, `xaso plan list|show`: a plan file checked whole, its targets with live
+//! values and its tasks with schedules; the built-in plans are there from the first start.
+
+mod common;
+
+use common::*;
+
+const PLAN: &str = r#"
+[plan]
+id = "ke-hoach-thu"
+number = "01/KH-UBND"
+date = "2026-01-05"
+agency = "UBND xã Minh Đức"
+title = "Kế hoạch thử nghiệm"
+year = 2026
+
+[[area]]
+number = 1
+name = "Cải cách thủ tục hành chính"
+
+[[target]]
+area = 1
+text = "Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98%"
+value = 98
+unit = "%"
+direction = "at_least"
+metric = "on_time"
+source_line = 80
+
+[[target]]
+area = 1
+text = "100% văn bản điện tử ký số"
+value = 100
+unit = "%"
+direction = "at_least"
+metric = "manual"
+source_line = 525
+
+[[task]]
+number = "3.1"
+area = 1
+objective = "Tỷ lệ đúng hạn"
+task = "Nâng cao năng lực"
+activity = "Rà soát bố trí nhân sự"
+output = "Quyết định kiện toàn"
+lead = "Trung tâm PVHCC"
+coordinating = ["Văn phòng HĐND-UBND"]
+time = "Quý III-IV/2026"
+source_line = 428
+"#;
+
+#[test]
+fn plans_import_list_and_show_with_live_values() {
+    let dir = temp_dir("plan");
+    let (ok, _) = start(&dir, &[]).terminate();
+    assert!(ok);
+    std::fs::write(dir.join("thu.toml"), PLAN).expect("write");
+    let out = run(&dir, &["import", "plan", "thu.toml"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(
+            "Đã nhập kế hoạch ke-hoach-thu (01/KH-UBND): 1 lĩnh vực, 2 chỉ tiêu, 1 nhiệm vụ."
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let again = run(&dir, &["import", "plan", "thu.toml"], &[]);
+    assert!(
+        text(&again.stdout).contains("Đã cập nhật kế hoạch ke-hoach-thu"),
+        "{}",
+        text(&again.stdout)
+    );
+    let list = text(&run(&dir, &["plan", "list"], &[]).stdout);
+    assert!(list.contains("ke-hoach-thu  01/KH-UBND — Kế hoạch thử nghiệm (UBND xã Minh Đức, năm 2026): 2 chỉ tiêu, 1 nhiệm vụ"), "{list}");
+    let out = run(
+        &dir,
+        &["plan", "show", "ke-hoach-thu", "--format", "json"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The on-time target shows the demo dossiers' rate this year; the manual one has no live value.
+    assert_eq!(json["targets"][0]["binding"], "on_time");
+    assert_eq!(json["targets"][0]["live"]["kind"], "rate", "{json}");
+    assert!(
+        json["targets"][0]["live"]["denominator"].as_u64() > Some(0),
+        "{json}"
+    );
+    assert_eq!(
+        (
+            json["targets"][1]["binding"].as_str(),
+            json["targets"][1]["live"].is_null()
+        ),
+        (Some("manual"), true)
+    );
+    assert_eq!(
+        json["tasks"][0]["schedule"],
+        serde_json::json!({ "kind": "quarters", "year": 2026, "first": 3, "last": 4 })
+    );
+    let shown = text(&run(&dir, &["plan", "show", "ke-hoach-thu"], &[]).stdout);
+    assert!(
+        shown.contains("◦ Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98% — hiện ")
+            && shown.contains("◦ 100% văn bản điện tử ký số — nhập tay"),
+        "{shown}"
+    );
+    // A bad file imports nothing and says where; an unknown plan is one clear line.
+    let bad = PLAN
+        .replace("Quý III-IV/2026", "Quý IV//2026")
+        .replace("metric = \"on_time\"", "metric = \"dung_han\"");
+    std::fs::write(dir.join("sai.toml"), &bad).expect("write");
+    let line_of = |needle: &str| {
+        bad.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i + 1)
+            .expect("line")
+    };
+    let out = run(&dir, &["import", "plan", "sai.toml"], &[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("sai.toml có 2 lỗi, chưa nhập gì"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "sai.toml:{}: phép đo “dung_han” không có",
+            line_of("dung_han")
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "sai.toml:{}: nhiệm vụ 3.1: thời gian “Quý IV//2026” không hiểu được",
+            line_of("Quý IV//2026")
+        )),
+        "{err}"
+    );
+    assert_one_line_error(
+        &run(&dir, &["plan", "show", "khong-co"], &[]),
+        "không có kế hoạch khong-co",
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
