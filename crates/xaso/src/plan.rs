@@ -106,7 +106,14 @@ async fn live_values(store: &Store, plan: &Plan) -> anyhow::Result<Vec<Option<Me
         .iter()
         .find(|a| a.kind == "commune" && a.name == plan.header.agency)
     else {
-        return Ok(vec![None; plan.targets.len()]);
+        let missing = Measure::NoData {
+            reason: format!("{} chưa có trong danh sách đơn vị", plan.header.agency),
+        };
+        return Ok(plan
+            .targets
+            .iter()
+            .map(|t| matches!(t.binding, Binding::Metric(_)).then(|| missing.clone()))
+            .collect());
     };
     let year = plan.header.year;
     let (Some(from), Some(to)) = (

@@ -71,6 +71,8 @@ fn plans_import_list_and_show_with_live_values() {
         text(&again.stdout)
     );
     let list = text(&run(&dir, &["plan", "list"], &[]).stdout);
+    // The seed plan is built in: every target of section II and every appendix activity.
+    assert!(list.contains("ke-hoach-09-2025  09/KH-UBND — Kế hoạch Cải cách hành chính xã Minh Đức năm 2025 (UBND xã Minh Đức, năm 2025): 28 chỉ tiêu, 86 nhiệm vụ"), "{list}");
     assert!(list.contains("ke-hoach-thu  01/KH-UBND — Kế hoạch thử nghiệm (UBND xã Minh Đức, năm 2026): 2 chỉ tiêu, 1 nhiệm vụ"), "{list}");
     let out = run(
         &dir,

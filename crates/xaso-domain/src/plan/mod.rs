@@ -361,3 +361,89 @@ source_line = 428
         );
     }
 }
+
+/// The seed plan as curated in data/plans (the counts are the document's: see the file's header).
+#[cfg(test)]
+mod seed_plan {
+    use super::*;
+
+    fn plan() -> Plan {
+        parse_plan(
+            "ke-hoach-09-2025.toml",
+            include_str!("../../../../data/plans/ke-hoach-09-2025.toml"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_target_of_section_two_once() {
+        let plan = plan();
+        assert_eq!(plan.header.number, "09/KH-UBND");
+        assert_eq!(plan.areas.len(), 7);
+        // Numbers with a unit in the "x.1. Mục tiêu" bullets: areas 3 and 4 state none.
+        let per_area: Vec<usize> = (1..=7)
+            .map(|a| plan.targets.iter().filter(|t| t.area == a).count())
+            .collect();
+        assert_eq!(per_area, [2, 18, 0, 0, 2, 4, 2]);
+        // The eleven the system measures, each bound once.
+        let bound: Vec<Metric> = plan
+            .targets
+            .iter()
+            .filter_map(|t| match t.binding {
+                Binding::Metric(m) => Some(m),
+                Binding::Manual => None,
+            })
+            .collect();
+        assert_eq!(bound.len(), 11);
+        for metric in &bound {
+            assert_eq!(
+                bound.iter().filter(|m| *m == metric).count(),
+                1,
+                "{metric:?}"
+            );
+        }
+        let on_time = plan
+            .targets
+            .iter()
+            .find(|t| t.binding == Binding::Metric(Metric::OnTime))
+            .expect("on time");
+        assert_eq!(
+            (on_time.value, on_time.unit.as_str(), on_time.direction),
+            (98.0, "%", Direction::AtLeast)
+        );
+    }
+
+    #[test]
+    fn every_appendix_row_once_with_a_schedule() {
+        let plan = plan();
+        // The 80 rows of the appendix in the seed (../shared/seed, lines 405–542; 546–583 repeat
+        // 504–542 and are dropped): every line there that is not blank, not a table's header row,
+        // not a section heading (427, 464, 477, 488, 506, 527) and not a fragment a page break cut
+        // off (516, 531, joined to the line above).
+        const ROWS: [u32; 80] = [
+            405, 406, 407, 408, 409, 412, 413, 414, 415, 416, 417, 420, 421, 422, 423, 426, 428,
+            429, 432, 433, 434, 435, 438, 441, 442, 445, 446, 447, 450, 451, 452, 453, 454, 455,
+            458, 459, 460, 463, 465, 466, 467, 468, 471, 472, 475, 476, 478, 481, 482, 483, 484,
+            487, 489, 490, 493, 494, 497, 500, 501, 502, 505, 507, 508, 511, 512, 513, 517, 518,
+            519, 520, 525, 526, 528, 532, 533, 534, 537, 538, 539, 542,
+        ];
+        let expected: std::collections::BTreeSet<u32> = ROWS.into_iter().collect();
+        let lines: std::collections::BTreeSet<u32> =
+            plan.tasks.iter().map(|t| t.source_line).collect();
+        assert_eq!(lines, expected);
+        assert_eq!(plan.tasks.len(), 86, "one task per activity");
+        let count =
+            |kind: fn(&Schedule) -> bool| plan.tasks.iter().filter(|t| kind(&t.schedule)).count();
+        assert_eq!(count(|s| *s == Schedule::Ongoing), 49);
+        assert_eq!(count(|s| matches!(s, Schedule::Trigger { .. })), 19);
+        assert_eq!(count(|s| *s == Schedule::WorkProgramme), 9);
+        assert_eq!(
+            count(|s| matches!(s, Schedule::Quarters { year: 2025, .. })),
+            3
+        );
+        assert!(plan
+            .tasks
+            .iter()
+            .all(|t| !t.lead.is_empty() && !t.activity.is_empty()));
+    }
+}
