@@ -294,3 +294,22 @@ test('7. the leader reads the targets, the QĐ 766 index and report II.06a, and 
   await shots(province.page, 'bao-cao-tinh');
   await province.context.close();
 });
+
+test('8. the leader follows the reform plan and reports progress on a task', async () => {
+  const { context, page } = await session('lanhdao');
+  await visit(page, '/can-bo/ke-hoach', 'kế hoạch cải cách hành chính');
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/can-bo/ke-hoach/ke-hoach-09-2025"]')]);
+  await accessible(page, 'kế hoạch 09/KH-UBND');
+  assert.match(await page.locator('main').textContent(), /Tiến độ theo lĩnh vực[\s\S]*Cải cách thủ tục hành chính[\s\S]*Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98%/);
+  await shots(page, 'ke-hoach');
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/can-bo/ke-hoach/ke-hoach-09-2025/nhiem-vu/L528-1"]')]);
+  await accessible(page, 'nhiệm vụ kế hoạch');
+  await page.selectOption('#quarter', '3');
+  await page.selectOption('#status', 'done');
+  await page.fill('#percent', '100');
+  await page.fill('#narrative', 'Đã hoàn thành trong quý III');
+  await Promise.all([page.waitForNavigation(), page.click('form[action*="/nhiem-vu/"] button[type=submit]')]);
+  assert.match(await page.locator('main').textContent(), /Quý 3\/2025[\s\S]*Hoàn thành[\s\S]*Đã hoàn thành trong quý III/);
+  await shots(page, 'nhiem-vu');
+  await context.close();
+});

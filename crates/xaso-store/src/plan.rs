@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use xaso_domain::plan::progress::{Report, Status};
 use xaso_domain::plan::Plan;
 
 use crate::audit::{self, Actor};
@@ -29,17 +30,16 @@ pub async fn import(
     actor: &Actor,
 ) -> Result<bool, StoreError> {
     let header = &plan.header;
-    let replaced = db!(tx.conn(), |c| {
-        sqlx::query("DELETE FROM plans WHERE id = $1")
-            .bind(&header.id)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected() > 0)
-    })?;
+    let replaced = self::source(tx, &header.id).await?.is_some();
+    // Reports on its tasks stay: a new import of the same plan updates it in place.
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO plans (id, number, title, agency, year, tasks, targets, file_name, source, imported_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number, title = excluded.title,
+                 agency = excluded.agency, year = excluded.year, tasks = excluded.tasks,
+                 targets = excluded.targets, file_name = excluded.file_name, source = excluded.source,
+                 imported_at = excluded.imported_at",
         )
         .bind(&header.id)
         .bind(&header.number)
@@ -85,5 +85,107 @@ pub async fn source(tx: &mut Tx, id: &str) -> Result<Option<(String, String)>, S
             .bind(id)
             .fetch_optional(&mut *c)
             .await
+    })?)
+}
+
+/// A progress report as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredReport {
+    pub task_key: String,
+    pub year: i32,
+    pub quarter: i32,
+    pub status: String,
+    pub percent: i32,
+    pub narrative: String,
+    pub reported_by: String,
+    pub reported_at: DateTime<Utc>,
+}
+
+impl StoredReport {
+    pub fn report(&self) -> Option<Report> {
+        Some(Report {
+            task_key: self.task_key.clone(),
+            year: self.year,
+            quarter: u8::try_from(self.quarter).ok()?,
+            status: Status::parse(&self.status)?,
+            percent: u8::try_from(self.percent).ok()?,
+        })
+    }
+}
+
+/// What a unit reports on a task for a quarter.
+pub struct NewReport<'a> {
+    pub plan_id: &'a str,
+    pub task_key: &'a str,
+    pub year: i32,
+    pub quarter: u8,
+    pub status: Status,
+    pub percent: u8,
+    pub narrative: &'a str,
+}
+
+/// Records (or replaces) the report of a task for a quarter, audited.
+pub async fn report(
+    tx: &mut Tx,
+    new: &NewReport<'_>,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    if !(1..=4).contains(&new.quarter) || new.percent > 100 {
+        return Err(StoreError::Invalid(
+            "quý từ 1 đến 4, tỷ lệ từ 0 đến 100%".into(),
+        ));
+    }
+    let narrative = xaso_domain::text::clean(new.narrative);
+    if narrative.chars().count() > 4000 {
+        return Err(StoreError::Invalid(
+            "nội dung báo cáo dài quá 4000 ký tự".into(),
+        ));
+    }
+    db!(tx.conn(), |c| {
+        sqlx::query(
+            "INSERT INTO plan_progress (plan_id, task_key, year, quarter, status, percent, narrative, reported_by,
+                 reported_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (plan_id, task_key, year, quarter) DO UPDATE SET status = excluded.status,
+                 percent = excluded.percent, narrative = excluded.narrative, reported_by = excluded.reported_by,
+                 reported_at = excluded.reported_at",
+        )
+        .bind(new.plan_id)
+        .bind(new.task_key)
+        .bind(new.year)
+        .bind(i32::from(new.quarter))
+        .bind(new.status.key())
+        .bind(i32::from(new.percent))
+        .bind(&narrative)
+        .bind(&actor.label)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+    })?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "plan.progress",
+        "plan",
+        new.plan_id,
+        serde_json::json!({ "task": new.task_key, "year": new.year, "quarter": new.quarter,
+            "status": new.status.key(), "percent": new.percent }),
+    )
+    .await
+}
+
+/// Every report on a plan's tasks, oldest first.
+pub async fn reports(tx: &mut Tx, plan_id: &str) -> Result<Vec<StoredReport>, StoreError> {
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(
+            "SELECT task_key, year, quarter, status, percent, narrative, reported_by, reported_at
+             FROM plan_progress WHERE plan_id = $1 ORDER BY year, quarter, task_key",
+        )
+        .bind(plan_id)
+        .fetch_all(&mut *c)
+        .await
     })?)
 }

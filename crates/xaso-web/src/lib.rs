@@ -11,6 +11,7 @@ pub mod identity;
 pub mod metrics;
 mod pages;
 pub mod pki;
+pub mod plan;
 pub mod report;
 
 use std::sync::Arc;
@@ -122,6 +123,12 @@ pub fn router(state: AppState) -> Router {
             get(identity::password_page).post(identity::password_form),
         )
         .route("/can-bo", get(dossier::pages::inbox_page))
+        .route("/can-bo/ke-hoach", get(plan::list))
+        .route("/can-bo/ke-hoach/{id}", get(plan::overview))
+        .route(
+            "/can-bo/ke-hoach/{id}/nhiem-vu/{key}",
+            get(plan::task).post(plan::report),
+        )
         .route("/can-bo/bao-cao", get(report::dashboard))
         .route("/can-bo/bao-cao/{file}", get(report::download))
         .route("/api/v1/reports/ii06a", get(report::ii06a_api))

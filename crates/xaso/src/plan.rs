@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use serde::Serialize;
-use xaso_domain::plan::{parse_plan, Binding, Plan, Target};
-use xaso_domain::report::{measure, Measure, Period};
+use xaso_domain::plan::{parse_plan, Plan, Target};
+use xaso_domain::report::Measure;
 use xaso_store::audit::Actor;
 use xaso_store::Store;
 
@@ -97,48 +97,6 @@ struct LiveTarget<'a> {
     live: Option<Measure>,
 }
 
-/// The value of each bound target over the plan's year, for the commune that issued the plan.
-async fn live_values(store: &Store, plan: &Plan) -> anyhow::Result<Vec<Option<Measure>>> {
-    let mut tx = store.read().await?;
-    let agencies = xaso_store::agency::list(&mut tx).await?;
-    tx.commit().await?;
-    let Some(commune) = agencies
-        .iter()
-        .find(|a| a.kind == "commune" && a.name == plan.header.agency)
-    else {
-        let missing = Measure::NoData {
-            reason: format!("{} chưa có trong danh sách đơn vị", plan.header.agency),
-        };
-        return Ok(plan
-            .targets
-            .iter()
-            .map(|t| matches!(t.binding, Binding::Metric(_)).then(|| missing.clone()))
-            .collect());
-    };
-    let year = plan.header.year;
-    let (Some(from), Some(to)) = (
-        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
-        bail!("năm {year} của kế hoạch không hợp lệ");
-    };
-    let period = Period::new(from, to).context("kỳ của kế hoạch")?;
-    let scope = xaso_web::report::Scope {
-        agency_code: Some(commune.agency_code.clone()),
-        name: commune.name.clone(),
-    };
-    let reports = xaso_web::report::compute(store, scope, period).await?;
-    let summary = reports.summary();
-    Ok(plan
-        .targets
-        .iter()
-        .map(|t| match t.binding {
-            Binding::Metric(metric) => Some(measure(metric, &summary)),
-            Binding::Manual => None,
-        })
-        .collect())
-}
-
 pub async fn run(config: &Config, command: PlanCommand) -> anyhow::Result<()> {
     let (store, _) = open_store(config).await?;
     load_built_in(&store).await?;
@@ -172,7 +130,7 @@ async fn show(store: &Store, id: &str, format: &str) -> anyhow::Result<()> {
         bail!("không có kế hoạch {id} (xaso plan list)");
     };
     let plan = read_plan(&name, &text)?;
-    let live = live_values(store, &plan).await?;
+    let live = xaso_web::plan::live_values(store, &plan).await?;
     if format == "json" {
         let targets: Vec<LiveTarget<'_>> = plan
             .targets
