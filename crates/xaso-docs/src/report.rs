@@ -324,3 +324,83 @@ pub fn ii06a_pdf(report: &Ii06a, issuer: &Issuer, date_line: &str) -> Vec<u8> {
     w.table(&header_refs, &shares, &rows);
     w.finish()
 }
+
+/// A reform plan's appendix as a workbook with the document's columns (STT, Mục tiêu, Nhiệm vụ,
+/// Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp, Thời gian, Kinh phí) plus the area, and its
+/// targets on a second sheet: what another commune fills in to import its own plan.
+pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
+    let build = || -> Result<Vec<u8>, XlsxError> {
+        let mut workbook = Workbook::new();
+        let head = Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_background_color("#EDEDED");
+        let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+        let title = Format::new().set_bold().set_font_size(13);
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Nhiệm vụ")?;
+        sheet.write_string_with_format(
+            0,
+            0,
+            format!("{} — Số {}", plan.header.title, plan.header.number),
+            &title,
+        )?;
+        let headings = [
+            "Lĩnh vực",
+            "STT",
+            "Mục tiêu",
+            "Nhiệm vụ",
+            "Hoạt động",
+            "Kết quả/ Sản phẩm",
+            "Chủ trì",
+            "Phối hợp",
+            "Thời gian",
+            "Kinh phí",
+        ];
+        for (i, heading) in headings.iter().enumerate() {
+            sheet.write_string_with_format(2, i as u16, *heading, &head)?;
+        }
+        for (row, task) in plan.tasks.iter().enumerate() {
+            let row = 3 + row as u32;
+            let cells = [
+                task.area.to_string(),
+                task.number.clone(),
+                task.objective.clone(),
+                task.task.clone(),
+                task.activity.clone(),
+                task.output.clone(),
+                task.lead.clone(),
+                task.coordinating.join(", "),
+                task.time.clone(),
+                task.funding.clone(),
+            ];
+            for (column, value) in cells.iter().enumerate() {
+                sheet.write_string_with_format(row, column as u16, value, &cell)?;
+            }
+        }
+        for (column, width) in [8, 6, 30, 30, 40, 25, 20, 25, 20, 25].iter().enumerate() {
+            sheet.set_column_width(column as u16, *width)?;
+        }
+        sheet.set_freeze_panes(3, 0)?;
+        let targets = workbook.add_worksheet();
+        targets.set_name("Chỉ tiêu")?;
+        for (i, heading) in ["Lĩnh vực", "Chỉ tiêu", "Giá trị", "Đơn vị", "Phép đo"]
+            .iter()
+            .enumerate()
+        {
+            targets.write_string_with_format(0, i as u16, *heading, &head)?;
+        }
+        for (row, target) in plan.targets.iter().enumerate() {
+            let row = 1 + row as u32;
+            targets.write_number_with_format(row, 0, f64::from(target.area), &cell)?;
+            targets.write_string_with_format(row, 1, &target.text, &cell)?;
+            targets.write_number_with_format(row, 2, target.value, &cell)?;
+            targets.write_string_with_format(row, 3, &target.unit, &cell)?;
+            targets.write_string_with_format(row, 4, target.binding.key(), &cell)?;
+        }
+        targets.set_column_width(1, 80)?;
+        workbook.save_to_buffer()
+    };
+    build().map_err(|e| format!("không tạo được tệp XLSX: {e}"))
+}

@@ -24,6 +24,12 @@ pub enum PlanCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Write a plan's appendix and targets as a workbook (the columns of the document)
+    Export {
+        id: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 /// Reads and checks a plan file; every problem on its line.
@@ -117,19 +123,37 @@ pub async fn run(config: &Config, command: PlanCommand) -> anyhow::Result<()> {
             Ok(())
         }
         PlanCommand::Show { id, format } => show(&store, &id, &format).await,
+        PlanCommand::Export { id, out } => export(&store, &id, &out).await,
     };
     store.close().await;
     result
 }
 
-async fn show(store: &Store, id: &str, format: &str) -> anyhow::Result<()> {
+async fn stored_plan(store: &Store, id: &str) -> anyhow::Result<Plan> {
     let mut tx = store.read().await?;
     let source = xaso_store::plan::source(&mut tx, id).await?;
     tx.commit().await?;
     let Some((name, text)) = source else {
         bail!("không có kế hoạch {id} (xaso plan list)");
     };
-    let plan = read_plan(&name, &text)?;
+    read_plan(&name, &text)
+}
+
+async fn export(store: &Store, id: &str, out: &Path) -> anyhow::Result<()> {
+    let plan = stored_plan(store, id).await?;
+    let bytes = xaso_docs::report::plan_xlsx(&plan).map_err(anyhow::Error::msg)?;
+    std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
+    println!(
+        "Đã ghi {} nhiệm vụ và {} chỉ tiêu của kế hoạch {id} vào {}.",
+        plan.tasks.len(),
+        plan.targets.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+async fn show(store: &Store, id: &str, format: &str) -> anyhow::Result<()> {
+    let plan = stored_plan(store, id).await?;
     let live = xaso_web::plan::live_values(store, &plan).await?;
     if format == "json" {
         let targets: Vec<LiveTarget<'_>> = plan

@@ -105,6 +105,23 @@ fn plans_import_list_and_show_with_live_values() {
             && shown.contains("◦ 100% văn bản điện tử ký số — nhập tay"),
         "{shown}"
     );
+    // The seed plan as a workbook with the document's columns, read back by openpyxl.
+    let out = run(&dir, &["plan", "export", "ke-hoach-09-2025", "--out", "kh.xlsx"], &[]);
+    assert!(text(&out.stdout).contains("Đã ghi 86 nhiệm vụ và 28 chỉ tiêu"), "{}{}", text(&out.stdout), text(&out.stderr));
+    match std::env::var("XASO_PYTHON") {
+        Ok(python) => {
+            let read = std::process::Command::new(python)
+                .arg("-c")
+                .arg("import openpyxl,sys; b=openpyxl.load_workbook(sys.argv[1]); t=b['Nhiệm vụ']; print(b.sheetnames, t.max_row - 3, b['Chỉ tiêu'].max_row - 1, t['E3'].value, t['I4'].value)")
+                .arg(dir.join("kh.xlsx"))
+                .output()
+                .expect("python");
+            let shown = text(&read.stdout);
+            assert!(read.status.success(), "{}", text(&read.stderr));
+            assert!(shown.starts_with("['Nhiệm vụ', 'Chỉ tiêu'] 86 28 Hoạt động Theo Chương trình công tác đã phê duyệt"), "{shown}");
+        }
+        Err(_) => assert!(std::env::var_os("CI").is_none(), "XASO_PYTHON (openpyxl) is missing under CI"),
+    }
     // A bad file imports nothing and says where; an unknown plan is one clear line.
     let bad = PLAN
         .replace("Quý III-IV/2026", "Quý IV//2026")

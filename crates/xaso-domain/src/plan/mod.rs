@@ -44,6 +44,25 @@ pub enum Binding {
     Manual,
 }
 
+impl Binding {
+    /// The metric's key as written in the plan file ("on_time"), or "manual".
+    pub fn key(self) -> String {
+        match self {
+            Binding::Manual => "manual".into(),
+            Binding::Metric(metric) => {
+                let mut key = String::new();
+                for (i, c) in format!("{metric:?}").chars().enumerate() {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        key.push('_');
+                    }
+                    key.push(c.to_ascii_lowercase());
+                }
+                key
+            }
+        }
+    }
+}
+
 impl Serialize for Binding {
     /// The metric's key, or "manual": as written in the plan file.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -396,6 +415,11 @@ mod seed_plan {
             })
             .collect();
         assert_eq!(bound.len(), 11);
+        assert_eq!(
+            Binding::Metric(Metric::FeeProceduresWithOnlinePayment).key(),
+            "fee_procedures_with_online_payment"
+        );
+        assert_eq!(Binding::Manual.key(), "manual");
         for metric in &bound {
             assert_eq!(
                 bound.iter().filter(|m| *m == metric).count(),
