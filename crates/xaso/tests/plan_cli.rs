@@ -106,8 +106,17 @@ fn plans_import_list_and_show_with_live_values() {
         "{shown}"
     );
     // The seed plan as a workbook with the document's columns, read back by openpyxl.
-    let out = run(&dir, &["plan", "export", "ke-hoach-09-2025", "--out", "kh.xlsx"], &[]);
-    assert!(text(&out.stdout).contains("Đã ghi 86 nhiệm vụ và 28 chỉ tiêu"), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = run(
+        &dir,
+        &["plan", "export", "ke-hoach-09-2025", "--out", "kh.xlsx"],
+        &[],
+    );
+    assert!(
+        text(&out.stdout).contains("Đã ghi 86 nhiệm vụ và 28 chỉ tiêu"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     match std::env::var("XASO_PYTHON") {
         Ok(python) => {
             let read = std::process::Command::new(python)
@@ -120,7 +129,10 @@ fn plans_import_list_and_show_with_live_values() {
             assert!(read.status.success(), "{}", text(&read.stderr));
             assert!(shown.starts_with("['Nhiệm vụ', 'Chỉ tiêu'] 86 28 Hoạt động Theo Chương trình công tác đã phê duyệt"), "{shown}");
         }
-        Err(_) => assert!(std::env::var_os("CI").is_none(), "XASO_PYTHON (openpyxl) is missing under CI"),
+        Err(_) => assert!(
+            std::env::var_os("CI").is_none(),
+            "XASO_PYTHON (openpyxl) is missing under CI"
+        ),
     }
     // A bad file imports nothing and says where; an unknown plan is one clear line.
     let bad = PLAN
