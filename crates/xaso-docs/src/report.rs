@@ -371,7 +371,7 @@ pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
                 task.activity.clone(),
                 task.output.clone(),
                 task.lead.clone(),
-                task.coordinating.join(", "),
+                task.coordinating.join("; "),
                 task.time.clone(),
                 task.funding.clone(),
             ];
@@ -403,4 +403,138 @@ pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
         workbook.save_to_buffer()
     };
     build().map_err(|e| format!("không tạo được tệp XLSX: {e}"))
+}
+
+/// The appendix rows of a workbook: the first sheet's row whose cells name the columns
+/// (Lĩnh vực, STT, Mục tiêu, Nhiệm vụ, Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp, Thời gian,
+/// Kinh phí — in any order, with or without diacritics) and every non-empty row under it.
+pub fn read_appendix(
+    bytes: &[u8],
+) -> Result<Vec<xaso_domain::plan::appendix::AppendixRow>, String> {
+    use calamine::{Reader, Xlsx};
+    use xaso_domain::text::fold;
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("không đọc được tệp XLSX: {e}"))?;
+    let sheet = workbook
+        .worksheet_range_at(0)
+        .ok_or("tệp XLSX không có trang tính nào")?
+        .map_err(|e| format!("không đọc được trang tính đầu: {e}"))?;
+    let (first_row, _) = sheet.start().unwrap_or((0, 0));
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
+        .collect();
+    let columns = [
+        "linh vuc",
+        "stt",
+        "muc tieu",
+        "nhiem vu",
+        "hoat dong",
+        "ket qua",
+        "chu tri",
+        "phoi hop",
+        "thoi gian",
+        "kinh phi",
+    ];
+    let header_at = rows
+        .iter()
+        .position(|r| r.iter().any(|c| fold(c) == "hoat dong"))
+        .ok_or("không thấy dòng tiêu đề có cột “Hoạt động”")?;
+    let index: Vec<Option<usize>> = columns
+        .iter()
+        .map(|name| {
+            rows[header_at]
+                .iter()
+                .position(|c| fold(c).starts_with(name))
+        })
+        .collect();
+    for (name, found) in [
+        "Lĩnh vực",
+        "STT",
+        "Mục tiêu",
+        "Nhiệm vụ",
+        "Hoạt động",
+        "Kết quả/ Sản phẩm",
+        "Chủ trì",
+        "Phối hợp",
+        "Thời gian",
+        "Kinh phí",
+    ]
+    .iter()
+    .zip(&index)
+    {
+        if found.is_none() {
+            return Err(format!("thiếu cột “{name}” ở dòng tiêu đề"));
+        }
+    }
+    let cell = |row: &[String], column: usize| {
+        index[column]
+            .and_then(|i| row.get(i).cloned())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .iter()
+        .enumerate()
+        .skip(header_at + 1)
+        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+        .map(|(i, r)| xaso_domain::plan::appendix::AppendixRow {
+            row: first_row as usize + i + 1,
+            area: cell(r, 0),
+            number: cell(r, 1),
+            objective: cell(r, 2),
+            task: cell(r, 3),
+            activity: cell(r, 4),
+            output: cell(r, 5),
+            lead: cell(r, 6),
+            coordinating: cell(r, 7),
+            time: cell(r, 8),
+            funding: cell(r, 9),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use xaso_domain::plan::appendix::from_appendix;
+    use xaso_domain::plan::parse_plan;
+
+    #[test]
+    fn a_plan_goes_out_as_a_workbook_and_comes_back() {
+        let plan = parse_plan(
+            "ke-hoach-09-2025.toml",
+            include_str!("../../../data/plans/ke-hoach-09-2025.toml"),
+        )
+        .expect("seed");
+        let workbook = super::plan_xlsx(&plan).expect("xlsx");
+        let rows = super::read_appendix(&workbook).expect("rows");
+        assert_eq!(rows.len(), plan.tasks.len());
+        assert_eq!(
+            rows[0].row, 4,
+            "the title, a blank row and the headings come first"
+        );
+        let back = from_appendix("kh.xlsx", plan.header.clone(), &rows).expect("valid");
+        for (a, b) in plan.tasks.iter().zip(&back.tasks) {
+            assert_eq!(
+                (
+                    &a.number,
+                    a.area,
+                    &a.activity,
+                    &a.lead,
+                    &a.coordinating,
+                    &a.schedule,
+                    &a.funding
+                ),
+                (
+                    &b.number,
+                    b.area,
+                    &b.activity,
+                    &b.lead,
+                    &b.coordinating,
+                    &b.schedule,
+                    &b.funding
+                )
+            );
+        }
+        assert!(super::read_appendix(b"not a workbook").is_err());
+    }
 }

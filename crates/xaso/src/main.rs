@@ -84,8 +84,9 @@ enum ImportCommand {
     Catalog { file: PathBuf },
     /// Import a calendar notice (a year's official days off, or an agency's own days off)
     Calendar { file: PathBuf },
-    /// Import a reform plan file (data/plans/*.toml form; checked whole, every problem on its line)
-    Plan { file: PathBuf },
+    /// Import a reform plan: a plan file (data/plans/*.toml form), or a workbook (.xlsx) with the
+    /// appendix columns and the plan's number, date, agency and title given as options
+    Plan(plan::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -136,7 +137,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Catalog { file }) => import_catalog(&config, &file).await,
         Command::Import(ImportCommand::Calendar { file }) => calendar::import(&config, &file).await,
-        Command::Import(ImportCommand::Plan { file }) => plan::import(&config, &file).await,
+        Command::Import(ImportCommand::Plan(args)) => plan::import(&config, &args).await,
         Command::Plan(command) => plan::run(&config, command).await,
         Command::Calendar(args) => calendar::calendar(&config, args).await,
         Command::Deadline(args) => calendar::deadline(&config, args).await,

@@ -64,12 +64,76 @@ pub async fn load_built_in(store: &Store) -> anyhow::Result<usize> {
     Ok(embedded::PLANS.len())
 }
 
-/// `xaso import plan FILE`.
-pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("không đọc được tệp {}", file.display()))?;
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    file: std::path::PathBuf,
+    /// For a workbook: the plan's id (letters, digits, -), e.g. ke-hoach-tan-khai-2026
+    #[arg(long)]
+    id: Option<String>,
+    /// For a workbook: the plan's number, e.g. 05/KH-UBND
+    #[arg(long)]
+    number: Option<String>,
+    /// For a workbook: the plan's date, YYYY-MM-DD (its year is the plan's year)
+    #[arg(long)]
+    date: Option<String>,
+    /// For a workbook: the issuing agency, e.g. "UBND xã Tân Khai"
+    #[arg(long)]
+    agency: Option<String>,
+    /// For a workbook: the plan's title
+    #[arg(long)]
+    title: Option<String>,
+}
+
+/// A workbook's appendix with the header given on the command line, as a plan file's text.
+fn plan_from_workbook(args: &ImportArgs, name: &str) -> anyhow::Result<(Plan, String)> {
+    let need = |value: &Option<String>, option: &str| {
+        value
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            .with_context(|| format!("nhập kế hoạch từ tệp XLSX cần --{option}"))
+    };
+    let date = need(&args.date, "date")?;
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .with_context(|| format!("--date “{date}” phải có dạng YYYY-MM-DD"))?;
+    let id = need(&args.id, "id")?;
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        bail!("--id “{id}” chỉ gồm chữ thường không dấu, chữ số và -");
+    }
+    let header = xaso_domain::plan::Header {
+        id,
+        number: need(&args.number, "number")?,
+        date,
+        agency: need(&args.agency, "agency")?,
+        title: need(&args.title, "title")?,
+        year: chrono::Datelike::year(&date),
+    };
+    let bytes = std::fs::read(&args.file).with_context(|| format!("không đọc được tệp {name}"))?;
+    let rows =
+        xaso_docs::report::read_appendix(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let plan = xaso_domain::plan::appendix::from_appendix(name, header, &rows).map_err(|e| {
+        anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len())
+    })?;
+    let text = xaso_domain::plan::appendix::to_toml(&plan);
+    Ok((plan, text))
+}
+
+/// `xaso import plan FILE` (a plan file, or a workbook with the header as options).
+pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
+    let file = &args.file;
     let name = file.display().to_string();
-    let plan = read_plan(&name, &text)?;
+    let is_workbook = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let (plan, text) = if is_workbook {
+        plan_from_workbook(args, &name)?
+    } else {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("không đọc được tệp {}", file.display()))?;
+        (read_plan(&name, &text)?, text)
+    };
     let (store, _) = open_store(config).await?;
     let mut tx = store.begin().await?;
     let replaced = xaso_store::plan::import(

@@ -134,6 +134,34 @@ fn plans_import_list_and_show_with_live_values() {
             "XASO_PYTHON (openpyxl) is missing under CI"
         ),
     }
+    // Another commune's plan from a workbook with the appendix columns (here the exported one).
+    let import_workbook = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "plan",
+            "kh.xlsx",
+            "--id",
+            "ke-hoach-tan-khai-2026",
+            "--number",
+            "05/KH-UBND",
+            "--date",
+            "2026-01-10",
+            "--title",
+            "Kế hoạch cải cách hành chính năm 2026",
+        ];
+        args.extend_from_slice(extra);
+        run(&dir, &args, &[])
+    };
+    assert_one_line_error(&import_workbook(&[]), "cần --agency");
+    let out = import_workbook(&["--agency", "UBND xã Tân Khai"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Đã nhập kế hoạch ke-hoach-tan-khai-2026 (05/KH-UBND): 7 lĩnh vực, 0 chỉ tiêu, 86 nhiệm vụ."), "{}", text(&out.stdout));
+    let shown = text(&run(&dir, &["plan", "show", "ke-hoach-tan-khai-2026"], &[]).stdout);
+    assert!(
+        shown.contains("UBND xã Tân Khai")
+            && shown.contains("Xây dựng chương trình xây dựng văn bản QPPL"),
+        "{shown}"
+    );
     // A bad file imports nothing and says where; an unknown plan is one clear line.
     let bad = PLAN
         .replace("Quý III-IV/2026", "Quý IV//2026")

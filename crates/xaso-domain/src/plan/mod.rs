@@ -2,6 +2,7 @@
 //! quantitative targets (each bound to a metric of `report` or kept by hand), and the tasks of
 //! its appendix with their schedules. Read with line-precise errors.
 
+pub mod appendix;
 pub mod progress;
 pub mod schedule;
 
