@@ -1,11 +1,13 @@
 //! xaso documents: PDF forms in an embedded Vietnamese serif font. (Signing comes with the PKI.)
 
 pub mod der;
+pub mod docx;
 pub mod forms;
 pub mod image;
 pub mod p12;
 pub mod pdf;
 pub mod pki;
+pub mod plan;
 pub mod report;
 pub mod sign;
 pub mod verify;

@@ -22,16 +22,25 @@ use crate::AppState;
 /// The value of each bound target over the plan's year, for the commune that issued the plan;
 /// `None` for targets kept by hand.
 pub async fn live_values(store: &Store, plan: &Plan) -> Result<Vec<Option<Measure>>, StoreError> {
+    let year = plan.header.year;
+    let period = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .zip(chrono::NaiveDate::from_ymd_opt(year, 12, 31))
+        .and_then(|(from, to)| Period::new(from, to));
+    live_values_over(store, plan, period).await
+}
+
+/// The same over `period` (`None`: no value can be computed).
+pub async fn live_values_over(
+    store: &Store,
+    plan: &Plan,
+    period: Option<Period>,
+) -> Result<Vec<Option<Measure>>, StoreError> {
     let mut tx = store.read().await?;
     let agencies = xaso_store::agency::list(&mut tx).await?;
     tx.commit().await?;
     let commune = agencies
         .iter()
         .find(|a| a.kind == "commune" && a.name == plan.header.agency);
-    let year = plan.header.year;
-    let period = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-        .zip(chrono::NaiveDate::from_ymd_opt(year, 12, 31))
-        .and_then(|(from, to)| Period::new(from, to));
     let (Some(commune), Some(period)) = (commune, period) else {
         let missing = Measure::NoData {
             reason: format!("{} chưa có trong danh sách đơn vị", plan.header.agency),
@@ -442,4 +451,158 @@ pub async fn report(
             task_page(&state, &ctx, &user, &id, &key, Some(problem)).await
         }
     }
+}
+
+/// The span of a periodic report: a quarter (1–4), the first six months, or the year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSpan {
+    Quarter(u8),
+    FirstHalf,
+    Year,
+}
+
+impl ReportSpan {
+    pub fn parse(text: &str) -> Option<ReportSpan> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "q1" => Some(ReportSpan::Quarter(1)),
+            "q2" => Some(ReportSpan::Quarter(2)),
+            "q3" => Some(ReportSpan::Quarter(3)),
+            "q4" => Some(ReportSpan::Quarter(4)),
+            "h1" | "6-thang" => Some(ReportSpan::FirstHalf),
+            "year" | "nam" => Some(ReportSpan::Year),
+            _ => None,
+        }
+    }
+
+    fn last_quarter(self) -> u8 {
+        match self {
+            ReportSpan::Quarter(q) => q,
+            ReportSpan::FirstHalf => 2,
+            ReportSpan::Year => 4,
+        }
+    }
+
+    fn label(self, year: i32) -> String {
+        let roman = ["I", "II", "III", "IV"];
+        match self {
+            ReportSpan::Quarter(q) => {
+                format!("quý {} năm {year}", roman[usize::from(q.clamp(1, 4) - 1)])
+            }
+            ReportSpan::FirstHalf => format!("6 tháng đầu năm {year}"),
+            ReportSpan::Year => format!("năm {year}"),
+        }
+    }
+}
+
+/// The periodic report of a plan, drafted from the system's figures as of the span's end:
+/// targets year to date, task progress by area from the reports up to the span, the tasks
+/// flagged at its end.
+pub async fn periodic_report(
+    store: &Store,
+    id: &str,
+    span: ReportSpan,
+    today: chrono::NaiveDate,
+) -> Result<xaso_docs::plan::PlanReport, StoreError> {
+    let mut tx = store.read().await?;
+    let source = xaso_store::plan::source(&mut tx, id).await?;
+    let stored = xaso_store::plan::reports(&mut tx, id).await?;
+    tx.commit().await?;
+    let (name, text) = source.ok_or_else(|| StoreError::NotFound(format!("kế hoạch {id}")))?;
+    let plan = parse_plan(&name, &text)
+        .map_err(|e| StoreError::Foreign(format!("kế hoạch {id} đã lưu bị hỏng: {e}")))?;
+    let year = plan.header.year;
+    let last = span.last_quarter();
+    let end = xaso_domain::plan::progress::quarter_end(year, last)
+        .ok_or_else(|| StoreError::Invalid(format!("năm {year} không hợp lệ")))?;
+    // Reports of later quarters are not this report's; flags are as of the day after the span.
+    let within: Vec<xaso_store::plan::StoredReport> = stored
+        .into_iter()
+        .filter(|r| r.year < year || (r.year == year && r.quarter <= i32::from(last)))
+        .collect();
+    let as_of = end.succ_opt().unwrap_or(end);
+    let lines = task_lines(&plan, &within, as_of);
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1);
+    let live = live_values_over(store, &plan, from.and_then(|f| Period::new(f, end))).await?;
+    let targets = plan
+        .targets
+        .iter()
+        .zip(live)
+        .map(|(t, live)| {
+            let (actual, verdict) = match live {
+                Some(Measure::Rate(rate)) => {
+                    let percent = rate.percent();
+                    let met = match t.direction {
+                        xaso_domain::plan::Direction::AtMost => percent <= t.value,
+                        _ => percent >= t.value,
+                    };
+                    (
+                        format!("{}%", format!("{percent:.1}").replace('.', ",")),
+                        if met { "Đạt" } else { "Chưa đạt" }.to_string(),
+                    )
+                }
+                Some(Measure::NoData { reason }) => ("Chưa có dữ liệu".into(), reason),
+                None => ("[Đơn vị nhập]".into(), "Chỉ tiêu theo dõi thủ công".into()),
+            };
+            [
+                t.text.clone(),
+                format!("{} {}", t.value, t.unit),
+                actual,
+                verdict,
+            ]
+        })
+        .collect();
+    let areas = plan
+        .areas
+        .iter()
+        .map(|a| {
+            let mine: Vec<&TaskLine> = lines.iter().filter(|t| t.area == a.number).collect();
+            let count = |label: &str| {
+                mine.iter()
+                    .filter(|t| t.status == label)
+                    .count()
+                    .to_string()
+            };
+            [
+                format!("{}. {}", a.number, a.name),
+                mine.len().to_string(),
+                count(Status::Done.label()),
+                count(Status::InProgress.label()),
+                count("Chưa báo cáo"),
+                mine.iter()
+                    .filter(|t| !t.flags.is_empty())
+                    .count()
+                    .to_string(),
+            ]
+        })
+        .collect();
+    let late = lines
+        .iter()
+        .filter(|t| !t.flags.is_empty())
+        .map(|t| {
+            [
+                t.number.clone(),
+                t.activity.clone(),
+                t.lead.clone(),
+                t.flags.join("; "),
+            ]
+        })
+        .collect();
+    let h = &plan.header;
+    Ok(xaso_docs::plan::PlanReport {
+        agency: h.agency.clone(),
+        place: crate::dossier::pages::place_of(&h.agency),
+        date_line: crate::dossier::pages::date_words(xaso_domain::calendar::deadline::from_local(
+            today.and_time(chrono::NaiveTime::MIN),
+        )),
+        period: span.label(year),
+        plan: format!(
+            "Kế hoạch số {} ngày {}",
+            h.number,
+            h.date.format("%d/%m/%Y")
+        ),
+        targets,
+        areas,
+        late,
+        inspections: "Hệ thống chưa ghi nhận kết quả kiểm tra cải cách hành chính trong kỳ.".into(),
+    })
 }

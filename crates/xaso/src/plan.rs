@@ -24,6 +24,14 @@ pub enum PlanCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Draft the periodic report (Word) on a plan: q1–q4, h1 (six months) or year
+    Report {
+        id: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Write a plan's appendix and targets as a workbook (the columns of the document)
     Export {
         id: String,
@@ -120,6 +128,67 @@ fn plan_from_workbook(args: &ImportArgs, name: &str) -> anyhow::Result<(Plan, St
     Ok((plan, text))
 }
 
+/// With demo data: some third-quarter progress on the built-in plan's administrative-procedure
+/// tasks (area 2), so that its pages and its quarterly report show figures; once.
+pub async fn seed_demo_progress(store: &Store) -> anyhow::Result<usize> {
+    let id = "ke-hoach-09-2025";
+    let mut tx = store.read().await?;
+    let source = xaso_store::plan::source(&mut tx, id).await?;
+    let existing = xaso_store::plan::reports(&mut tx, id).await?;
+    tx.commit().await?;
+    let Some((name, text)) = source else {
+        return Ok(0);
+    };
+    if !existing.is_empty() {
+        return Ok(0);
+    }
+    let plan = read_plan(&name, &text)?;
+    let keys = xaso_domain::plan::progress::task_keys(&plan);
+    let area_two: Vec<&String> = plan
+        .tasks
+        .iter()
+        .zip(&keys)
+        .filter(|(t, _)| t.area == 2)
+        .map(|(_, k)| k)
+        .collect();
+    let mut tx = store.begin().await?;
+    let actor = Actor::system("dữ liệu mẫu");
+    let mut count = 0;
+    for (i, key) in area_two.iter().take(10).enumerate() {
+        let (status, percent, narrative) = if i < 5 {
+            (
+                xaso_domain::plan::progress::Status::Done,
+                100,
+                "Đã hoàn thành trong quý III.",
+            )
+        } else {
+            (
+                xaso_domain::plan::progress::Status::InProgress,
+                60,
+                "Đang triển khai, dự kiến xong trong quý IV.",
+            )
+        };
+        xaso_store::plan::report(
+            &mut tx,
+            &xaso_store::plan::NewReport {
+                plan_id: id,
+                task_key: key,
+                year: plan.header.year,
+                quarter: 3,
+                status,
+                percent,
+                narrative,
+            },
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await?;
+        count += 1;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
 /// `xaso import plan FILE` (a plan file, or a workbook with the header as options).
 pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     let file = &args.file;
@@ -188,6 +257,7 @@ pub async fn run(config: &Config, command: PlanCommand) -> anyhow::Result<()> {
         }
         PlanCommand::Show { id, format } => show(&store, &id, &format).await,
         PlanCommand::Export { id, out } => export(&store, &id, &out).await,
+        PlanCommand::Report { id, period, out } => report(&store, &id, &period, &out).await,
     };
     store.close().await;
     result
@@ -201,6 +271,23 @@ async fn stored_plan(store: &Store, id: &str) -> anyhow::Result<Plan> {
         bail!("không có kế hoạch {id} (xaso plan list)");
     };
     read_plan(&name, &text)
+}
+
+async fn report(store: &Store, id: &str, period: &str, out: &Path) -> anyhow::Result<()> {
+    let span = xaso_web::plan::ReportSpan::parse(period)
+        .with_context(|| format!("--period “{period}”: dùng q1, q2, q3, q4, h1 hoặc year"))?;
+    let today = xaso_domain::calendar::deadline::to_local(chrono::Utc::now()).date();
+    let data = xaso_web::plan::periodic_report(store, id, span, today).await?;
+    let bytes = xaso_docs::plan::plan_report_docx(&data).map_err(anyhow::Error::msg)?;
+    std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
+    println!(
+        "Đã ghi báo cáo {} ({} chỉ tiêu, {} nhiệm vụ cần chú ý) vào {}.",
+        data.period,
+        data.targets.len(),
+        data.late.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 async fn export(store: &Store, id: &str, out: &Path) -> anyhow::Result<()> {

@@ -40,6 +40,12 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     if plans > 0 {
         tracing::info!(plans, "built-in reform plans loaded");
     }
+    if config.demo.value {
+        let reports = crate::plan::seed_demo_progress(&store).await?;
+        if reports > 0 {
+            tracing::info!(reports, "demo progress on the built-in plan");
+        }
+    }
     // Report facts are kept with every change; a database from before them gets them once.
     let mut tx = store.begin().await?;
     if let Some(count) = xaso_store::report::ensure_built(&mut tx, &rules).await? {

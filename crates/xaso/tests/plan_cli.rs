@@ -162,6 +162,79 @@ fn plans_import_list_and_show_with_live_values() {
             && shown.contains("Xây dựng chương trình xây dựng văn bản QPPL"),
         "{shown}"
     );
+    // The third quarter's report from the demo progress: 30 tasks in area 2, 5 done, 5 in progress,
+    // 20 not reported; it opens in LibreOffice (soffice, installed by scripts/test).
+    let out = run(
+        &dir,
+        &[
+            "plan",
+            "report",
+            "ke-hoach-09-2025",
+            "--period",
+            "q3",
+            "--out",
+            "bao-cao-q3.docx",
+        ],
+        &[],
+    );
+    assert!(
+        text(&out.stdout).contains("Đã ghi báo cáo quý III năm 2025 (28 chỉ tiêu"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_one_line_error(
+        &run(
+            &dir,
+            &[
+                "plan",
+                "report",
+                "ke-hoach-09-2025",
+                "--period",
+                "q5",
+                "--out",
+                "x.docx",
+            ],
+            &[],
+        ),
+        "dùng q1, q2, q3, q4, h1 hoặc year",
+    );
+    match std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "bao-cao-q3.docx"])
+        .current_dir(&dir)
+        .output()
+    {
+        Ok(converted) => {
+            assert!(
+                converted.status.success() && dir.join("bao-cao-q3.pdf").exists(),
+                "{}",
+                text(&converted.stderr)
+            );
+            let words = std::process::Command::new("pdftotext")
+                .args(["-layout", "bao-cao-q3.pdf", "-"])
+                .current_dir(&dir)
+                .output()
+                .expect("pdftotext");
+            let words = text(&words.stdout);
+            assert!(
+                words.contains("Kết quả thực hiện công tác cải cách hành chính quý III năm 2025"),
+                "{words}"
+            );
+            let area_two = words
+                .lines()
+                .find(|l| l.contains("2. Cải cách thủ tục hành chính"))
+                .expect("area 2 row");
+            let numbers: Vec<&str> = area_two
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            assert_eq!(numbers[..4], ["30", "5", "5", "20"], "{area_two}");
+        }
+        Err(_) => assert!(
+            std::env::var_os("CI").is_none(),
+            "soffice is missing under CI (scripts/test installs it)"
+        ),
+    }
     // A bad file imports nothing and says where; an unknown plan is one clear line.
     let bad = PLAN
         .replace("Quý III-IV/2026", "Quý IV//2026")
