@@ -13,8 +13,9 @@ pub struct Image {
     pub data: Vec<u8>,
 }
 
-/// Scans larger than this many pixels are refused: a 600 dpi A3 page is about 70 million.
-const MAX_PIXELS: u64 = 80_000_000;
+/// Scans larger than this many pixels are refused (a decoded PNG takes 4 bytes a pixel): a 600 dpi
+/// A4 page is about 35 million.
+const MAX_PIXELS: u64 = 40_000_000;
 
 fn checked(width: u32, height: u32) -> Result<(), String> {
     if width == 0 || height == 0 {
