@@ -453,6 +453,33 @@ pub async fn report(
     }
 }
 
+/// The plans of `agency` with how many of their tasks are flagged today (the leader's dashboard).
+pub(crate) async fn flagged_by_plan(
+    state: &AppState,
+    agency: &str,
+) -> Result<Vec<(String, String, usize)>, StoreError> {
+    let mut tx = state.store.read().await?;
+    let plans = xaso_store::plan::list(&mut tx).await?;
+    tx.commit().await?;
+    let today = to_local(state.now()).date();
+    let mut out = Vec::new();
+    for summary in plans.into_iter().filter(|p| p.agency == agency) {
+        let mut tx = state.store.read().await?;
+        let source = xaso_store::plan::source(&mut tx, &summary.id).await?;
+        let stored = xaso_store::plan::reports(&mut tx, &summary.id).await?;
+        tx.commit().await?;
+        let Some(plan) = source.and_then(|(name, text)| parse_plan(&name, &text).ok()) else {
+            continue;
+        };
+        let flagged = task_lines(&plan, &stored, today)
+            .iter()
+            .filter(|t| !t.flags.is_empty())
+            .count();
+        out.push((summary.id, summary.title, flagged));
+    }
+    Ok(out)
+}
+
 /// The span of a periodic report: a quarter (1–4), the first six months, or the year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportSpan {

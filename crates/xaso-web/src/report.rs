@@ -417,6 +417,8 @@ struct DashboardPage {
     late_officers: Vec<HBar>,
     ranking: Vec<Ranked>,
     tt01: Vec<(u8, String, String)>,
+    /// The scope's reform plans with their flagged tasks.
+    plans: Vec<(String, String, usize)>,
     officials: String,
     agency_class: String,
     query: String,
@@ -519,6 +521,7 @@ pub async fn dashboard(
         late_officers: Vec::new(),
         ranking: Vec::new(),
         tt01: Vec::new(),
+        plans: Vec::new(),
         officials: String::new(),
         agency_class: String::new(),
         query: String::new(),
@@ -542,6 +545,9 @@ pub async fn dashboard(
         reports.scope.agency_code.as_deref().unwrap_or("tinh")
     );
     page.scope = reports.scope.name.clone();
+    page.plans = crate::plan::flagged_by_plan(&state, &reports.scope.name)
+        .await
+        .map_err(|e| PageError(e.into()))?;
     page.targets = reports
         .scorecard
         .targets

@@ -25,6 +25,9 @@ xaso_store::backend_tests! {
         for expected in ["Tiến độ theo lĩnh vực", "Cải cách thủ tục hành chính", "Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98%", "nhiệm vụ thiếu báo cáo hoặc quá hạn", "Quá hạn (30/09/2025)", "Thiếu báo cáo quý 1"] {
             assert!(overview.body.contains(expected), "{expected}: {}", overview.body);
         }
+        // The leader's dashboard points to the plan's flagged tasks.
+        let dashboard = app.get_with("/can-bo/bao-cao", &leader).await;
+        assert!(dashboard.body.contains("Kế hoạch Cải cách hành chính xã Minh Đức năm 2025</a>: ") && dashboard.body.contains("nhiệm vụ thiếu báo cáo hoặc quá hạn."), "{}", dashboard.body);
         // The third-quarter task (appendix line 528) reported done: no longer overdue.
         let task = "/can-bo/ke-hoach/ke-hoach-09-2025/nhiem-vu/L528-1";
         let page = app.get_with(task, &leader).await;
