@@ -8,6 +8,7 @@ use uuid::Uuid;
 use xaso_domain::agency::AgencySpec;
 
 use crate::audit::{self, Actor};
+use crate::identity::User;
 use crate::{db, new_id, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -118,15 +119,28 @@ pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> 
 }
 
 /// The commune an agency belongs to: itself when it is one, else its parent when that is one.
-pub async fn commune_of(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, StoreError> {
-    let Some(agency) = by_code(tx, agency_code).await? else {
-        return Ok(None);
-    };
+pub async fn commune_of_agency(tx: &mut Tx, agency: &Agency) -> Result<Option<Agency>, StoreError> {
     if agency.kind == "commune" {
-        return Ok(Some(agency));
+        return Ok(Some(agency.clone()));
     }
     match agency.parent_id {
         Some(parent) => Ok(by_id(tx, parent).await?.filter(|p| p.kind == "commune")),
+        None => Ok(None),
+    }
+}
+
+/// The commune of the agency with `agency_code` (see `commune_of_agency`).
+pub async fn commune_of(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, StoreError> {
+    match by_code(tx, agency_code).await? {
+        Some(agency) => commune_of_agency(tx, &agency).await,
+        None => Ok(None),
+    }
+}
+
+/// The commune a user works in, if their agency belongs to one.
+pub async fn commune_of_user(tx: &mut Tx, user: &User) -> Result<Option<Agency>, StoreError> {
+    match &user.agency_code {
+        Some(code) => commune_of(tx, code).await,
         None => Ok(None),
     }
 }

@@ -357,32 +357,15 @@ fn fee_of(procedure: &Procedure) -> i64 {
     }
 }
 
-/// The commune an agency belongs to: itself, or its parent commune.
+/// The commune an agency belongs to: itself, or its parent commune; an error otherwise.
 async fn commune_of(tx: &mut Tx, agency: &Agency) -> Result<Agency, StoreError> {
-    if agency.kind == "commune" {
-        return Ok(agency.clone());
-    }
-    if let Some(parent) = agency.parent_id {
-        if let Some(parent) = agency::by_id(tx, parent).await? {
-            if parent.kind == "commune" {
-                return Ok(parent);
-            }
-        }
-    }
-    Err(StoreError::Invalid(format!(
-        "{} không thuộc một xã, phường nào",
-        agency.name
-    )))
+    agency::commune_of_agency(tx, agency).await?.ok_or_else(|| {
+        StoreError::Invalid(format!("{} không thuộc một xã, phường nào", agency.name))
+    })
 }
 
 async fn user_commune(tx: &mut Tx, user: &User) -> Result<Option<Uuid>, StoreError> {
-    let Some(code) = &user.agency_code else {
-        return Ok(None);
-    };
-    let Some(agency) = agency::by_code(tx, code).await? else {
-        return Ok(None);
-    };
-    Ok(commune_of(tx, &agency).await.ok().map(|c| c.id))
+    Ok(agency::commune_of_user(tx, user).await?.map(|c| c.id))
 }
 
 async fn scope_of(tx: &mut Tx, user: &User, row: &DossierRow) -> Result<ActorScope, StoreError> {

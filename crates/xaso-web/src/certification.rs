@@ -101,11 +101,9 @@ pub async fn certify_copy(
         ));
     };
     let mut tx = state.store.read().await?;
-    let commune = match &user.agency_code {
-        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
-        None => None,
-    }
-    .ok_or_else(|| invalid("Tài khoản này không thuộc UBND xã nào."))?;
+    let commune = xaso_store::agency::commune_of_user(&mut tx, user)
+        .await?
+        .ok_or_else(|| invalid("Tài khoản này không thuộc UBND xã nào."))?;
     let schedule = xaso_store::catalog::current(&mut tx, PROCEDURE)
         .await?
         .map(|r| r.procedure.fee)
@@ -192,10 +190,7 @@ fn file_name(entry: &RegisterEntry) -> String {
 /// The commune whose register `user` keeps.
 async fn commune_code_of(state: &AppState, user: &User) -> Result<Option<String>, StoreError> {
     let mut tx = state.store.read().await?;
-    let commune = match &user.agency_code {
-        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
-        None => None,
-    };
+    let commune = xaso_store::agency::commune_of_user(&mut tx, user).await?;
     tx.commit().await?;
     Ok(commune.map(|c| c.agency_code))
 }
@@ -369,17 +364,14 @@ pub async fn register_pdf(
     };
     let year = params.year.unwrap_or_else(|| to_local(state.now()).year());
     let mut tx = state.store.read().await.map_err(page_error)?;
-    let commune = match &user.agency_code {
-        Some(code) => xaso_store::agency::commune_of(&mut tx, code)
-            .await
-            .map_err(page_error)?,
-        None => None,
-    }
-    .ok_or_else(|| {
-        PageError(ApiError::not_found(
-            "Tài khoản này không thuộc UBND xã nào.",
-        ))
-    })?;
+    let commune = xaso_store::agency::commune_of_user(&mut tx, &user)
+        .await
+        .map_err(page_error)?
+        .ok_or_else(|| {
+            PageError(ApiError::not_found(
+                "Tài khoản này không thuộc UBND xã nào.",
+            ))
+        })?;
     let register = Register::CopyFromOriginal;
     let entries = certification::register(&mut tx, &commune.agency_code, register, year)
         .await

@@ -157,11 +157,9 @@ pub async fn import_identity(
             "{username} không phải lãnh đạo đang hoạt động: chỉ lãnh đạo ký kết quả"
         )));
     }
-    let commune = match &user.agency_code {
-        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
-        None => None,
-    }
-    .ok_or_else(|| StoreError::Invalid(format!("{username} không thuộc UBND xã nào")))?;
+    let commune = xaso_store::agency::commune_of_user(&mut tx, &user)
+        .await?
+        .ok_or_else(|| StoreError::Invalid(format!("{username} không thuộc UBND xã nào")))?;
     let chain: Vec<u8> = identity.chain.iter().flat_map(|c| c.der.clone()).collect();
     pki::add(
         &mut tx,

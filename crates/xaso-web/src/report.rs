@@ -91,10 +91,7 @@ pub async fn scope_of(
 ) -> Result<Scope, ApiError> {
     let province_wide = user.has_role(Role::ProvinceViewer) || user.has_role(Role::Administrator);
     let mut tx = state.store.read().await?;
-    let own = match &user.agency_code {
-        Some(code) => xaso_store::agency::commune_of(&mut tx, code).await?,
-        None => None,
-    };
+    let own = xaso_store::agency::commune_of_user(&mut tx, user).await?;
     let asked = asked.map(str::trim).filter(|a| !a.is_empty());
     let scope = match asked {
         Some("tinh") if province_wide => Scope {
