@@ -325,6 +325,21 @@ pub fn ii06a_pdf(report: &Ii06a, issuer: &Issuer, date_line: &str) -> Vec<u8> {
     w.finish()
 }
 
+/// The appendix columns in the document's order: heading, and the start of the heading folded
+/// (no diacritics, lower case) by which a workbook's heading row is recognised.
+const APPENDIX_COLUMNS: [(&str, &str); 10] = [
+    ("Lĩnh vực", "linh vuc"),
+    ("STT", "stt"),
+    ("Mục tiêu", "muc tieu"),
+    ("Nhiệm vụ", "nhiem vu"),
+    ("Hoạt động", "hoat dong"),
+    ("Kết quả/ Sản phẩm", "ket qua"),
+    ("Chủ trì", "chu tri"),
+    ("Phối hợp", "phoi hop"),
+    ("Thời gian", "thoi gian"),
+    ("Kinh phí", "kinh phi"),
+];
+
 /// A reform plan's appendix as a workbook with the document's columns (STT, Mục tiêu, Nhiệm vụ,
 /// Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp, Thời gian, Kinh phí) plus the area, and its
 /// targets on a second sheet: what another commune fills in to import its own plan.
@@ -346,19 +361,7 @@ pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
             format!("{} — Số {}", plan.header.title, plan.header.number),
             &title,
         )?;
-        let headings = [
-            "Lĩnh vực",
-            "STT",
-            "Mục tiêu",
-            "Nhiệm vụ",
-            "Hoạt động",
-            "Kết quả/ Sản phẩm",
-            "Chủ trì",
-            "Phối hợp",
-            "Thời gian",
-            "Kinh phí",
-        ];
-        for (i, heading) in headings.iter().enumerate() {
+        for (i, (heading, _)) in APPENDIX_COLUMNS.iter().enumerate() {
             sheet.write_string_with_format(2, i as u16, *heading, &head)?;
         }
         for (row, task) in plan.tasks.iter().enumerate() {
@@ -424,45 +427,19 @@ pub fn read_appendix(
         .rows()
         .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
         .collect();
-    let columns = [
-        "linh vuc",
-        "stt",
-        "muc tieu",
-        "nhiem vu",
-        "hoat dong",
-        "ket qua",
-        "chu tri",
-        "phoi hop",
-        "thoi gian",
-        "kinh phi",
-    ];
     let header_at = rows
         .iter()
         .position(|r| r.iter().any(|c| fold(c) == "hoat dong"))
         .ok_or("không thấy dòng tiêu đề có cột “Hoạt động”")?;
-    let index: Vec<Option<usize>> = columns
+    let index: Vec<Option<usize>> = APPENDIX_COLUMNS
         .iter()
-        .map(|name| {
+        .map(|(_, name)| {
             rows[header_at]
                 .iter()
                 .position(|c| fold(c).starts_with(name))
         })
         .collect();
-    for (name, found) in [
-        "Lĩnh vực",
-        "STT",
-        "Mục tiêu",
-        "Nhiệm vụ",
-        "Hoạt động",
-        "Kết quả/ Sản phẩm",
-        "Chủ trì",
-        "Phối hợp",
-        "Thời gian",
-        "Kinh phí",
-    ]
-    .iter()
-    .zip(&index)
-    {
+    for ((name, _), found) in APPENDIX_COLUMNS.iter().zip(&index) {
         if found.is_none() {
             return Err(format!("thiếu cột “{name}” ở dòng tiêu đề"));
         }
