@@ -1,7 +1,7 @@
 //! A plan brought in as an appendix table (another commune's workbook with the document's
 //! columns), checked row by row, and any plan written back as a plan file (what is stored).
 
-use super::{Area, Binding, Header, Plan, Schedule, Task};
+use super::{Area, Binding, Header, Plan, RawTask, Schedule};
 use crate::datafile::{DataError, Problem};
 
 /// The seven areas of the national reform programme, as every commune's plan numbers them.
@@ -69,27 +69,26 @@ pub fn from_appendix(
                 continue;
             }
         };
-        tasks.push(Task {
-            number: clean(&r.number),
+        let raw = RawTask {
+            number: r.number.clone(),
             area,
-            objective: clean(&r.objective),
-            task: clean(&r.task),
-            activity: clean(&r.activity),
-            output: clean(&r.output),
-            lead: clean(&r.lead),
+            objective: r.objective.clone(),
+            task: r.task.clone(),
+            activity: r.activity.clone(),
+            output: r.output.clone(),
+            lead: r.lead.clone(),
+            // Units are separated by ";" or line breaks: names like «Cơ quan, đơn vị có liên
+            // quan» hold commas.
             coordinating: r
                 .coordinating
-                // Units are separated by ";" or line breaks: names like «Cơ quan, đơn vị có liên
-                // quan» hold commas.
                 .split([';', '\n'])
-                .map(clean)
-                .filter(|c| !c.is_empty())
+                .map(str::to_string)
                 .collect(),
-            time: schedule.label(),
-            schedule,
-            funding: clean(&r.funding),
+            time: r.time.clone(),
+            funding: r.funding.clone(),
             source_line: u32::try_from(r.row).unwrap_or(u32::MAX),
-        });
+        };
+        tasks.push(super::task_of(raw, schedule));
     }
     if rows.is_empty() {
         problem(1, "bảng không có dòng nhiệm vụ nào".into());

@@ -154,6 +154,29 @@ fn clean(text: &str) -> String {
     crate::text::clean(text)
 }
 
+/// A task as read, its texts cleaned (NFC, single spaces), empty coordinating units dropped.
+fn task_of(raw: RawTask, schedule: Schedule) -> Task {
+    Task {
+        number: clean(&raw.number),
+        area: raw.area,
+        objective: clean(&raw.objective),
+        task: clean(&raw.task),
+        activity: clean(&raw.activity),
+        output: clean(&raw.output),
+        lead: clean(&raw.lead),
+        coordinating: raw
+            .coordinating
+            .iter()
+            .map(|c| clean(c))
+            .filter(|c| !c.is_empty())
+            .collect(),
+        time: schedule.label(),
+        schedule,
+        funding: clean(&raw.funding),
+        source_line: raw.source_line,
+    }
+}
+
 /// Reads and checks a plan file: areas numbered once, every target and task in a known area,
 /// metrics that exist, every time phrase understood. All problems at once, each on its line.
 pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
@@ -271,25 +294,7 @@ pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
                 Schedule::Ongoing
             }
         };
-        tasks.push(Task {
-            number: raw.number,
-            area: raw.area,
-            objective: clean(&raw.objective),
-            task: clean(&raw.task),
-            activity: clean(&raw.activity),
-            output: clean(&raw.output),
-            lead: clean(&raw.lead),
-            coordinating: raw
-                .coordinating
-                .iter()
-                .map(|c| clean(c))
-                .filter(|c| !c.is_empty())
-                .collect(),
-            time: schedule.label(),
-            schedule,
-            funding: clean(&raw.funding),
-            source_line: raw.source_line,
-        });
+        tasks.push(task_of(raw, schedule));
     }
     DataError::or_value(
         problems,
