@@ -266,22 +266,36 @@ pub async fn refresh(
     Ok(())
 }
 
-/// Keeps the digitised / e-result flag of a dossier's fact when a file is attached.
-pub(crate) async fn mark_file(tx: &mut Tx, dossier_id: Uuid, kind: &str) -> Result<(), StoreError> {
+/// Changes a dossier's kept fact in place (when one is kept), moving its daily sums with it.
+async fn change_kept(
+    tx: &mut Tx,
+    dossier_id: Uuid,
+    change: impl FnOnce(&mut DossierFact),
+) -> Result<(), StoreError> {
     let Some(old) = kept(tx, dossier_id).await? else {
         return Ok(());
     };
-    let mut new = Keyed {
+    let mut fact = old.fact.clone();
+    change(&mut fact);
+    let new = Keyed {
         dossier_id: old.dossier_id,
         handling_commune_id: old.handling_commune_id,
-        fact: old.fact.clone(),
+        fact,
     };
-    if kind == "result" {
-        new.fact.e_result = true;
-    } else {
-        new.fact.digitised = true;
-    }
     replace(tx, Some(&old), &new).await
+}
+
+/// Keeps the digitised / e-result flag of a dossier's fact when a file is attached.
+pub(crate) async fn mark_file(tx: &mut Tx, dossier_id: Uuid, kind: &str) -> Result<(), StoreError> {
+    let result = kind == "result";
+    change_kept(tx, dossier_id, |fact| {
+        if result {
+            fact.e_result = true;
+        } else {
+            fact.digitised = true;
+        }
+    })
+    .await
 }
 
 /// Keeps the rating of a dossier's fact.
@@ -291,17 +305,11 @@ pub(crate) async fn mark_rating(
     rating: Rating,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(old) = kept(tx, dossier_id).await? else {
-        return Ok(());
-    };
-    let mut new = Keyed {
-        dossier_id: old.dossier_id,
-        handling_commune_id: old.handling_commune_id,
-        fact: old.fact.clone(),
-    };
-    new.fact.rating = Some(rating);
-    new.fact.rated_at = Some(at);
-    replace(tx, Some(&old), &new).await
+    change_kept(tx, dossier_id, |fact| {
+        fact.rating = Some(rating);
+        fact.rated_at = Some(at);
+    })
+    .await
 }
 
 /// What a rebuild found: how many facts, and how many of the kept ones differed.
