@@ -62,7 +62,7 @@ pub async fn live_values_over(
         .iter()
         .map(|t| match t.binding {
             Binding::Metric(metric) => Some(measure(metric, &summary)),
-            Binding::Manual => None,
+            Binding::Inspection(_) | Binding::Manual => None,
         })
         .collect())
 }

@@ -19,7 +19,7 @@ xaso_store::backend_tests! {
         app.at("2025-10-10T09:00");
         let (leader, csrf) = app.browser_session("lanhdao").await;
         let list = app.get_with("/can-bo/ke-hoach", &leader).await;
-        assert!(list.body.contains("Kế hoạch Cải cách hành chính xã Minh Đức năm 2025") && list.body.contains("28 chỉ tiêu, 86 nhiệm vụ"), "{}", list.body);
+        assert!(list.body.contains("Kế hoạch Cải cách hành chính xã Minh Đức năm 2025") && list.body.contains("29 chỉ tiêu, 86 nhiệm vụ"), "{}", list.body);
         let overview = app.get_with("/can-bo/ke-hoach/ke-hoach-09-2025", &leader).await;
         assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
         for expected in ["Tiến độ theo lĩnh vực", "Cải cách thủ tục hành chính", "Tỷ lệ giải quyết hồ sơ đúng hạn đạt tối thiểu 98%", "nhiệm vụ thiếu báo cáo hoặc quá hạn", "Quá hạn (30/09/2025)", "Thiếu báo cáo quý 1"] {

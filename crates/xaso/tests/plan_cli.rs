@@ -72,7 +72,7 @@ fn plans_import_list_and_show_with_live_values() {
     );
     let list = text(&run(&dir, &["plan", "list"], &[]).stdout);
     // The seed plan is built in: every target of section II and every appendix activity.
-    assert!(list.contains("ke-hoach-09-2025  09/KH-UBND — Kế hoạch Cải cách hành chính xã Minh Đức năm 2025 (UBND xã Minh Đức, năm 2025): 28 chỉ tiêu, 86 nhiệm vụ"), "{list}");
+    assert!(list.contains("ke-hoach-09-2025  09/KH-UBND — Kế hoạch Cải cách hành chính xã Minh Đức năm 2025 (UBND xã Minh Đức, năm 2025): 29 chỉ tiêu, 86 nhiệm vụ"), "{list}");
     assert!(list.contains("ke-hoach-thu  01/KH-UBND — Kế hoạch thử nghiệm (UBND xã Minh Đức, năm 2026): 2 chỉ tiêu, 1 nhiệm vụ"), "{list}");
     let out = run(
         &dir,
@@ -112,7 +112,7 @@ fn plans_import_list_and_show_with_live_values() {
         &[],
     );
     assert!(
-        text(&out.stdout).contains("Đã ghi 86 nhiệm vụ và 28 chỉ tiêu"),
+        text(&out.stdout).contains("Đã ghi 86 nhiệm vụ và 29 chỉ tiêu"),
         "{}{}",
         text(&out.stdout),
         text(&out.stderr)
@@ -127,7 +127,7 @@ fn plans_import_list_and_show_with_live_values() {
                 .expect("python");
             let shown = text(&read.stdout);
             assert!(read.status.success(), "{}", text(&read.stderr));
-            assert!(shown.starts_with("['Nhiệm vụ', 'Chỉ tiêu'] 86 28 Hoạt động Theo Chương trình công tác đã phê duyệt"), "{shown}");
+            assert!(shown.starts_with("['Nhiệm vụ', 'Chỉ tiêu'] 86 29 Hoạt động Theo Chương trình công tác đã phê duyệt"), "{shown}");
         }
         Err(_) => assert!(
             std::env::var_os("CI").is_none(),
@@ -178,7 +178,7 @@ fn plans_import_list_and_show_with_live_values() {
         &[],
     );
     assert!(
-        text(&out.stdout).contains("Đã ghi báo cáo quý III năm 2025 (28 chỉ tiêu"),
+        text(&out.stdout).contains("Đã ghi báo cáo quý III năm 2025 (29 chỉ tiêu"),
         "{}{}",
         text(&out.stdout),
         text(&out.stderr)

@@ -1,7 +1,7 @@
 //! A plan brought in as an appendix table (another commune's workbook with the document's
 //! columns), checked row by row, and any plan written back as a plan file (what is stored).
 
-use super::{Area, Binding, Header, Plan, RawTask, Schedule};
+use super::{Area, Header, Plan, RawTask, Schedule};
 use crate::datafile::{DataError, Problem};
 
 /// The seven areas of the national reform programme, as every commune's plan numbers them.
@@ -141,10 +141,7 @@ pub fn to_toml(plan: &Plan) -> String {
             super::Direction::AtMost => "at_most",
             super::Direction::Exactly => "exactly",
         };
-        let metric = match t.binding {
-            Binding::Manual => "manual".to_string(),
-            binding => binding.key(),
-        };
+        let metric = t.binding.key();
         out.push_str(&format!(
             "\n[[target]]\narea = {}\ntext = {}\nvalue = {}\nunit = {}\ndirection = {}\nmetric = {}\nsource_line = {}\n",
             t.area,

@@ -38,18 +38,48 @@ pub enum Direction {
     Exactly,
 }
 
-/// What a target is measured by: a metric the system computes, or a value entered with evidence.
+/// What the plan's own inspection records measure (kiểm tra CCHC), over the plan's year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspectionMetric {
+    /// Units of the commune inspected at least once (target: at least 50 %).
+    UnitsInspected,
+    /// Findings remedied or referred to the competent level (target: 100 %).
+    FindingsRemedied,
+    /// Inspections carried out through the digital environment (target: 50 %).
+    DigitalInspections,
+}
+
+impl InspectionMetric {
+    pub const ALL: [InspectionMetric; 3] = [
+        InspectionMetric::UnitsInspected,
+        InspectionMetric::FindingsRemedied,
+        InspectionMetric::DigitalInspections,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            InspectionMetric::UnitsInspected => "units_inspected",
+            InspectionMetric::FindingsRemedied => "findings_remedied",
+            InspectionMetric::DigitalInspections => "digital_inspections",
+        }
+    }
+}
+
+/// What a target is measured by: a metric the system computes from dossiers, one computed from
+/// the plan's inspections, or a value entered with evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     Metric(Metric),
+    Inspection(InspectionMetric),
     Manual,
 }
 
 impl Binding {
-    /// The metric's key as written in the plan file ("on_time"), or "manual".
+    /// The binding's key as written in the plan file ("on_time", "units_inspected", "manual").
     pub fn key(self) -> String {
         match self {
             Binding::Manual => "manual".into(),
+            Binding::Inspection(metric) => metric.key().into(),
             Binding::Metric(metric) => {
                 let mut key = String::new();
                 for (i, c) in format!("{metric:?}").chars().enumerate() {
@@ -62,15 +92,27 @@ impl Binding {
             }
         }
     }
+
+    /// The binding a plan file's `metric` names; `None` for an unknown key.
+    pub fn parse(key: &str) -> Option<Binding> {
+        let key = key.trim();
+        if key == "manual" {
+            return Some(Binding::Manual);
+        }
+        if let Some(metric) = InspectionMetric::ALL.into_iter().find(|m| m.key() == key) {
+            return Some(Binding::Inspection(metric));
+        }
+        use serde::de::IntoDeserializer;
+        let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            key.into_deserializer();
+        Metric::deserialize(de).ok().map(Binding::Metric)
+    }
 }
 
 impl Serialize for Binding {
-    /// The metric's key, or "manual": as written in the plan file.
+    /// The binding's key: as written in the plan file.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Binding::Metric(metric) => metric.serialize(serializer),
-            Binding::Manual => serializer.serialize_str("manual"),
-        }
+        serializer.serialize_str(&self.key())
     }
 }
 
@@ -222,27 +264,18 @@ pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
                 ),
             ));
         }
-        let binding = if raw.metric == "manual" {
+        let binding = Binding::parse(&raw.metric).unwrap_or_else(|| {
+            problems.push(file.problem_in(
+                &span,
+                Some("metric"),
+                &format!(
+                    "phép đo “{}” không có (dùng manual, một phép đo của báo cáo hoặc \
+                     units_inspected, findings_remedied, digital_inspections)",
+                    raw.metric
+                ),
+            ));
             Binding::Manual
-        } else {
-            use serde::de::IntoDeserializer;
-            let key: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-                raw.metric.as_str().into_deserializer();
-            match Metric::deserialize(key) {
-                Ok(metric) => Binding::Metric(metric),
-                Err(_) => {
-                    problems.push(file.problem_in(
-                        &span,
-                        Some("metric"),
-                        &format!(
-                            "phép đo “{}” không có (dùng manual hoặc một phép đo của báo cáo)",
-                            raw.metric
-                        ),
-                    ));
-                    Binding::Manual
-                }
-            }
-        };
+        });
         if raw.unit == "%" && !(0.0..=100.0).contains(&raw.value) {
             problems.push(file.problem_in(&span, Some("value"), "tỷ lệ phải từ 0 đến 100"));
         }
@@ -408,16 +441,43 @@ mod seed_plan {
         assert_eq!(plan.areas.len(), 7);
         // Numbers with a unit in the "x.1. Mục tiêu" bullets: areas 3 and 4 state none.
         let per_area: Vec<usize> = (1..=7)
-            .map(|a| plan.targets.iter().filter(|t| t.area == a).count())
+            .map(|a| {
+                plan.targets
+                    .iter()
+                    .filter(|t| t.area == a && t.source_line < 395)
+                    .count()
+            })
             .collect();
         assert_eq!(per_area, [2, 18, 0, 0, 2, 4, 2]);
+        // Plus the one whose number line 299 lost, taken from the appendix (line 532).
+        let from_appendix: Vec<&Target> = plan
+            .targets
+            .iter()
+            .filter(|t| t.source_line >= 395)
+            .collect();
+        assert_eq!(from_appendix.len(), 1);
+        assert_eq!(
+            (from_appendix[0].value, from_appendix[0].binding),
+            (50.0, Binding::Inspection(InspectionMetric::UnitsInspected))
+        );
+        for metric in InspectionMetric::ALL {
+            let bound = plan
+                .targets
+                .iter()
+                .filter(|t| t.binding == Binding::Inspection(metric));
+            assert_eq!(bound.count(), 1, "{metric:?}");
+            assert_eq!(
+                Binding::parse(metric.key()),
+                Some(Binding::Inspection(metric))
+            );
+        }
         // The eleven the system measures, each bound once.
         let bound: Vec<Metric> = plan
             .targets
             .iter()
             .filter_map(|t| match t.binding {
                 Binding::Metric(m) => Some(m),
-                Binding::Manual => None,
+                _ => None,
             })
             .collect();
         assert_eq!(bound.len(), 11);

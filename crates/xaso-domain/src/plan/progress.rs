@@ -50,21 +50,29 @@ impl Status {
 /// A task's stable key inside its plan: its appendix line and its place among the activities
 /// of that line ("L428-1"), so that re-importing the same file keeps the reports attached.
 pub fn task_keys(plan: &Plan) -> Vec<String> {
+    keys_by_line("L", plan.tasks.iter().map(|t| t.source_line))
+}
+
+/// A target's stable key, the same way: "T299-2" is the second target taken from line 299.
+pub fn target_keys(plan: &Plan) -> Vec<String> {
+    keys_by_line("T", plan.targets.iter().map(|t| t.source_line))
+}
+
+fn keys_by_line(prefix: &str, lines: impl Iterator<Item = u32>) -> Vec<String> {
     let mut seen: Vec<(u32, u32)> = Vec::new();
-    plan.tasks
-        .iter()
-        .map(|t| {
-            let n = match seen.iter_mut().find(|(line, _)| *line == t.source_line) {
+    lines
+        .map(|line| {
+            let n = match seen.iter_mut().find(|(l, _)| *l == line) {
                 Some((_, n)) => {
                     *n += 1;
                     *n
                 }
                 None => {
-                    seen.push((t.source_line, 1));
+                    seen.push((line, 1));
                     1
                 }
             };
-            format!("L{}-{n}", t.source_line)
+            format!("{prefix}{line}-{n}")
         })
         .collect()
 }
@@ -172,6 +180,18 @@ mod tests {
             ],
         };
         assert_eq!(task_keys(&plan), ["L428-1", "L428-2", "L430-1"]);
+        let seed = crate::plan::parse_plan(
+            "ke-hoach-09-2025.toml",
+            include_str!("../../../../data/plans/ke-hoach-09-2025.toml"),
+        )
+        .expect("seed");
+        let keys = target_keys(&seed);
+        assert!(
+            keys.contains(&"T299-2".to_string()) && keys.contains(&"T532-1".to_string()),
+            "{keys:?}"
+        );
+        let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), seed.targets.len());
     }
 
     #[test]
