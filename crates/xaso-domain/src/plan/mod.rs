@@ -3,8 +3,10 @@
 //! its appendix with their schedules. Read with line-precise errors.
 
 pub mod appendix;
+pub mod inspection;
 pub mod progress;
 pub mod schedule;
+pub mod units;
 
 use serde::{Deserialize, Serialize};
 

@@ -17,6 +17,8 @@ pub enum Schedule {
     Months { year: i32, first: u8, last: u8 },
     /// "Năm 2025".
     Year { year: i32 },
+    /// "Trước ngày 15/12/2025": a deadline the chairman sets on an assignment.
+    By { due: chrono::NaiveDate },
     /// "Hàng năm": once a year, in the annual report.
     Annual,
     /// "Định kỳ trong năm": periodically within the year; reported every quarter.
@@ -55,7 +57,7 @@ fn range_and_year(rest: &str, item: impl Fn(&str) -> Option<u8>) -> Option<(u8, 
 
 const KNOWN: &str =
     "Thường xuyên; Quý III/2025; Quý III-IV/2025; Tháng 9/2025; Năm 2025; Hàng năm; \
-Định kỳ trong năm; Theo Chương trình công tác đã phê duyệt; Theo lộ trình phê duyệt; \
+Trước ngày 15/12/2025; Định kỳ trong năm; Theo Chương trình công tác đã phê duyệt; Theo lộ trình phê duyệt; \
 Theo đề án …; Theo hướng dẫn của …; Khi có quy định, hướng dẫn của …";
 
 impl Schedule {
@@ -87,6 +89,10 @@ impl Schedule {
             }
             _ if folded.starts_with("nam ") => Schedule::Year {
                 year: folded[4..].trim().parse().map_err(|_| unknown())?,
+            },
+            _ if folded.starts_with("truoc ngay ") => Schedule::By {
+                due: chrono::NaiveDate::parse_from_str(folded[11..].trim(), "%d/%m/%Y")
+                    .map_err(|_| unknown())?,
             },
             _ if folded.starts_with("khi co ") => Schedule::Trigger {
                 when: original.clone(),
@@ -142,6 +148,7 @@ impl Schedule {
             Schedule::Quarters { year, last, .. } => end_of_month(*year, last * 3),
             Schedule::Months { year, last, .. } => end_of_month(*year, *last),
             Schedule::Year { year } => end_of_month(*year, 12),
+            Schedule::By { due } => Some(*due),
             _ => None,
         }
     }
@@ -161,6 +168,7 @@ impl Schedule {
             }
             Schedule::Months { year, first, last } => format!("Tháng {first}-{last}/{year}"),
             Schedule::Year { year } => format!("Năm {year}"),
+            Schedule::By { due } => format!("Trước ngày {}", due.format("%d/%m/%Y")),
             Schedule::Annual => "Hàng năm".into(),
             Schedule::Periodic => "Định kỳ trong năm".into(),
             Schedule::WorkProgramme => "Theo Chương trình công tác đã phê duyệt".into(),
@@ -179,6 +187,18 @@ mod tests {
         let read = |p: &str| Schedule::parse(p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read("Thường xuyên"), Schedule::Ongoing);
         assert_eq!(read("  thường   xuyên "), Schedule::Ongoing);
+        let by = read("Trước ngày 15/12/2025");
+        let due = chrono::NaiveDate::from_ymd_opt(2025, 12, 15).expect("day");
+        assert_eq!(by, Schedule::By { due });
+        assert_eq!(
+            (by.due(), by.label()),
+            (Some(due), "Trước ngày 15/12/2025".into())
+        );
+        assert!(
+            by.reporting_quarters(2025).is_empty(),
+            "followed by its deadline"
+        );
+        assert!(Schedule::parse("Trước ngày 31/02/2025").is_err());
         assert_eq!(
             read("Quý III/2025"),
             Schedule::Quarters {

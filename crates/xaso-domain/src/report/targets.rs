@@ -102,7 +102,8 @@ pub enum Measure {
 }
 
 impl Measure {
-    fn share(numerator: u64, denominator: u64, empty: &str) -> Measure {
+    /// numerator / denominator, or no data (for the reason `empty`) when the denominator is 0.
+    pub fn share(numerator: u64, denominator: u64, empty: &str) -> Measure {
         if denominator == 0 {
             Measure::NoData {
                 reason: empty.into(),
