@@ -1,4 +1,8 @@
-//! Reform plans: the data file as imported, read again by `xaso_domain::plan::parse_plan`.
+//! Reform plans: the data file as imported, read again by `xaso_domain::plan::parse_plan`; the
+//! quarterly reports on its tasks; and (submodules) the rest of the work on a plan.
+
+pub mod inspection;
+pub mod work;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -99,6 +103,8 @@ pub struct StoredReport {
     pub narrative: String,
     pub reported_by: String,
     pub reported_at: DateTime<Utc>,
+    /// The unit the report was made for ("" when made for the whole commune).
+    pub unit_code: String,
 }
 
 impl StoredReport {
@@ -122,6 +128,8 @@ pub struct NewReport<'a> {
     pub status: Status,
     pub percent: u8,
     pub narrative: &'a str,
+    /// The unit reporting ("" for the commune's leaders reporting for the whole commune).
+    pub unit_code: &'a str,
 }
 
 /// Records (or replaces) the report of a task for a quarter, audited.
@@ -145,11 +153,11 @@ pub async fn report(
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO plan_progress (plan_id, task_key, year, quarter, status, percent, narrative, reported_by,
-                 reported_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 reported_at, unit_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (plan_id, task_key, year, quarter) DO UPDATE SET status = excluded.status,
                  percent = excluded.percent, narrative = excluded.narrative, reported_by = excluded.reported_by,
-                 reported_at = excluded.reported_at",
+                 reported_at = excluded.reported_at, unit_code = excluded.unit_code",
         )
         .bind(new.plan_id)
         .bind(new.task_key)
@@ -160,6 +168,7 @@ pub async fn report(
         .bind(&narrative)
         .bind(&actor.label)
         .bind(now)
+        .bind(new.unit_code)
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -172,7 +181,7 @@ pub async fn report(
         "plan",
         new.plan_id,
         serde_json::json!({ "task": new.task_key, "year": new.year, "quarter": new.quarter,
-            "status": new.status.key(), "percent": new.percent }),
+            "status": new.status.key(), "percent": new.percent, "unit": new.unit_code }),
     )
     .await
 }
@@ -181,7 +190,7 @@ pub async fn report(
 pub async fn reports(tx: &mut Tx, plan_id: &str) -> Result<Vec<StoredReport>, StoreError> {
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(
-            "SELECT task_key, year, quarter, status, percent, narrative, reported_by, reported_at
+            "SELECT task_key, year, quarter, status, percent, narrative, reported_by, reported_at, unit_code
              FROM plan_progress WHERE plan_id = $1 ORDER BY year, quarter, task_key",
         )
         .bind(plan_id)
