@@ -79,6 +79,11 @@ impl AppState {
 }
 
 /// Every route of the application.
+/// Forms that carry evidence files: a few files of at most 10 MiB each.
+fn evidence_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(4 * xaso_store::files::MAX_FILE_BYTES)
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(catalog::home_page))
@@ -127,8 +132,31 @@ pub fn router(state: AppState) -> Router {
         .route("/can-bo/ke-hoach/{id}", get(plan::overview))
         .route(
             "/can-bo/ke-hoach/{id}/nhiem-vu/{key}",
-            get(plan::task).post(plan::report),
+            get(plan::task).post(plan::report).layer(evidence_limit()),
         )
+        .route("/can-bo/ke-hoach/{id}/giao-viec", post(plan::assign))
+        .route("/can-bo/ke-hoach/{id}/chi-tieu", get(plan::targets_page))
+        .route(
+            "/can-bo/ke-hoach/{id}/chi-tieu/{key}",
+            get(plan::target_page)
+                .post(plan::target_post)
+                .layer(evidence_limit()),
+        )
+        .route(
+            "/can-bo/ke-hoach/{id}/kiem-tra",
+            get(plan::inspections_page).post(plan::inspections_post),
+        )
+        .route(
+            "/can-bo/ke-hoach/{id}/kiem-tra/{inspection}",
+            get(plan::inspection_page)
+                .post(plan::inspection_post)
+                .layer(evidence_limit()),
+        )
+        .route(
+            "/can-bo/ke-hoach/{id}/minh-chung/{evidence}",
+            get(plan::evidence),
+        )
+        .route("/can-bo/ke-hoach/{id}/{file}", get(plan::report_download))
         .route("/can-bo/bao-cao", get(report::dashboard))
         .route("/can-bo/bao-cao/{file}", get(report::download))
         .route("/api/v1/reports/ii06a", get(report::ii06a_api))

@@ -141,6 +141,17 @@ pub struct Target {
     pub source_line: u32,
 }
 
+impl Target {
+    /// Whether `actual` (in the target's unit) meets the target.
+    pub fn is_met(&self, actual: f64) -> bool {
+        match self.direction {
+            Direction::AtLeast => actual >= self.value,
+            Direction::AtMost => actual <= self.value,
+            Direction::Exactly => (actual - self.value).abs() < 1e-9,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTask {
