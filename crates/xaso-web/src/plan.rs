@@ -631,5 +631,6 @@ pub async fn periodic_report(
         areas,
         late,
         inspections: "Hệ thống chưa ghi nhận kết quả kiểm tra cải cách hành chính trong kỳ.".into(),
+        inspection_rows: Vec::new(),
     })
 }

@@ -24,11 +24,12 @@ pub enum PlanCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
-    /// Draft the periodic report (Word) on a plan: q1–q4, h1 (six months) or year
+    /// Draft the periodic report on a plan for q1–q4, h1 (six months) or year, as Word or PDF
     Report {
         id: String,
         #[arg(long)]
         period: String,
+        /// The file to write: .docx (a draft to finish in Word) or .pdf (A4, as it stands)
         #[arg(long)]
         out: std::path::PathBuf,
     },
@@ -276,9 +277,24 @@ async fn stored_plan(store: &Store, id: &str) -> anyhow::Result<Plan> {
 async fn report(store: &Store, id: &str, period: &str, out: &Path) -> anyhow::Result<()> {
     let span = xaso_web::plan::ReportSpan::parse(period)
         .with_context(|| format!("--period “{period}”: dùng q1, q2, q3, q4, h1 hoặc year"))?;
+    // The file's extension says which draft is wanted; anything else would be a file no
+    // program opens as the name promises.
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let pdf = match extension.as_deref() {
+        Some("pdf") => true,
+        Some("docx") => false,
+        _ => bail!("--out phải là tệp .docx hoặc .pdf"),
+    };
     let today = xaso_domain::calendar::deadline::to_local(chrono::Utc::now()).date();
     let data = xaso_web::plan::periodic_report(store, id, span, today).await?;
-    let bytes = xaso_docs::plan::plan_report_docx(&data).map_err(anyhow::Error::msg)?;
+    let bytes = if pdf {
+        xaso_docs::plan::plan_report_pdf(&data)
+    } else {
+        xaso_docs::plan::plan_report_docx(&data).map_err(anyhow::Error::msg)?
+    };
     std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
     println!(
         "Đã ghi báo cáo {} ({} chỉ tiêu, {} nhiệm vụ cần chú ý) vào {}.",
