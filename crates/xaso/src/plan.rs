@@ -120,11 +120,12 @@ fn plan_from_workbook(args: &ImportArgs, name: &str) -> anyhow::Result<(Plan, St
         year: chrono::Datelike::year(&date),
     };
     let bytes = std::fs::read(&args.file).with_context(|| format!("không đọc được tệp {name}"))?;
-    let rows =
+    let read =
         xaso_docs::report::read_appendix(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let plan = xaso_domain::plan::appendix::from_appendix(name, header, &rows).map_err(|e| {
-        anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len())
-    })?;
+    let plan = xaso_domain::plan::appendix::from_appendix(name, header, &read.tasks, &read.targets)
+        .map_err(|e| {
+            anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len())
+        })?;
     let text = xaso_domain::plan::appendix::to_toml(&plan);
     Ok((plan, text))
 }

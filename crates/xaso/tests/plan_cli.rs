@@ -155,12 +155,41 @@ fn plans_import_list_and_show_with_live_values() {
     assert_one_line_error(&import_workbook(&[]), "cần --agency");
     let out = import_workbook(&["--agency", "UBND xã Tân Khai"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Đã nhập kế hoạch ke-hoach-tan-khai-2026 (05/KH-UBND): 7 lĩnh vực, 0 chỉ tiêu, 86 nhiệm vụ."), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Đã nhập kế hoạch ke-hoach-tan-khai-2026 (05/KH-UBND): 7 lĩnh vực, 29 chỉ tiêu, 86 nhiệm vụ."), "{}", text(&out.stdout));
     let shown = text(&run(&dir, &["plan", "show", "ke-hoach-tan-khai-2026"], &[]).stdout);
     assert!(
         shown.contains("UBND xã Tân Khai")
             && shown.contains("Xây dựng chương trình xây dựng văn bản QPPL"),
         "{shown}"
+    );
+    // The targets came with the workbook, still bound to what measures them.
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(
+            &dir,
+            &["plan", "show", "ke-hoach-tan-khai-2026", "--format", "json"],
+            &[],
+        )
+        .stdout,
+    )
+    .expect("json");
+    let on_time = json["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["binding"] == "on_time")
+        .expect("the on-time target");
+    assert_eq!(
+        (
+            &on_time["value"],
+            &on_time["direction"],
+            &on_time["source_line"]
+        ),
+        (
+            &serde_json::json!(98.0),
+            &serde_json::json!("at_least"),
+            &serde_json::json!(80)
+        ),
+        "{on_time}"
     );
     // The third quarter's report from the demo progress: 30 tasks in area 2, 5 done, 5 in progress,
     // 20 not reported; it opens in LibreOffice (soffice, installed by scripts/test).
