@@ -94,7 +94,7 @@ impl Writer {
         }
     }
 
-    fn paragraph(&mut self, text: &str, size: f32, style: Style) {
+    pub(crate) fn paragraph(&mut self, text: &str, size: f32, style: Style) {
         for line in self.doc.wrap(text, size, style, self.width()) {
             self.ensure(size * 1.35);
             self.doc
@@ -202,6 +202,42 @@ impl Writer {
 
     pub(crate) fn finish(self) -> Vec<u8> {
         self.doc.finish()
+    }
+
+    /// The signer's block in the right half, kept on one page: the titles in bold one under the
+    /// other, the note under them ("(Ký và ghi rõ họ tên)"), and room to sign above the name
+    /// (left blank when who signs is not known when the document is drafted).
+    pub(crate) fn signature_block(
+        &mut self,
+        titles: &[&str],
+        size: f32,
+        note: Option<&str>,
+        name: &str,
+    ) {
+        let step = size + 1.5;
+        let lines = titles.len() + usize::from(note.is_some());
+        self.ensure(lines as f32 * step + 45.0);
+        self.y -= 10.0;
+        let centre = self.right - self.width() / 4.0;
+        let page = self.page;
+        let mut y = self.y;
+        for title in titles {
+            self.doc
+                .text_centred(page, centre, y, size, Style::Bold, title);
+            y -= step;
+        }
+        if let Some(note) = note {
+            self.doc
+                .text_centred(page, centre, y, 9.0, Style::Regular, note);
+            y -= step;
+        }
+        // The signature goes in the space above the name.
+        let name_y = y + step - 40.0;
+        if !name.is_empty() {
+            self.doc
+                .text_centred(page, centre, name_y, size, Style::Regular, name);
+        }
+        self.y = name_y - size * 1.35;
     }
 
     /// A ruled table across the page: a bold header row, then `rows`, cells wrapped to their
@@ -427,22 +463,12 @@ pub fn notice(data: &Notice) -> Vec<u8> {
         w.paragraph(&format!("{}. {item}", i + 1), 10.5, Style::Regular);
     }
     w.paragraph(&data.closing, 10.5, Style::Regular);
-    w.ensure(70.0);
-    w.y -= 10.0;
-    let right = w.right - w.width() / 4.0;
-    let (page, y) = (w.page, w.y);
-    w.doc
-        .text_centred(page, right, y, 10.5, Style::Bold, &data.signer_title);
-    w.doc.text_centred(
-        page,
-        right,
-        y - 12.0,
-        9.0,
-        Style::Regular,
-        "(Ký và ghi rõ họ tên)",
+    w.signature_block(
+        &[&data.signer_title],
+        10.5,
+        Some("(Ký và ghi rõ họ tên)"),
+        &data.signer,
     );
-    w.doc
-        .text_centred(page, right, y - 52.0, 10.5, Style::Regular, &data.signer);
     w.finish()
 }
 

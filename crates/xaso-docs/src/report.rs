@@ -4,6 +4,8 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use xaso_domain::report::{Ii06a, Measure, Scorecard};
 
+use xaso_domain::plan::appendix::{AppendixRow, TargetRow, TARGET_SHEET};
+
 use crate::forms::Issuer;
 use crate::pdf::{Style, A4};
 
@@ -340,9 +342,25 @@ const APPENDIX_COLUMNS: [(&str, &str); 10] = [
     ("Kinh phí", "kinh phi"),
 ];
 
+/// The targets sheet's columns: heading, the start of the heading folded, and whether a
+/// workbook must have it. "Hướng", "Phép đo" and "Dòng" may be left out (at least, kept by
+/// hand, the sheet's row), so that a sheet written by hand, or exported before they were,
+/// still imports.
+const TARGET_COLUMNS: [(&str, &str, bool); 7] = [
+    ("Lĩnh vực", "linh vuc", true),
+    ("Chỉ tiêu", "chi tieu", true),
+    ("Giá trị", "gia tri", true),
+    ("Đơn vị", "don vi", true),
+    ("Hướng", "huong", false),
+    ("Phép đo", "phep do", false),
+    ("Dòng", "dong", false),
+];
+
 /// A reform plan's appendix as a workbook with the document's columns (STT, Mục tiêu, Nhiệm vụ,
 /// Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp, Thời gian, Kinh phí) plus the area, and its
-/// targets on a second sheet: what another commune fills in to import its own plan.
+/// targets on a second sheet, "Chỉ tiêu" (area, text, value, unit, direction, metric, document
+/// line): what another commune fills in to import its own plan, and what `read_appendix` reads
+/// back to the same plan.
 pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let mut workbook = Workbook::new();
@@ -387,11 +405,8 @@ pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
         }
         sheet.set_freeze_panes(3, 0)?;
         let targets = workbook.add_worksheet();
-        targets.set_name("Chỉ tiêu")?;
-        for (i, heading) in ["Lĩnh vực", "Chỉ tiêu", "Giá trị", "Đơn vị", "Phép đo"]
-            .iter()
-            .enumerate()
-        {
+        targets.set_name(TARGET_SHEET)?;
+        for (i, (heading, _, _)) in TARGET_COLUMNS.iter().enumerate() {
             targets.write_string_with_format(0, i as u16, *heading, &head)?;
         }
         for (row, target) in plan.targets.iter().enumerate() {
@@ -400,20 +415,60 @@ pub fn plan_xlsx(plan: &xaso_domain::plan::Plan) -> Result<Vec<u8>, String> {
             targets.write_string_with_format(row, 1, &target.text, &cell)?;
             targets.write_number_with_format(row, 2, target.value, &cell)?;
             targets.write_string_with_format(row, 3, &target.unit, &cell)?;
-            targets.write_string_with_format(row, 4, target.binding.key(), &cell)?;
+            targets.write_string_with_format(row, 4, target.direction.word(), &cell)?;
+            targets.write_string_with_format(row, 5, target.binding.key(), &cell)?;
+            // The document's line: the target's key ("T287-1") survives the round trip.
+            targets.write_number_with_format(row, 6, f64::from(target.source_line), &cell)?;
         }
         targets.set_column_width(1, 80)?;
+        targets.set_column_width(4, 10)?;
+        targets.set_column_width(5, 24)?;
         workbook.save_to_buffer()
     };
     build().map_err(|e| format!("không tạo được tệp XLSX: {e}"))
 }
 
-/// The appendix rows of a workbook: the first sheet's row whose cells name the columns
-/// (Lĩnh vực, STT, Mục tiêu, Nhiệm vụ, Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp, Thời gian,
-/// Kinh phí — in any order, with or without diacritics) and every non-empty row under it.
-pub fn read_appendix(
-    bytes: &[u8],
-) -> Result<Vec<xaso_domain::plan::appendix::AppendixRow>, String> {
+/// What a workbook holds of a plan: the appendix's task rows and the targets sheet's rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanWorkbook {
+    pub tasks: Vec<AppendixRow>,
+    pub targets: Vec<TargetRow>,
+}
+
+/// A sheet's cells as trimmed text, with the sheet's row number (1-based) of the first.
+fn sheet_rows(sheet: &calamine::Range<calamine::Data>) -> (usize, Vec<Vec<String>>) {
+    let (first_row, _) = sheet.start().unwrap_or((0, 0));
+    let rows = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
+        .collect();
+    (first_row as usize + 1, rows)
+}
+
+/// Where each column (by the start of its folded heading) is in a heading row.
+fn column_positions<'a>(
+    heading: &[String],
+    folded: impl Iterator<Item = &'a str>,
+) -> Vec<Option<usize>> {
+    use xaso_domain::text::fold;
+    folded
+        .map(|name| heading.iter().position(|c| fold(c).starts_with(name)))
+        .collect()
+}
+
+/// The cell of `row` in the column found at `index` (empty when the column or the cell is not
+/// there).
+fn cell_at(row: &[String], index: Option<usize>) -> String {
+    index.and_then(|i| row.get(i).cloned()).unwrap_or_default()
+}
+
+/// A plan's rows in a workbook. The appendix is the first sheet's row whose cells name the
+/// columns (Lĩnh vực, STT, Mục tiêu, Nhiệm vụ, Hoạt động, Kết quả/ Sản phẩm, Chủ trì, Phối hợp,
+/// Thời gian, Kinh phí — in any order, with or without diacritics) and every non-empty row under
+/// it. The targets are those of the sheet named "Chỉ tiêu", read the same way under its row
+/// naming Lĩnh vực, Chỉ tiêu, Giá trị, Đơn vị (and Hướng, Phép đo, Dòng when there); a workbook
+/// without that sheet has no targets.
+pub fn read_appendix(bytes: &[u8]) -> Result<PlanWorkbook, String> {
     use calamine::{Reader, Xlsx};
     use xaso_domain::text::fold;
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
@@ -422,40 +477,25 @@ pub fn read_appendix(
         .worksheet_range_at(0)
         .ok_or("tệp XLSX không có trang tính nào")?
         .map_err(|e| format!("không đọc được trang tính đầu: {e}"))?;
-    let (first_row, _) = sheet.start().unwrap_or((0, 0));
-    let rows: Vec<Vec<String>> = sheet
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
-        .collect();
+    let (first_row, rows) = sheet_rows(&sheet);
     let header_at = rows
         .iter()
         .position(|r| r.iter().any(|c| fold(c) == "hoat dong"))
         .ok_or("không thấy dòng tiêu đề có cột “Hoạt động”")?;
-    let index: Vec<Option<usize>> = APPENDIX_COLUMNS
-        .iter()
-        .map(|(_, name)| {
-            rows[header_at]
-                .iter()
-                .position(|c| fold(c).starts_with(name))
-        })
-        .collect();
+    let index = column_positions(&rows[header_at], APPENDIX_COLUMNS.iter().map(|c| c.1));
     for ((name, _), found) in APPENDIX_COLUMNS.iter().zip(&index) {
         if found.is_none() {
             return Err(format!("thiếu cột “{name}” ở dòng tiêu đề"));
         }
     }
-    let cell = |row: &[String], column: usize| {
-        index[column]
-            .and_then(|i| row.get(i).cloned())
-            .unwrap_or_default()
-    };
-    Ok(rows
+    let cell = |row: &[String], column: usize| cell_at(row, index[column]);
+    let tasks = rows
         .iter()
         .enumerate()
         .skip(header_at + 1)
         .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-        .map(|(i, r)| xaso_domain::plan::appendix::AppendixRow {
-            row: first_row as usize + i + 1,
+        .map(|(i, r)| AppendixRow {
+            row: first_row + i,
             area: cell(r, 0),
             number: cell(r, 1),
             objective: cell(r, 2),
@@ -467,29 +507,94 @@ pub fn read_appendix(
             time: cell(r, 8),
             funding: cell(r, 9),
         })
+        .collect();
+    let target_sheet = workbook
+        .sheet_names()
+        .into_iter()
+        .find(|name| fold(name).trim() == fold(TARGET_SHEET));
+    let targets = match target_sheet {
+        None => Vec::new(),
+        Some(name) => {
+            let sheet = workbook
+                .worksheet_range(&name)
+                .map_err(|e| format!("không đọc được trang “{name}”: {e}"))?;
+            read_targets(&name, &sheet)?
+        }
+    };
+    Ok(PlanWorkbook { tasks, targets })
+}
+
+/// The rows of the targets sheet `name` (none when the sheet is empty).
+fn read_targets(
+    name: &str,
+    sheet: &calamine::Range<calamine::Data>,
+) -> Result<Vec<TargetRow>, String> {
+    use xaso_domain::text::fold;
+    let (first_row, rows) = sheet_rows(sheet);
+    if rows.iter().all(|r| r.iter().all(String::is_empty)) {
+        return Ok(Vec::new());
+    }
+    // The heading cell "Chỉ tiêu" alone, not a title such as "Chỉ tiêu của kế hoạch".
+    let header_at = rows
+        .iter()
+        .position(|r| r.iter().any(|c| fold(c) == "chi tieu"))
+        .ok_or_else(|| format!("trang “{name}” không có dòng tiêu đề có cột “Chỉ tiêu”"))?;
+    let index = column_positions(&rows[header_at], TARGET_COLUMNS.iter().map(|c| c.1));
+    for ((heading, _, required), found) in TARGET_COLUMNS.iter().zip(&index) {
+        if *required && found.is_none() {
+            return Err(format!(
+                "trang “{name}”: thiếu cột “{heading}” ở dòng tiêu đề"
+            ));
+        }
+    }
+    let cell = |row: &[String], column: usize| cell_at(row, index[column]);
+    Ok(rows
+        .iter()
+        .enumerate()
+        .skip(header_at + 1)
+        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+        .map(|(i, r)| TargetRow {
+            row: first_row + i,
+            area: cell(r, 0),
+            text: cell(r, 1),
+            value: cell(r, 2),
+            unit: cell(r, 3),
+            direction: cell(r, 4),
+            metric: cell(r, 5),
+            source_line: cell(r, 6),
+        })
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
+    use rust_xlsxwriter::Workbook;
     use xaso_domain::plan::appendix::from_appendix;
-    use xaso_domain::plan::parse_plan;
+    use xaso_domain::plan::{parse_plan, Plan};
 
-    #[test]
-    fn a_plan_goes_out_as_a_workbook_and_comes_back() {
-        let plan = parse_plan(
+    fn seed() -> Plan {
+        parse_plan(
             "ke-hoach-09-2025.toml",
             include_str!("../../../data/plans/ke-hoach-09-2025.toml"),
         )
-        .expect("seed");
+        .expect("seed")
+    }
+
+    #[test]
+    fn a_plan_goes_out_as_a_workbook_and_comes_back() {
+        let plan = seed();
         let workbook = super::plan_xlsx(&plan).expect("xlsx");
-        let rows = super::read_appendix(&workbook).expect("rows");
+        let read = super::read_appendix(&workbook).expect("rows");
+        let rows = &read.tasks;
         assert_eq!(rows.len(), plan.tasks.len());
         assert_eq!(
             rows[0].row, 4,
             "the title, a blank row and the headings come first"
         );
-        let back = from_appendix("kh.xlsx", plan.header.clone(), &rows).expect("valid");
+        assert_eq!(read.targets.len(), 29);
+        assert_eq!(read.targets[0].row, 2, "the headings, then the targets");
+        let back =
+            from_appendix("kh.xlsx", plan.header.clone(), rows, &read.targets).expect("valid");
         for (a, b) in plan.tasks.iter().zip(&back.tasks) {
             assert_eq!(
                 (
@@ -512,6 +617,121 @@ mod tests {
                 )
             );
         }
+        // Every target whole: area, text, value, unit, direction, binding and document line,
+        // so the targets' keys (and the figures entered against them) stay theirs.
+        assert_eq!(back.targets, plan.targets);
+        assert_eq!(
+            xaso_domain::plan::progress::target_keys(&back),
+            xaso_domain::plan::progress::target_keys(&plan)
+        );
         assert!(super::read_appendix(b"not a workbook").is_err());
+    }
+
+    /// A workbook whose first sheet is a one-task appendix, and a second sheet `name` of `rows`.
+    fn workbook_with(name: &str, rows: &[&[&str]]) -> Vec<u8> {
+        let mut workbook = Workbook::new();
+        let tasks = workbook.add_worksheet();
+        for (column, heading) in super::APPENDIX_COLUMNS.iter().enumerate() {
+            tasks
+                .write_string(0, column as u16, heading.0)
+                .expect("write");
+        }
+        for (column, value) in [
+            "2",
+            "1",
+            "",
+            "",
+            "Rà soát thủ tục",
+            "",
+            "Văn phòng",
+            "",
+            "Thường xuyên",
+            "",
+        ]
+        .iter()
+        .enumerate()
+        {
+            tasks.write_string(1, column as u16, *value).expect("write");
+        }
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).expect("name");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                sheet
+                    .write_string(r as u32, c as u16, *value)
+                    .expect("write");
+            }
+        }
+        workbook.save_to_buffer().expect("xlsx")
+    }
+
+    #[test]
+    fn targets_are_read_by_their_headings_in_any_order() {
+        // A sheet made by hand: its name in capitals without diacritics, a title above the
+        // headings, the columns in another order, no "Hướng" and no "Dòng".
+        let bytes = workbook_with(
+            "CHI TIEU",
+            &[
+                &["Chỉ tiêu của kế hoạch năm 2026"],
+                &[],
+                &["Phep do", "Gia tri", "Don vi", "Chi tieu", "Linh vuc"],
+                &["on_time", "98,5", "%", "Hồ sơ giải quyết đúng hạn", "2"],
+                &[],
+                &["", "100", "%", "Văn bản điện tử ký số", "6"],
+            ],
+        );
+        let read = super::read_appendix(&bytes).expect("read");
+        assert_eq!(read.tasks.len(), 1);
+        let rows: Vec<(usize, &str, &str, &str, &str, &str)> = read
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.row,
+                    t.area.as_str(),
+                    t.text.as_str(),
+                    t.value.as_str(),
+                    t.metric.as_str(),
+                    t.direction.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (4, "2", "Hồ sơ giải quyết đúng hạn", "98,5", "on_time", ""),
+                (6, "6", "Văn bản điện tử ký số", "100", "", ""),
+            ]
+        );
+        let plan =
+            from_appendix("tay.xlsx", seed().header, &read.tasks, &read.targets).expect("valid");
+        assert_eq!(
+            plan.targets
+                .iter()
+                .map(|t| (t.value, t.source_line))
+                .collect::<Vec<_>>(),
+            [(98.5, 4), (100.0, 6)]
+        );
+    }
+
+    #[test]
+    fn a_workbook_without_targets_has_none_and_a_broken_sheet_is_named() {
+        let other = workbook_with("Ghi chú", &[&["Chỉ tiêu", "Giá trị"]]);
+        assert_eq!(super::read_appendix(&other).expect("read").targets, []);
+        let empty = workbook_with("Chỉ tiêu", &[]);
+        assert_eq!(super::read_appendix(&empty).expect("read").targets, []);
+        let no_value = workbook_with(
+            "Chỉ tiêu",
+            &[&["Lĩnh vực", "Chỉ tiêu", "Đơn vị"], &["2", "Đúng hạn", "%"]],
+        );
+        assert_eq!(
+            super::read_appendix(&no_value),
+            Err("trang “Chỉ tiêu”: thiếu cột “Giá trị” ở dòng tiêu đề".to_string())
+        );
+        let no_heading = workbook_with("Chỉ tiêu", &[&["Lĩnh vực", "Nội dung"], &["2", "x"]]);
+        assert_eq!(
+            super::read_appendix(&no_heading),
+            Err("trang “Chỉ tiêu” không có dòng tiêu đề có cột “Chỉ tiêu”".to_string())
+        );
     }
 }

@@ -534,3 +534,226 @@ fn a_certified_copy_holds_the_scans_then_the_statement_under_one_signature() {
         std::fs::write("/tmp/certified-copy.pdf", &pdf).expect("write");
     }
 }
+
+/// A quarter's plan report as long as a real one: every target of the seed plan's size, the
+/// seven areas, many late tasks and two inspections.
+fn plan_report() -> crate::plan::PlanReport {
+    let targets = (0..30)
+        .map(|i| {
+            let text = if i == 0 {
+                "Tỷ lệ hồ sơ giải quyết đúng hạn".to_string()
+            } else {
+                format!(
+                    "Chỉ tiêu {i}: 100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ \
+                     công trực tuyến toàn trình, tích hợp trên Cổng Dịch vụ công quốc gia"
+                )
+            };
+            [text, "98 %".into(), "97,5%".into(), "Chưa đạt".into()]
+        })
+        .collect();
+    let areas = xaso_domain::plan::appendix::STANDARD_AREAS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            [
+                format!("{}. {name}", i + 1),
+                "12".into(),
+                "5".into(),
+                "4".into(),
+                "3".into(),
+                "2".into(),
+            ]
+        })
+        .collect();
+    let late = (0..20)
+        .map(|i| {
+            [
+                format!("2.{}", i + 1),
+                format!(
+                    "Rà soát, đơn giản hóa thủ tục hành chính thuộc thẩm quyền giải quyết của \
+                     Ủy ban nhân dân xã, đợt {}",
+                    i + 1
+                ),
+                "Văn phòng HĐND-UBND".into(),
+                "Quá hạn; thiếu báo cáo quý III".into(),
+            ]
+        })
+        .collect();
+    crate::plan::PlanReport {
+        agency: "UBND xã Minh Đức".into(),
+        place: "Minh Đức".into(),
+        date_line: "ngày 10 tháng 10 năm 2025".into(),
+        period: "quý III năm 2025".into(),
+        plan: "Kế hoạch số 09/KH-UBND ngày 25/7/2025".into(),
+        targets,
+        areas,
+        late,
+        inspections: "Trong kỳ, UBND xã kiểm tra công tác cải cách hành chính tại 2 đơn vị.".into(),
+        inspection_rows: vec![
+            [
+                "Trung tâm Phục vụ hành chính công".into(),
+                "15/8/2025".into(),
+                "Trực tiếp".into(),
+                "3".into(),
+                "2".into(),
+            ],
+            [
+                "Trường Mầm non Hoa Sen".into(),
+                "22/9/2025".into(),
+                "Qua môi trường số".into(),
+                "1".into(),
+                "1".into(),
+            ],
+        ],
+    }
+}
+
+/// Every word pdftotext finds lies inside the page's margins: no cell text runs off the page.
+fn words_inside_margins(pdf: &[u8]) {
+    let dir = std::env::temp_dir().join(format!("xaso-bbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("report.pdf");
+    std::fs::write(&file, pdf).expect("write pdf");
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-bbox"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    std::fs::remove_dir_all(dir).expect("clean up");
+    let html = String::from_utf8(out.stdout).expect("UTF-8");
+    let attribute = |word: &str, name: &str| -> f32 {
+        let at = word.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+        word[at..]
+            .split('"')
+            .next()
+            .expect("value")
+            .parse()
+            .expect("number")
+    };
+    let (left, right) = (
+        15.0 * crate::pdf::MM,
+        crate::pdf::A4.0 - 12.0 * crate::pdf::MM,
+    );
+    let words: Vec<&str> = html.split("<word ").skip(1).collect();
+    assert!(words.len() > 500, "{html}");
+    for word in words {
+        assert!(
+            attribute(word, "xMin") >= left - 0.5 && attribute(word, "xMax") <= right + 0.5,
+            "outside the margins: {word}"
+        );
+    }
+}
+
+#[test]
+fn the_plan_report_as_pdf_runs_over_pages_with_every_table() {
+    let data = plan_report();
+    let pdf = crate::plan::plan_report_pdf(&data);
+    if let Some(path) = std::env::var_os("XASO_WRITE_PLAN_REPORT") {
+        std::fs::write(path, &pdf).expect("write the sample");
+    }
+    let pages = String::from_utf8_lossy(&pdf)
+        .matches("/Type /Page ")
+        .count();
+    assert!(pages >= 2, "{pages} page(s)");
+    let Some(text) = pdftotext(&pdf) else { return };
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "UBND XÃ MINH ĐỨC",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: /BC-UBND",
+        "Minh Đức, ngày 10 tháng 10 năm 2025",
+        "BÁO CÁO",
+        "Kết quả thực hiện công tác cải cách hành chính quý III năm 2025",
+        "Thực hiện Kế hoạch số 09/KH-UBND ngày 25/7/2025, UBND xã Minh Đức báo cáo",
+        "Tỷ lệ hồ sơ giải quyết đúng hạn 98 % 97,5% Chưa đạt",
+        "2. Tiến độ thực hiện nhiệm vụ theo lĩnh vực",
+        "Văn phòng HĐND-UBND",
+        "4. Công tác kiểm tra cải cách hành chính",
+        "Trung tâm Phục vụ hành chính công 15/8/2025 Trực tiếp 3 2",
+        "Trường Mầm non Hoa Sen 22/9/2025 Qua môi trường số 1 1",
+        "IV. KIẾN NGHỊ, ĐỀ XUẤT [Đơn vị bổ sung nội dung]",
+        "TM. ỦY BAN NHÂN DÂN",
+        "CHỦ TỊCH",
+    ] {
+        assert!(words.contains(expected), "missing “{expected}” in:\n{text}");
+    }
+    // The same order as the Word draft: the sections, then the signature last.
+    let order: Vec<usize> = [
+        "I. KẾT QUẢ THỰC HIỆN",
+        "3. Nhiệm vụ chậm tiến độ",
+        "Trường Mầm non Hoa Sen",
+        "II. ĐÁNH GIÁ CHUNG",
+        "III. PHƯƠNG HƯỚNG",
+        "CHỦ TỊCH",
+    ]
+    .iter()
+    .map(|part| words.find(part).expect(part))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // The late tasks' long activities wrap inside their column: the 20th is all there.
+    assert!(words.contains("2.20"), "{text}");
+    words_inside_margins(&pdf);
+}
+
+#[test]
+fn the_plan_report_says_when_no_task_is_late() {
+    let data = crate::plan::PlanReport {
+        late: Vec::new(),
+        inspection_rows: Vec::new(),
+        ..plan_report()
+    };
+    let Some(text) = pdftotext(&crate::plan::plan_report_pdf(&data)) else {
+        return;
+    };
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("Không có nhiệm vụ chậm tiến độ hoặc thiếu báo cáo."),
+        "{text}"
+    );
+    assert!(!words.contains("Đơn vị được kiểm tra"), "{text}");
+}
+
+/// The Word draft's text, from its document part.
+fn docx_text(docx: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .expect("document part")
+        .read_to_string(&mut xml)
+        .expect("UTF-8");
+    xml
+}
+
+#[test]
+fn the_word_draft_holds_the_inspection_table() {
+    let xml = docx_text(&crate::plan::plan_report_docx(&plan_report()).expect("docx"));
+    // Four tables: targets, areas, late tasks, inspections — the last after its paragraph.
+    assert_eq!(xml.matches("<w:tbl>").count(), 4);
+    let paragraph = xml
+        .find("kiểm tra công tác cải cách hành chính tại 2 đơn vị")
+        .expect("paragraph");
+    let last_table = xml.rfind("<w:tbl>").expect("table");
+    assert!(paragraph < last_table);
+    for expected in [
+        "Đơn vị được kiểm tra",
+        "Ngày kiểm tra",
+        "Hình thức",
+        "Tồn tại, hạn chế",
+        "Đã khắc phục",
+        "Trường Mầm non Hoa Sen",
+        "Qua môi trường số",
+    ] {
+        let at = xml.find(expected).expect(expected);
+        assert!(at > last_table, "{expected} outside the inspection table");
+    }
+    let without = crate::plan::PlanReport {
+        inspection_rows: Vec::new(),
+        ..plan_report()
+    };
+    let xml = docx_text(&crate::plan::plan_report_docx(&without).expect("docx"));
+    assert_eq!(xml.matches("<w:tbl>").count(), 3);
+    assert!(!xml.contains("Đơn vị được kiểm tra"));
+}

@@ -24,11 +24,12 @@ pub enum PlanCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
-    /// Draft the periodic report (Word) on a plan: q1–q4, h1 (six months) or year
+    /// Draft the periodic report on a plan for q1–q4, h1 (six months) or year, as Word or PDF
     Report {
         id: String,
         #[arg(long)]
         period: String,
+        /// The file to write: .docx (a draft to finish in Word) or .pdf (A4, as it stands)
         #[arg(long)]
         out: std::path::PathBuf,
     },
@@ -119,71 +120,182 @@ fn plan_from_workbook(args: &ImportArgs, name: &str) -> anyhow::Result<(Plan, St
         year: chrono::Datelike::year(&date),
     };
     let bytes = std::fs::read(&args.file).with_context(|| format!("không đọc được tệp {name}"))?;
-    let rows =
+    let read =
         xaso_docs::report::read_appendix(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let plan = xaso_domain::plan::appendix::from_appendix(name, header, &rows).map_err(|e| {
-        anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len())
-    })?;
+    let plan = xaso_domain::plan::appendix::from_appendix(name, header, &read.tasks, &read.targets)
+        .map_err(|e| {
+            anyhow::anyhow!("tệp {name} có {} lỗi, chưa nhập gì:\n{e}", e.problems.len())
+        })?;
     let text = xaso_domain::plan::appendix::to_toml(&plan);
     Ok((plan, text))
 }
 
 /// With demo data: some third-quarter progress on the built-in plan's administrative-procedure
-/// tasks (area 2), so that its pages and its quarterly report show figures; once.
+/// tasks (area 2), reported by their lead units; two inspections carried out with findings, one
+/// remedied; a value for a target kept by hand — so that its pages and its quarterly report show
+/// figures; once.
 pub async fn seed_demo_progress(store: &Store) -> anyhow::Result<usize> {
+    use xaso_domain::plan::progress::Status;
+    use xaso_store::plan::inspection::{self, Outcome};
     let id = "ke-hoach-09-2025";
     let mut tx = store.read().await?;
     let source = xaso_store::plan::source(&mut tx, id).await?;
     let existing = xaso_store::plan::reports(&mut tx, id).await?;
     tx.commit().await?;
-    let Some((name, text)) = source else {
-        return Ok(0);
-    };
-    if !existing.is_empty() {
+    if source.is_none() || !existing.is_empty() {
         return Ok(0);
     }
-    let plan = read_plan(&name, &text)?;
-    let keys = xaso_domain::plan::progress::task_keys(&plan);
-    let area_two: Vec<&String> = plan
-        .tasks
-        .iter()
-        .zip(&keys)
-        .filter(|(t, _)| t.area == 2)
-        .map(|(_, k)| k)
+    let work = xaso_web::plan::Workspace::load(store, id).await?;
+    let year = work.plan.header.year;
+    let day = |m, d| {
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+            .ok_or_else(|| anyhow::anyhow!("ngày {d}/{m}/{year} không có"))
+    };
+    // The demo's events happen on their own days of the plan's year, as an officer would have
+    // recorded them then.
+    let at = |m, d| -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        Ok(xaso_domain::calendar::deadline::from_local(
+            day(m, d)?.and_hms_opt(10, 0, 0).unwrap_or_default(),
+        ))
+    };
+    let area_two: Vec<usize> = (0..work.plan.tasks.len())
+        .filter(|i| work.plan.tasks[*i].area == 2)
         .collect();
     let mut tx = store.begin().await?;
     let actor = Actor::system("dữ liệu mẫu");
     let mut count = 0;
-    for (i, key) in area_two.iter().take(10).enumerate() {
-        let (status, percent, narrative) = if i < 5 {
-            (
-                xaso_domain::plan::progress::Status::Done,
-                100,
-                "Đã hoàn thành trong quý III.",
-            )
+    for (n, index) in area_two.iter().take(10).enumerate() {
+        let (status, percent, narrative) = if n < 5 {
+            (Status::Done, 100, "Đã hoàn thành trong quý III.")
         } else {
             (
-                xaso_domain::plan::progress::Status::InProgress,
+                Status::InProgress,
                 60,
                 "Đang triển khai, dự kiến xong trong quý IV.",
             )
         };
+        let unit = work
+            .lead_units(*index)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         xaso_store::plan::report(
             &mut tx,
             &xaso_store::plan::NewReport {
                 plan_id: id,
-                task_key: key,
-                year: plan.header.year,
+                task_key: &work.keys[*index],
+                year,
                 quarter: 3,
                 status,
                 percent,
                 narrative,
+                unit_code: &unit,
             },
-            chrono::Utc::now(),
+            at(9, 25)?,
             &actor,
         )
         .await?;
         count += 1;
+    }
+    // Two of the commune's units inspected in the third quarter, one through the digital
+    // environment; three findings, one remedied.
+    let mut inspected = Vec::new();
+    for (unit, planned, digital) in work
+        .units
+        .iter()
+        .take(2)
+        .zip([(8, true), (9, false)])
+        .map(|((code, _), (month, digital))| (code.clone(), month, digital))
+    {
+        let planned_on = day(planned, 15)?;
+        let inspection_id =
+            inspection::plan(&mut tx, id, &unit, planned_on, digital, at(7, 30)?, &actor).await?;
+        let outcome = Outcome {
+            done_on: planned_on,
+            digital,
+            conclusion: "Đơn vị cơ bản thực hiện đúng quy định về cải cách hành chính; còn một số tồn tại cần khắc phục.",
+        };
+        inspection::record(
+            &mut tx,
+            id,
+            inspection_id,
+            &outcome,
+            at(planned, 15)?,
+            &actor,
+        )
+        .await?;
+        inspected.push(inspection_id);
+    }
+    let findings = [
+        (
+            "Niêm yết thủ tục hành chính tại bộ phận một cửa chưa cập nhật đủ.",
+            0,
+            Some((9, 10)),
+        ),
+        ("Sổ theo dõi hồ sơ chưa ghi đủ ngày trả kết quả.", 1, None),
+        (
+            "Tỷ lệ số hóa kết quả giải quyết thủ tục hành chính còn thấp.",
+            1,
+            None,
+        ),
+    ];
+    for (text, of, closed) in findings {
+        let Some(inspection_id) = inspected.get(of) else {
+            continue;
+        };
+        let Some(found) = inspection::by_id(&mut tx, id, *inspection_id).await? else {
+            continue;
+        };
+        let done = found.done().unwrap_or(day(9, 15)?);
+        let finding = inspection::add_finding(
+            &mut tx,
+            id,
+            &found,
+            text,
+            done + chrono::Days::new(30),
+            at(9, 16)?,
+            &actor,
+        )
+        .await?;
+        if let Some((m, d)) = closed {
+            let all = inspection::findings(&mut tx, id).await?;
+            if let Some(f) = all.iter().find(|f| f.id == finding) {
+                inspection::close_finding(
+                    &mut tx,
+                    id,
+                    f,
+                    day(m, d)?,
+                    "Đã niêm yết bổ sung đầy đủ.",
+                    at(m, d)?,
+                    &actor,
+                )
+                .await?;
+            }
+        }
+    }
+    // The share of work files handled on the network, from the commune's document system.
+    if let Some(key) = work
+        .plan
+        .targets
+        .iter()
+        .zip(&work.target_keys)
+        .find(|(t, _)| t.source_line == 233)
+        .map(|(_, k)| k.clone())
+    {
+        xaso_store::plan::work::set_target_value(
+            &mut tx,
+            &xaso_store::plan::work::NewTargetValue {
+                plan_id: id,
+                target_key: &key,
+                year,
+                quarter: 3,
+                value: 86.0,
+                note: "Thống kê hệ thống quản lý văn bản và điều hành quý III",
+            },
+            at(9, 30)?,
+            &actor,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(count)
@@ -276,9 +388,24 @@ async fn stored_plan(store: &Store, id: &str) -> anyhow::Result<Plan> {
 async fn report(store: &Store, id: &str, period: &str, out: &Path) -> anyhow::Result<()> {
     let span = xaso_web::plan::ReportSpan::parse(period)
         .with_context(|| format!("--period “{period}”: dùng q1, q2, q3, q4, h1 hoặc year"))?;
+    // The file's extension says which draft is wanted; anything else would be a file no
+    // program opens as the name promises.
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let pdf = match extension.as_deref() {
+        Some("pdf") => true,
+        Some("docx") => false,
+        _ => bail!("--out phải là tệp .docx hoặc .pdf"),
+    };
     let today = xaso_domain::calendar::deadline::to_local(chrono::Utc::now()).date();
     let data = xaso_web::plan::periodic_report(store, id, span, today).await?;
-    let bytes = xaso_docs::plan::plan_report_docx(&data).map_err(anyhow::Error::msg)?;
+    let bytes = if pdf {
+        xaso_docs::plan::plan_report_pdf(&data)
+    } else {
+        xaso_docs::plan::plan_report_docx(&data).map_err(anyhow::Error::msg)?
+    };
     std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
     println!(
         "Đã ghi báo cáo {} ({} chỉ tiêu, {} nhiệm vụ cần chú ý) vào {}.",

@@ -155,12 +155,41 @@ fn plans_import_list_and_show_with_live_values() {
     assert_one_line_error(&import_workbook(&[]), "cần --agency");
     let out = import_workbook(&["--agency", "UBND xã Tân Khai"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Đã nhập kế hoạch ke-hoach-tan-khai-2026 (05/KH-UBND): 7 lĩnh vực, 0 chỉ tiêu, 86 nhiệm vụ."), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Đã nhập kế hoạch ke-hoach-tan-khai-2026 (05/KH-UBND): 7 lĩnh vực, 29 chỉ tiêu, 86 nhiệm vụ."), "{}", text(&out.stdout));
     let shown = text(&run(&dir, &["plan", "show", "ke-hoach-tan-khai-2026"], &[]).stdout);
     assert!(
         shown.contains("UBND xã Tân Khai")
             && shown.contains("Xây dựng chương trình xây dựng văn bản QPPL"),
         "{shown}"
+    );
+    // The targets came with the workbook, still bound to what measures them.
+    let json: serde_json::Value = serde_json::from_slice(
+        &run(
+            &dir,
+            &["plan", "show", "ke-hoach-tan-khai-2026", "--format", "json"],
+            &[],
+        )
+        .stdout,
+    )
+    .expect("json");
+    let on_time = json["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["binding"] == "on_time")
+        .expect("the on-time target");
+    assert_eq!(
+        (
+            &on_time["value"],
+            &on_time["direction"],
+            &on_time["source_line"]
+        ),
+        (
+            &serde_json::json!(98.0),
+            &serde_json::json!("at_least"),
+            &serde_json::json!(80)
+        ),
+        "{on_time}"
     );
     // The third quarter's report from the demo progress: 30 tasks in area 2, 5 done, 5 in progress,
     // 20 not reported; it opens in LibreOffice (soffice, installed by scripts/test).
@@ -199,6 +228,79 @@ fn plans_import_list_and_show_with_live_values() {
         ),
         "dùng q1, q2, q3, q4, h1 hoặc year",
     );
+    // The same report as a PDF, chosen by the extension in any case; anything else is refused.
+    let out = run(
+        &dir,
+        &[
+            "plan",
+            "report",
+            "ke-hoach-09-2025",
+            "--period",
+            "q3",
+            "--out",
+            "bao-cao-q3-ban-in.PDF",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success() && text(&out.stdout).contains("bao-cao-q3-ban-in.PDF"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    match std::process::Command::new("pdftotext")
+        .args(["-layout", "bao-cao-q3-ban-in.PDF", "-"])
+        .current_dir(&dir)
+        .output()
+    {
+        Ok(words) => {
+            let words = text(&words.stdout);
+            let joined = words.split_whitespace().collect::<Vec<_>>().join(" ");
+            for expected in [
+                "UBND XÃ MINH ĐỨC",
+                "BÁO CÁO",
+                "Kết quả thực hiện công tác cải cách hành chính quý III năm 2025",
+                "Tỷ lệ giải quyết hồ sơ đúng hạn",
+                "Hệ thống chưa ghi nhận kết quả kiểm tra cải cách hành chính trong kỳ.",
+                "TM. ỦY BAN NHÂN DÂN",
+                "CHỦ TỊCH",
+            ] {
+                assert!(joined.contains(expected), "missing “{expected}”:\n{words}");
+            }
+            let area_two = words
+                .lines()
+                .find(|l| l.contains("2. Cải cách thủ tục hành chính"))
+                .expect("area 2 row");
+            let numbers: Vec<&str> = area_two
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            assert_eq!(numbers[..4], ["30", "5", "5", "20"], "{area_two}");
+        }
+        Err(_) => assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftotext is missing under CI (scripts/test installs it)"
+        ),
+    }
+    for wrong in ["bao-cao.odt", "bao-cao"] {
+        assert_one_line_error(
+            &run(
+                &dir,
+                &[
+                    "plan",
+                    "report",
+                    "ke-hoach-09-2025",
+                    "--period",
+                    "q3",
+                    "--out",
+                    wrong,
+                ],
+                &[],
+            ),
+            "--out phải là tệp .docx hoặc .pdf",
+        );
+        assert!(!dir.join(wrong).exists());
+    }
     match std::process::Command::new("soffice")
         .args(["--headless", "--convert-to", "pdf", "bao-cao-q3.docx"])
         .current_dir(&dir)

@@ -40,6 +40,25 @@ pub enum Direction {
     Exactly,
 }
 
+impl Direction {
+    /// The word a workbook's "Hướng" column holds for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::AtLeast => "tối thiểu",
+            Direction::AtMost => "tối đa",
+            Direction::Exactly => "đúng",
+        }
+    }
+
+    /// The direction a workbook names, with or without diacritics, in any case.
+    pub fn from_word(word: &str) -> Option<Direction> {
+        let folded = crate::text::fold(word.trim());
+        [Direction::AtLeast, Direction::AtMost, Direction::Exactly]
+            .into_iter()
+            .find(|d| crate::text::fold(d.word()) == folded)
+    }
+}
+
 /// What the plan's own inspection records measure (kiểm tra CCHC), over the plan's year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InspectionMetric {
@@ -93,6 +112,14 @@ impl Binding {
                 key
             }
         }
+    }
+
+    /// What a person is told when `key` names no binding: the keys that are accepted.
+    pub fn unknown(key: &str) -> String {
+        format!(
+            "phép đo “{key}” không có (dùng manual, một phép đo của báo cáo hoặc \
+             units_inspected, findings_remedied, digital_inspections)"
+        )
     }
 
     /// The binding a plan file's `metric` names; `None` for an unknown key.
@@ -278,15 +305,7 @@ pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
             ));
         }
         let binding = Binding::parse(&raw.metric).unwrap_or_else(|| {
-            problems.push(file.problem_in(
-                &span,
-                Some("metric"),
-                &format!(
-                    "phép đo “{}” không có (dùng manual, một phép đo của báo cáo hoặc \
-                     units_inspected, findings_remedied, digital_inspections)",
-                    raw.metric
-                ),
-            ));
+            problems.push(file.problem_in(&span, Some("metric"), &Binding::unknown(&raw.metric)));
             Binding::Manual
         });
         if raw.unit == "%" && !(0.0..=100.0).contains(&raw.value) {

@@ -195,7 +195,7 @@ pub async fn periodic_report(
             ]
         })
         .collect();
-    let (inspections, _rows) = inspections_as_of(&work, end);
+    let (inspections, inspection_rows) = inspections_as_of(&work, end);
     let h = &work.plan.header;
     Ok(xaso_docs::plan::PlanReport {
         agency: h.agency.clone(),
@@ -213,6 +213,7 @@ pub async fn periodic_report(
         areas,
         late,
         inspections,
+        inspection_rows,
     })
 }
 
@@ -223,7 +224,8 @@ pub struct ReportQuery {
     span: Option<String>,
 }
 
-/// `GET /can-bo/ke-hoach/{id}/bao-cao.docx?ky=q3`: the periodic report to finish in Word.
+/// `GET /can-bo/ke-hoach/{id}/bao-cao.docx?ky=q3` (or `bao-cao.pdf`): the periodic report, to
+/// finish in Word or to print.
 pub async fn report_download(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -255,6 +257,11 @@ pub async fn report_download(
                 .map_err(|e| page_error(StoreError::Foreign(e)))?,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             format!("{stem}.docx"),
+        ),
+        "bao-cao.pdf" => (
+            xaso_docs::plan::plan_report_pdf(&data),
+            "application/pdf",
+            format!("{stem}.pdf"),
         ),
         _ => return Err(PageError(ApiError::not_found("Không có tệp này."))),
     };
