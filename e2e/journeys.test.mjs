@@ -308,8 +308,31 @@ test('8. the leader follows the reform plan and reports progress on a task', asy
   await page.selectOption('#status', 'done');
   await page.fill('#percent', '100');
   await page.fill('#narrative', 'Đã hoàn thành trong quý III');
+  await page.setInputFiles('#file_1', { name: 'ke-hoach-da-ban-hanh.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% ke hoach\n%%EOF\n') });
   await Promise.all([page.waitForNavigation(), page.click('form[action*="/nhiem-vu/"] button[type=submit]')]);
-  assert.match(await page.locator('main').textContent(), /Quý 3\/2025[\s\S]*Hoàn thành[\s\S]*Đã hoàn thành trong quý III/);
+  assert.match(await page.locator('main').textContent(), /Quý 3\/2025[\s\S]*Hoàn thành[\s\S]*Đã hoàn thành trong quý III[\s\S]*ke-hoach-da-ban-hanh\.pdf/);
   await shots(page, 'nhiem-vu');
+
+  // The target board, and a target kept by hand entered with its evidence.
+  await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/chi-tieu', 'bảng chỉ tiêu');
+  assert.match(await page.locator('main').textContent(), /Đạt \d+ · Chưa đạt \d+ · Chưa có số liệu \d+/);
+  await shots(page, 'chi-tieu');
+  await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/chi-tieu/T246-1', 'chỉ tiêu nhập tay');
+  await page.fill('#value', '100');
+  await page.fill('#note', 'Báo cáo rà soát văn bản quý III');
+  await page.setInputFiles('#file_1', { name: 'ra-soat.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% ra soat\n%%EOF\n') });
+  await Promise.all([page.waitForNavigation(), page.click('form[action*="/chi-tieu/"] button[type=submit]')]);
+  assert.match(await page.locator('main').textContent(), /● Đạt[\s\S]*ra-soat\.pdf/);
+  await accessible(page, 'chỉ tiêu đã nhập');
+
+  // Inspections: the demo's two, then a new one planned and its page.
+  await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/kiem-tra', 'kiểm tra cải cách hành chính');
+  assert.match(await page.locator('main').textContent(), /Đơn vị được kiểm tra[\s\S]*\(2\/5\)/);
+  await shots(page, 'kiem-tra');
+  await page.fill('#planned_on', '2025-12-10');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/kiem-tra"] button[type=submit]')]);
+  await accessible(page, 'một cuộc kiểm tra');
+  assert.match(await page.locator('main').textContent(), /Chưa kiểm tra/);
+  await shots(page, 'kiem-tra-don-vi');
   await context.close();
 });

@@ -261,7 +261,8 @@ fn plans_import_list_and_show_with_live_values() {
                 "BÁO CÁO",
                 "Kết quả thực hiện công tác cải cách hành chính quý III năm 2025",
                 "Tỷ lệ giải quyết hồ sơ đúng hạn",
-                "Hệ thống chưa ghi nhận kết quả kiểm tra cải cách hành chính trong kỳ.",
+                "Đã kiểm tra 2 lượt tại 2/5 đơn vị (1 qua môi trường số); phát hiện 3 tồn tại, hạn chế, đã khắc phục 1.",
+                "Qua môi trường số",
                 "TM. ỦY BAN NHÂN DÂN",
                 "CHỦ TỊCH",
             ] {
