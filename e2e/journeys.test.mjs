@@ -317,7 +317,7 @@ test('8. the leader follows the reform plan and reports progress on a task', asy
   await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/chi-tieu', 'bảng chỉ tiêu');
   assert.match(await page.locator('main').textContent(), /Đạt \d+ · Chưa đạt \d+ · Chưa có số liệu \d+/);
   await shots(page, 'chi-tieu');
-  await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/chi-tieu/T246-1', 'chỉ tiêu nhập tay');
+  await visit(page, '/can-bo/ke-hoach/ke-hoach-09-2025/chi-tieu/T44-2', 'chỉ tiêu nhập tay');
   await page.fill('#value', '100');
   await page.fill('#note', 'Báo cáo rà soát văn bản quý III');
   await page.setInputFiles('#file_1', { name: 'ra-soat.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% ra soat\n%%EOF\n') });
