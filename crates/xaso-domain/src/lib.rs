@@ -4,6 +4,7 @@ pub mod agency;
 pub mod calendar;
 pub mod catalog;
 pub mod certification;
+pub mod citizen;
 pub mod datafile;
 pub mod dossier;
 pub mod identity;
