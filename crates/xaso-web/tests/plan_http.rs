@@ -158,6 +158,8 @@ xaso_store::backend_tests! {
         let (officer, officer_csrf) = app.browser_session("motcua").await;
         let overview = app.get_with(PLAN, &leader).await;
         assert!(overview.body.contains("nhiem-vu/CD-1") && overview.body.contains("Quá hạn (20/10/2025)"), "{}", overview.body);
+        let title = overview.body.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).expect("title");
+        assert!(!title.contains("form") && overview.body.contains("action=\"/can-bo/ke-hoach/ke-hoach-09-2025/giao-viec\""), "the assignment form is in the page, not in its title: {title}");
         let reported = send(format!("{PLAN}/nhiem-vu/CD-1"), officer.clone(), vec![("csrf", officer_csrf.clone()), ("quarter", "4".into()), ("status", "done".into()), ("percent", "100".into()), ("narrative", "Đã rà soát".into())], vec![]).await;
         assert_eq!(reported.status, StatusCode::SEE_OTHER, "{}", reported.body);
         let overview = app.get_with(&format!("{PLAN}?co=overdue"), &leader).await;
