@@ -1,6 +1,7 @@
-//! File storage for attachments and results: content-addressed by SHA-256 in a local folder
-//! (the default; object storage comes behind the same interface). Writes are atomic: a temporary
-//! file is synced, then renamed into place, so a crash never leaves half a file under a hash.
+//! File storage for attachments, results and citizens' documents: content-addressed by SHA-256,
+//! in a local folder (the default) or in S3-compatible object storage, behind one [`Files`]
+//! handle. Local writes are atomic: a temporary file is synced, then renamed into place, so a
+//! crash never leaves half a file under a hash.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +50,80 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A stored blob as listed for garbage collection: its hash and when it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub sha256: String,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// Whether a text is a SHA-256 in lowercase hex (a blob's name), so that no other name is ever
+/// turned into a path or an object key.
+pub fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The accepted content types, as the static strings `sniff` gives.
+pub fn known_type(content_type: &str) -> Option<&'static str> {
+    ["application/pdf", "image/jpeg", "image/png"]
+        .into_iter()
+        .find(|t| *t == content_type)
+}
+
+/// Where blobs are kept. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Files {
+    Local(LocalFiles),
+}
+
+impl Files {
+    /// A folder on the local disk.
+    pub fn local(root: impl Into<PathBuf>) -> Files {
+        Files::Local(LocalFiles::new(root))
+    }
+
+    /// Where the blobs are, for messages and `xaso config`.
+    pub fn describe(&self) -> String {
+        match self {
+            Files::Local(local) => format!("thư mục {}", local.root.display()),
+        }
+    }
+
+    /// Stores bytes; returns their SHA-256. Storing the same bytes twice keeps one copy.
+    pub async fn put(&self, bytes: Vec<u8>) -> Result<String, StoreError> {
+        match self {
+            Files::Local(local) => local.put(bytes).await,
+        }
+    }
+
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        match self {
+            Files::Local(local) => local.get(sha256).await,
+        }
+    }
+
+    /// Whether bytes with this hash are stored.
+    pub async fn exists(&self, sha256: &str) -> Result<bool, StoreError> {
+        match self {
+            Files::Local(local) => Ok(local.exists(sha256)),
+        }
+    }
+
+    /// Removes a blob (garbage collection); removing a missing blob is not an error.
+    pub async fn delete(&self, sha256: &str) -> Result<(), StoreError> {
+        match self {
+            Files::Local(local) => local.delete(sha256).await,
+        }
+    }
+
+    /// Every stored blob.
+    pub async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        match self {
+            Files::Local(local) => local.list().await,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LocalFiles {
     root: PathBuf,
@@ -60,7 +135,7 @@ impl LocalFiles {
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_sha256(sha256) {
             return None;
         }
         Some(
@@ -107,13 +182,6 @@ impl LocalFiles {
         self.path_of(sha256).is_some_and(|p| p.is_file())
     }
 
-    /// The accepted content types, as the static strings `sniff` gives.
-    pub fn known_type(content_type: &str) -> Option<&'static str> {
-        ["application/pdf", "image/jpeg", "image/png"]
-            .into_iter()
-            .find(|t| *t == content_type)
-    }
-
     pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
         let path = self
             .path_of(sha256)
@@ -121,6 +189,64 @@ impl LocalFiles {
         tokio::fs::read(&path)
             .await
             .map_err(|e| StoreError::NotFound(format!("tệp {sha256} ({e})")))
+    }
+
+    pub async fn delete(&self, sha256: &str) -> Result<(), StoreError> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(());
+        };
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "không xóa được {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Every blob under the root (`ab/cd/abcd…`); temporary and foreign files are skipped.
+    pub async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            let io = |e: std::io::Error| {
+                StoreError::Unavailable(format!("không đọc được thư mục {}: {e}", root.display()))
+            };
+            let entries = match std::fs::read_dir(&root) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+                Err(e) => return Err(io(e)),
+            };
+            for first in entries {
+                let first = first.map_err(io)?.path();
+                if !first.is_dir() {
+                    continue;
+                }
+                for second in std::fs::read_dir(&first).map_err(io)? {
+                    let second = second.map_err(io)?.path();
+                    if !second.is_dir() {
+                        continue;
+                    }
+                    for file in std::fs::read_dir(&second).map_err(io)? {
+                        let file = file.map_err(io)?;
+                        let name = file.file_name().to_string_lossy().to_string();
+                        if !is_sha256(&name) {
+                            continue;
+                        }
+                        let modified = file.metadata().and_then(|m| m.modified()).map_err(io)?;
+                        found.push(Listed {
+                            sha256: name,
+                            modified: modified.into(),
+                        });
+                    }
+                }
+            }
+            found.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+            Ok(found)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("đọc thư mục tệp thất bại: {e}")))?
     }
 }
 
@@ -150,12 +276,18 @@ mod tests {
     #[tokio::test]
     async fn the_same_bytes_are_stored_once() {
         let root = std::env::temp_dir().join(format!("xaso-files-{}", crate::new_id()));
-        let files = LocalFiles::new(&root);
+        let files = Files::local(&root);
         let a = files.put(b"%PDF-1.4 one".to_vec()).await.expect("put");
         let b = files.put(b"%PDF-1.4 one".to_vec()).await.expect("put");
         assert_eq!(a, b);
         assert_eq!(files.get(&a).await.expect("get"), b"%PDF-1.4 one");
         assert!(files.get("../../etc/passwd").await.is_err());
+        let listed = files.list().await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].sha256, a);
+        files.delete(&a).await.expect("delete");
+        assert!(!files.exists(&a).await.expect("exists"));
+        files.delete(&a).await.expect("deleting twice is harmless");
         std::fs::remove_dir_all(root).expect("clean up");
     }
 }

@@ -36,7 +36,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub public_limiter: Arc<dossier::RateLimiter>,
     /// Attachments and results.
-    pub files: xaso_store::files::LocalFiles,
+    pub files: xaso_store::files::Files,
     /// The installation's secret, which seals signing keys; without it results are not signed.
     pub secret: Option<[u8; 32]>,
 }
@@ -45,7 +45,7 @@ impl AppState {
     pub fn new(
         store: Store,
         rules: Arc<DossierRules>,
-        files: xaso_store::files::LocalFiles,
+        files: xaso_store::files::Files,
     ) -> AppState {
         AppState::with_clock(store, rules, files, Arc::new(Utc::now))
     }
@@ -53,7 +53,7 @@ impl AppState {
     pub fn with_clock(
         store: Store,
         rules: Arc<DossierRules>,
-        files: xaso_store::files::LocalFiles,
+        files: xaso_store::files::Files,
         clock: Clock,
     ) -> AppState {
         AppState {

@@ -62,7 +62,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         store.location
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
-    let files = xaso_store::files::LocalFiles::new(config.files_dir());
+    let files = xaso_store::files::Files::local(config.files_dir());
     // Signing keys are sealed with the installation's secret; a first start makes the demo's.
     let secret = crate::pki::secret(config)?;
     if config.demo.value {

@@ -945,10 +945,11 @@ pub async fn submit(
                 "trường {key} không hợp lệ"
             ))));
         };
+        let stored = state.files.exists(sha256).await.map_err(page_error)?;
         let (Some(content_type), Ok(size), true) = (
-            xaso_store::files::LocalFiles::known_type(content_type),
+            xaso_store::files::known_type(content_type),
             size.parse::<usize>(),
-            state.files.exists(sha256),
+            stored,
         ) else {
             return Err(PageError(ApiError::bad_request(
                 "Tệp đính kèm không còn; hãy nộp lại.",

@@ -266,8 +266,8 @@ impl TestApp {
 }
 
 /// The file store the test apps write to.
-pub fn test_files() -> xaso_store::files::LocalFiles {
-    xaso_store::files::LocalFiles::new(std::env::temp_dir().join("xaso-test-files"))
+pub fn test_files() -> xaso_store::files::Files {
+    xaso_store::files::Files::local(std::env::temp_dir().join("xaso-test-files"))
 }
 
 /// Every mandatory component of a procedure, provided as an original.
