@@ -2,6 +2,8 @@
 //! CCCD card), checked against the province codes of `data/citizen/ma-tinh.toml` and against the
 //! holder's birth year and sex. A number that cannot be a real one is refused at the boundary.
 
+pub mod documents;
+
 use std::fmt;
 
 use serde::Deserialize;
@@ -190,7 +192,7 @@ mod tests {
     fn provinces() -> Vec<Province> {
         parse_provinces(
             "ma-tinh.toml",
-            include_str!("../../../data/citizen/ma-tinh.toml"),
+            include_str!("../../../../data/citizen/ma-tinh.toml"),
         )
         .unwrap_or_else(|e| panic!("{e}"))
     }
