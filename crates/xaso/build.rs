@@ -28,6 +28,7 @@ fn main() {
         ("CALENDAR", "calendar"),
         ("WORKFLOWS", "workflows"),
         ("PLANS", "plans"),
+        ("CITIZEN", "citizen"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

@@ -30,6 +30,8 @@ pub const MAX_ONLINE_PER_DAY: i64 = 20;
 pub struct DossierRules {
     pub workflows: HashMap<String, Workflow>,
     pub calendars: Arc<CalendarSet>,
+    /// Province codes and the citizen data store's rules (applicants' numbers, documents kept).
+    pub citizen: Arc<xaso_domain::citizen::CitizenRules>,
 }
 
 impl DossierRules {
@@ -522,6 +524,8 @@ pub async fn receive(
         )));
     }
     let applicant = check_applicant(&new.applicant)?;
+    // A number that cannot be real is refused; a real one gets a profile in the citizen store.
+    crate::citizen::ensure_profile(tx, &rules.citizen, &applicant, now).await?;
     let (components, missing) = check_components(procedure, &new.components)?;
     let user_commune = user_commune(tx, user).await?;
     match new.channel {
@@ -1198,8 +1202,12 @@ pub async fn authorize_attach(
 /// Records an attachment (its bytes already in the file store). The applicant of an online
 /// dossier or the receiving counter may attach, while the dossier is open; the component, when
 /// named, must be one of the procedure's.
+/// The file is also kept in the applicant's data store when the counter digitised it, or when the
+/// applicant uploaded it from the account linked to their number.
+#[allow(clippy::too_many_arguments)] // the file, who attaches it, when, under which rules
 pub async fn attach(
     tx: &mut Tx,
+    rules: &DossierRules,
     code: &str,
     component: Option<&str>,
     name: &str,
@@ -1213,19 +1221,25 @@ pub async fn attach(
         component,
         name,
         stored,
+        citizen_document: None,
     };
-    insert_file(tx, dossier_id, &file, user, now, "dossier.attach").await
+    let meta = insert_file(tx, dossier_id, &file, user, now, "dossier.attach").await?;
+    crate::citizen::keep_attachment(tx, &rules.citizen, dossier_id, &meta, stored, user, now)
+        .await?;
+    Ok(meta)
 }
 
-struct NewFile<'a> {
-    kind: &'static str,
-    component: Option<String>,
-    name: &'a str,
-    stored: &'a StoredFile,
+pub(crate) struct NewFile<'a> {
+    pub kind: &'static str,
+    pub component: Option<String>,
+    pub name: &'a str,
+    pub stored: &'a StoredFile,
+    /// The citizen's document this file was taken from, instead of an upload.
+    pub citizen_document: Option<Uuid>,
 }
 
 /// Adds a file (its bytes already stored) to a dossier, audited in the same transaction.
-async fn insert_file(
+pub(crate) async fn insert_file(
     tx: &mut Tx,
     dossier_id: Uuid,
     file: &NewFile<'_>,
@@ -1246,8 +1260,8 @@ async fn insert_file(
     db!(tx.conn(), |c| {
         sqlx::query(
         "INSERT INTO dossier_files (id, dossier_id, kind, component, name, content_type, size, sha256, uploaded_at,
-             uploaded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             uploaded_by, citizen_document_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     )
     .bind(meta.id)
     .bind(dossier_id)
@@ -1259,6 +1273,7 @@ async fn insert_file(
     .bind(&meta.sha256)
     .bind(now)
     .bind(user.id)
+    .bind(file.citizen_document)
     .execute(&mut *c)
     .await
     .map(|_| ())
@@ -1432,8 +1447,10 @@ pub async fn register(
 }
 
 /// Records the signed e-result of a resolved dossier, by the leader who may approve it there.
+#[allow(clippy::too_many_arguments)] // the file, who signs it, when, under which rules
 pub async fn attach_result(
     tx: &mut Tx,
+    rules: &DossierRules,
     code: &str,
     name: &str,
     stored: &StoredFile,
@@ -1456,6 +1473,25 @@ pub async fn attach_result(
         component: None,
         name,
         stored,
+        citizen_document: None,
     };
-    insert_file(tx, row.id, &file, user, now, "dossier.sign_result").await
+    let meta = insert_file(tx, row.id, &file, user, now, "dossier.sign_result").await?;
+    if let Some(id_number) = &row.applicant_id_number {
+        let procedure = catalog::version(tx, &row.procedure_code, row.procedure_version)
+            .await?
+            .ok_or_else(not_found)?
+            .procedure;
+        crate::citizen::keep_result(
+            tx,
+            &rules.citizen,
+            id_number,
+            (row.id, &row.code),
+            &procedure,
+            &meta,
+            stored,
+            now,
+        )
+        .await?;
+    }
+    Ok(meta)
 }

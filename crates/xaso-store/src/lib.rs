@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod certification;
+pub mod citizen;
 mod connect;
 pub mod dossier;
 pub mod files;

@@ -132,9 +132,12 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
         .collect();
     let calendars = xaso_domain::calendar::CalendarSet::from_files(&repo_files("calendar"))
         .unwrap_or_else(|e| panic!("{e}"));
+    let citizen = xaso_domain::citizen::CitizenRules::from_files(&repo_files("citizen"))
+        .unwrap_or_else(|e| panic!("{e}"));
     crate::dossier::DossierRules {
         workflows,
         calendars: std::sync::Arc::new(calendars),
+        citizen: std::sync::Arc::new(citizen),
     }
 }
 

@@ -212,6 +212,7 @@ async fn one_history(store: &Store, users: &std::collections::HashMap<String, Us
                     let mut tx = store.begin().await.expect("begin");
                     if dossier::attach(
                         &mut tx,
+                        &rules,
                         &code,
                         None,
                         "ban-quet.pdf",

@@ -5,6 +5,7 @@ pub mod agency;
 pub mod calendar;
 pub mod catalog;
 pub mod certification;
+pub mod citizen;
 pub mod dossier;
 mod error;
 pub mod identity;
@@ -204,6 +205,33 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .route("/ho-so-cua-toi", get(dossier::pages::my_dossiers_page))
+        .route("/du-lieu-cua-toi", get(citizen::my_data_page))
+        .route(
+            "/du-lieu-cua-toi/giay-to",
+            post(citizen::my_data_upload).layer(evidence_limit()),
+        )
+        .route("/du-lieu-cua-toi/giay-to/{id}", get(citizen::document_page))
+        .route(
+            "/du-lieu-cua-toi/giay-to/{id}/xoa",
+            post(citizen::my_document_remove),
+        )
+        .route(
+            "/can-bo/cong-dan",
+            get(citizen::staff_page).post(citizen::staff_save),
+        )
+        .route("/can-bo/cong-dan/giay-to/{id}", get(citizen::document_page))
+        .route("/can-bo/cong-dan/{so}/lien-ket", post(citizen::staff_link))
+        .route(
+            "/can-bo/cong-dan/{so}/giay-to",
+            post(citizen::staff_upload).layer(evidence_limit()),
+        )
+        .route("/api/v1/citizens/{number}", get(citizen::api_profile))
+        .route(
+            "/api/v1/citizens/documents/{id}",
+            get(citizen::api_document),
+        )
+        .route("/api/v1/me/data", get(citizen::api_mine))
+        .route("/api/v1/dossiers/{code}/reuse", post(citizen::api_reuse))
         .route("/quan-tri", get(admin::overview))
         .route("/quan-tri/lich/{year}", get(admin::calendar))
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))

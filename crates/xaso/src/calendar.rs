@@ -103,9 +103,16 @@ pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
         let workflow = xaso_domain::dossier::parse_workflow(name, text)?;
         workflows.insert(workflow.key.clone(), workflow);
     }
+    let citizen_files: Vec<(String, String)> = embedded::CITIZEN
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    let citizen = xaso_domain::citizen::CitizenRules::from_files(&citizen_files)
+        .map_err(|e| anyhow::anyhow!("dữ liệu kho công dân có lỗi:\n{e}"))?;
     Ok(Arc::new(DossierRules {
         workflows,
         calendars: load(store).await?,
+        citizen: Arc::new(citizen),
     }))
 }
 

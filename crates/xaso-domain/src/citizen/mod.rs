@@ -178,6 +178,35 @@ impl Cccd {
     }
 }
 
+/// Everything the citizen data store is checked against: the province codes and the store's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenRules {
+    pub provinces: Vec<Province>,
+    pub store: documents::StoreRules,
+}
+
+impl CitizenRules {
+    /// Reads `ma-tinh.toml` and `kho-du-lieu.toml` from `(name, text)` pairs (names may carry a
+    /// folder); a missing file is an error naming it.
+    pub fn from_files(files: &[(String, String)]) -> Result<CitizenRules, String> {
+        let find = |wanted: &str| {
+            files
+                .iter()
+                .find(|(name, _)| name.rsplit('/').next() == Some(wanted))
+                .ok_or_else(|| format!("thiếu tệp dữ liệu data/citizen/{wanted}"))
+        };
+        let (name, text) = find("ma-tinh.toml")?;
+        let provinces = parse_provinces(name, text).map_err(|e| e.to_string())?;
+        let (name, text) = find("kho-du-lieu.toml")?;
+        let store = documents::parse_store_rules(name, text).map_err(|e| e.to_string())?;
+        Ok(CitizenRules { provinces, store })
+    }
+
+    pub fn cccd(&self, text: &str) -> Result<Cccd, CccdError> {
+        Cccd::parse(text, &self.provinces)
+    }
+}
+
 impl fmt::Display for Cccd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

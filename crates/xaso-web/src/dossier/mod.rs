@@ -181,6 +181,7 @@ pub async fn upload(
     let mut tx = state.store.begin().await?;
     let meta = dossier::attach(
         &mut tx,
+        &state.rules,
         &code,
         params.component.as_deref(),
         params.name.as_deref().unwrap_or(""),
@@ -206,13 +207,18 @@ pub async fn download(
     let meta = dossier::file_for(&mut tx, &code, id, &user).await?;
     tx.commit().await?;
     let bytes = state.files.get(&meta.sha256).await?;
+    Ok(file_response(&meta.name, &meta.content_type, bytes))
+}
+
+/// A stored file sent back for download under its (cleaned) name, never sniffed by the browser.
+pub(crate) fn file_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
-        crate::catalog::percent_encode(&meta.name)
+        crate::catalog::percent_encode(name)
     );
-    Ok((
+    (
         [
-            (axum::http::header::CONTENT_TYPE, meta.content_type.clone()),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
             (
                 axum::http::header::X_CONTENT_TYPE_OPTIONS,
@@ -221,7 +227,7 @@ pub async fn download(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// A fixed-window limit per client address on public look-ups, against code enumeration.

@@ -760,6 +760,7 @@ async fn receive_with_blobs(
     for blob in blobs {
         dossier::attach(
             &mut tx,
+            &state.rules,
             &view.code,
             blob.component.as_deref(),
             &blob.name,

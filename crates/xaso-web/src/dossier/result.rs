@@ -77,6 +77,7 @@ pub async fn sign_result(
     let mut tx = state.store.begin().await?;
     let meta = dossier::attach_result(
         &mut tx,
+        &state.rules,
         code,
         &format!("ket-qua-{code}.pdf"),
         &stored,
