@@ -38,6 +38,9 @@ const MAX_PAGES: usize = 50;
 /// A certification to make, as the certifier entered it.
 pub struct CopyRequest {
     pub requester: String,
+    /// The requester's personal identification number: when given, the signed copy is also put
+    /// in their citizen data store.
+    pub requester_id_number: Option<String>,
     pub document: String,
     pub copies: u32,
     /// The certifier confirms having compared the scan with the original.
@@ -78,6 +81,13 @@ pub async fn certify_copy(
     if request.copies == 0 || request.copies > MAX_COPIES {
         return Err(invalid(format!("Số bản sao phải từ 1 đến {MAX_COPIES}.")));
     }
+    let requester_number = match request.requester_id_number.as_deref().map(str::trim) {
+        Some(number) if !number.is_empty() => Some(xaso_store::citizen::check_number(
+            &state.rules.citizen,
+            number,
+        )?),
+        _ => None,
+    };
     if request.scans.is_empty() || request.scans.len() > MAX_PAGES {
         return Err(invalid(format!(
             "Cần ảnh chụp từng trang của bản chính (từ 1 đến {MAX_PAGES} trang)."
@@ -167,9 +177,29 @@ pub async fn certify_copy(
         now,
     );
     let size = signed.len();
-    // Content-addressed: if the transaction fails, the stored bytes are an unreferenced blob.
+    // Content-addressed: if the transaction fails, the stored bytes are an unreferenced blob
+    // (removed by `xaso files gc`).
     let sha256 = state.files.put(signed).await?;
     certification::attach_copy(&mut tx, certified.id, &sha256, size, now, &actor).await?;
+    if let Some(id_number) = &requester_number {
+        let stored = xaso_store::dossier::StoredFile {
+            sha256: sha256.clone(),
+            size,
+            content_type: "application/pdf",
+        };
+        xaso_store::citizen::keep_certified_copy(
+            &mut tx,
+            &state.rules.citizen,
+            id_number,
+            &request.requester,
+            (certified.id, &number),
+            &request.document,
+            &stored,
+            user,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Made {
         id: certified.id,
@@ -338,6 +368,7 @@ pub async fn submit(
     }
     let request = CopyRequest {
         requester: field(&fields, "requester").to_string(),
+        requester_id_number: Some(field(&fields, "requester_id_number").to_string()),
         document: field(&fields, "document").to_string(),
         copies: field(&fields, "copies").trim().parse().unwrap_or(0),
         compared: field(&fields, "compared") == "yes",

@@ -661,3 +661,91 @@ pub async fn api_reuse(
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(meta)).into_response())
 }
+
+/// For each component of `procedure` (by index), the applicant's stored documents that may stand
+/// for it, as (document id, label) choices for a form.
+pub(crate) async fn reuse_choices(
+    tx: &mut xaso_store::Tx,
+    state: &AppState,
+    procedure: &xaso_domain::catalog::Procedure,
+    number: &str,
+) -> Result<Vec<Vec<(String, String)>>, StoreError> {
+    let today = to_local(state.now()).date();
+    let offers = citizen::offers(tx, &state.rules.citizen, procedure, number, today).await?;
+    let mut choices = vec![Vec::new(); procedure.components.len()];
+    for offer in offers {
+        choices[offer.index] = offer
+            .documents
+            .iter()
+            .map(|d| {
+                let label = format!(
+                    "{} ({}, lưu ngày {})",
+                    d.title,
+                    d.source_label().to_lowercase(),
+                    to_local(d.added_at).format("%d/%m/%Y")
+                );
+                (d.id.to_string(), label)
+            })
+            .collect();
+    }
+    Ok(choices)
+}
+
+/// The stored documents chosen on a form (`reuse_N` = a document id) for components not
+/// uploaded anew: (component name, document id).
+pub(crate) fn chosen_reuses(
+    fields: &[(String, String)],
+    procedure: &xaso_domain::catalog::Procedure,
+    uploaded: &[usize],
+) -> Result<Vec<(String, Uuid)>, String> {
+    let mut chosen = Vec::new();
+    for (index, component) in procedure.components.iter().enumerate() {
+        let value = field(fields, &format!("reuse_{index}")).trim();
+        if value.is_empty() || uploaded.contains(&index) {
+            continue;
+        }
+        let id = value.parse().map_err(|_| {
+            format!(
+                "lựa chọn giấy tờ trong kho cho “{}” không hợp lệ",
+                component.name
+            )
+        })?;
+        chosen.push((component.name.clone(), id));
+    }
+    if !chosen.is_empty() && field(fields, "reuse_consent") != "yes" {
+        return Err(
+            "Dùng lại giấy tờ trong kho cần sự đồng ý của công dân: hãy đánh dấu ô đồng ý.".into(),
+        );
+    }
+    Ok(chosen)
+}
+
+/// Takes the chosen stored documents into a dossier, inside the caller's transaction.
+pub(crate) async fn apply_reuses(
+    tx: &mut xaso_store::Tx,
+    state: &AppState,
+    code: &str,
+    reuses: &[(String, Uuid)],
+    consent: Consent,
+    user: &User,
+) -> Result<(), StoreError> {
+    let reader = Reader {
+        user,
+        channel: Channel::Page,
+        dossier_code: Some(code),
+    };
+    for (component, document) in reuses {
+        citizen::reuse(
+            tx,
+            &state.rules.citizen,
+            code,
+            component,
+            *document,
+            consent,
+            &reader,
+            state.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -463,6 +463,8 @@ struct ComponentLine {
     name: String,
     required_form: &'static str,
     mandatory: bool,
+    /// Documents of the applicant's store that may stand for it: (id, label).
+    reusable: Vec<(String, String)>,
 }
 
 fn component_lines(procedure: &Procedure) -> Vec<ComponentLine> {
@@ -475,8 +477,21 @@ fn component_lines(procedure: &Procedure) -> Vec<ComponentLine> {
             name: c.name.clone(),
             required_form: c.form.label(),
             mandatory: c.mandatory,
+            reusable: Vec::new(),
         })
         .collect()
+}
+
+/// The component lines with the stored documents that may stand for each.
+fn lines_with_choices(
+    procedure: &Procedure,
+    choices: Vec<Vec<(String, String)>>,
+) -> Vec<ComponentLine> {
+    let mut lines = component_lines(procedure);
+    for (line, reusable) in lines.iter_mut().zip(choices) {
+        line.reusable = reusable;
+    }
+    lines
 }
 
 #[derive(Template)]
@@ -487,6 +502,9 @@ struct ReceptionPage {
     chosen: Option<Procedure>,
     components: Vec<ComponentLine>,
     communes: Vec<(String, String)>,
+    /// The citizen looked up by number: their profile fills the applicant's details.
+    number: String,
+    applicant: Option<xaso_store::citizen::Profile>,
     error: Option<String>,
 }
 
@@ -494,14 +512,41 @@ struct ReceptionPage {
 pub struct ProcedureParam {
     #[serde(rename = "thu-tuc")]
     procedure: Option<String>,
+    /// The applicant's number, to look them up in the citizen data store.
+    #[serde(default)]
+    so: Option<String>,
 }
 
 async fn reception_page_response(
     state: &AppState,
     ctx: &PageContext,
     procedure: Option<&str>,
+    lookup: Option<(&User, &str)>,
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, PageError> {
+    let mut error = error;
+    // Looking the applicant up is a read of their data: logged for them to see.
+    let mut found = None;
+    if let Some((user, number)) = lookup.filter(|(_, n)| !n.trim().is_empty()) {
+        let reader = xaso_store::citizen::Reader {
+            user,
+            channel: xaso_store::citizen::Channel::Page,
+            dossier_code: None,
+        };
+        let looked = async {
+            let number = xaso_store::citizen::check_number(&state.rules.citizen, number)?;
+            let mut tx = state.store.begin().await?;
+            let read =
+                xaso_store::citizen::read_profile(&mut tx, &number, &reader, state.now()).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(read.map(|(profile, _)| profile))
+        }
+        .await;
+        match looked {
+            Ok(profile) => found = profile,
+            Err(problem) => error = error.or(Some(shown(problem)?)),
+        }
+    }
     let mut tx = state.store.read().await.map_err(page_error)?;
     let all = catalog::search(
         &mut tx,
@@ -526,12 +571,25 @@ async fn reception_page_response(
         .into_iter()
         .map(|a| (a.agency_code, a.name))
         .collect();
+    let components = match (&chosen, &found) {
+        (Some(procedure), Some(profile)) => {
+            let choices =
+                crate::citizen::reuse_choices(&mut tx, state, procedure, &profile.id_number)
+                    .await
+                    .map_err(page_error)?;
+            lines_with_choices(procedure, choices)
+        }
+        (Some(procedure), None) => component_lines(procedure),
+        (None, _) => Vec::new(),
+    };
     let page = ReceptionPage {
         nav: ctx.nav(),
         procedures: all.items.into_iter().map(|p| (p.code, p.name)).collect(),
-        components: chosen.as_ref().map(component_lines).unwrap_or_default(),
+        components,
         chosen,
         communes,
+        number: lookup.map_or(String::new(), |(_, n)| n.trim().to_string()),
+        applicant: found,
         error: error.as_ref().map(|(_, m)| m.clone()),
     };
     Ok(ctx.finish(render_status(
@@ -546,13 +604,15 @@ pub async fn reception_page(
     ctx: PageContext,
     Query(params): Query<ProcedureParam>,
 ) -> Result<Response, PageError> {
-    if let Err(response) = staff(&ctx, "/can-bo/tiep-nhan") {
-        return Ok(*response);
-    }
+    let user = match staff(&ctx, "/can-bo/tiep-nhan") {
+        Ok(user) => user,
+        Err(response) => return Ok(*response),
+    };
     reception_page_response(
         &state,
         &ctx,
         params.procedure.as_deref().filter(|p| !p.is_empty()),
+        params.so.as_deref().map(|so| (&user, so)),
         None,
     )
     .await
@@ -591,10 +651,13 @@ pub async fn reception_submit(
     };
     let (fields, uploads) = match read_form(multipart).await? {
         Ok(read) => read,
-        Err(problem) => return reception_page_response(&state, &ctx, None, Some(problem)).await,
+        Err(problem) => {
+            return reception_page_response(&state, &ctx, None, None, Some(problem)).await
+        }
     };
     ctx.check(field(&fields, "csrf"))?;
     let procedure_code = field(&fields, "procedure_code").to_string();
+    let lookup = Some((&user, field(&fields, "id_number")));
     let mut tx = state.store.read().await.map_err(page_error)?;
     let procedure = catalog::current(&mut tx, &procedure_code)
         .await
@@ -606,13 +669,28 @@ pub async fn reception_submit(
         })?
         .procedure;
     tx.commit().await.map_err(page_error)?;
+    let uploaded: Vec<usize> = uploads.iter().map(|u| u.index).collect();
+    let reuses = match crate::citizen::chosen_reuses(&fields, &procedure, &uploaded) {
+        Ok(reuses) => reuses,
+        Err(problem) => {
+            let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, problem));
+            return reception_page_response(&state, &ctx, Some(&procedure_code), lookup, problem)
+                .await;
+        }
+    };
     let components = procedure
         .components
         .iter()
         .enumerate()
         .map(|(i, c)| ProvidedComponent {
             name: c.name.clone(),
-            provided: provided_form(field(&fields, &format!("comp_{i}"))),
+            // A document taken from the store counts as a copy when nothing else was ticked.
+            provided: provided_form(field(&fields, &format!("comp_{i}"))).or_else(|| {
+                reuses
+                    .iter()
+                    .any(|(name, _)| name == &c.name)
+                    .then_some(ComponentForm::Copy)
+            }),
         })
         .collect();
     let decision = match field(&fields, "decision") {
@@ -643,10 +721,12 @@ pub async fn reception_submit(
         components,
         decision: Some(decision),
     };
-    match receive_with_files(&state, &new, &procedure, uploads, &user).await {
+    let reused = (reuses.as_slice(), xaso_store::citizen::Consent::Counter);
+    match receive_with_files(&state, &new, &procedure, uploads, reused, &user).await {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => {
-            reception_page_response(&state, &ctx, Some(&procedure_code), Some(shown(error)?)).await
+            let problem = Some(shown(error)?);
+            reception_page_response(&state, &ctx, Some(&procedure_code), lookup, problem).await
         }
     }
 }
@@ -748,11 +828,15 @@ async fn store_uploads(
     Ok(blobs)
 }
 
-/// Receives a dossier and attaches its stored files, in one transaction.
+/// Documents of the applicant's store taken instead of uploads, and how the citizen consented.
+type Reused<'a> = (&'a [(String, uuid::Uuid)], xaso_store::citizen::Consent);
+
+/// Receives a dossier, attaches its stored files and the reused documents, in one transaction.
 async fn receive_with_blobs(
     state: &AppState,
     new: &NewDossier,
     blobs: &[Blob],
+    (reuses, consent): Reused<'_>,
     user: &User,
 ) -> Result<DossierView, StoreError> {
     let mut tx = state.store.begin().await?;
@@ -770,6 +854,7 @@ async fn receive_with_blobs(
         )
         .await?;
     }
+    crate::citizen::apply_reuses(&mut tx, state, &view.code, reuses, consent, user).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -779,10 +864,11 @@ async fn receive_with_files(
     new: &NewDossier,
     procedure: &Procedure,
     uploads: Vec<Upload>,
+    reused: Reused<'_>,
     user: &User,
 ) -> Result<DossierView, StoreError> {
     let blobs = store_uploads(state, procedure, uploads).await?;
-    receive_with_blobs(state, new, &blobs, user).await
+    receive_with_blobs(state, new, &blobs, reused, user).await
 }
 
 fn applicant_of(fields: &[(String, String)]) -> Applicant {
@@ -803,7 +889,15 @@ struct SubmitPage {
     p: Procedure,
     components: Vec<ComponentLine>,
     name: String,
+    /// The number of the profile linked to the account (its documents are offered for reuse).
+    id_number: String,
     error: Option<String>,
+}
+
+impl SubmitPage {
+    fn offers_reuse(&self) -> bool {
+        self.components.iter().any(|c| !c.reusable.is_empty())
+    }
 }
 
 /// `GET /thu-tuc/{code}/nop`: the online submission form (citizens, signed in).
@@ -843,12 +937,28 @@ async fn submit_page_response(
         .into_iter()
         .map(|a| (a.agency_code, a.name))
         .collect();
+    let profile = xaso_store::citizen::own_profile(&mut tx, user)
+        .await
+        .map_err(page_error)?;
+    let components = match &profile {
+        Some(profile) => {
+            let choices =
+                crate::citizen::reuse_choices(&mut tx, state, &procedure, &profile.id_number)
+                    .await
+                    .map_err(page_error)?;
+            lines_with_choices(&procedure, choices)
+        }
+        None => component_lines(&procedure),
+    };
     let page = SubmitPage {
         nav: ctx.nav(),
         communes,
-        components: component_lines(&procedure),
+        components,
         p: procedure,
-        name: user.full_name.clone(),
+        name: profile
+            .as_ref()
+            .map_or(user.full_name.clone(), |p| p.full_name.clone()),
+        id_number: profile.map(|p| p.id_number).unwrap_or_default(),
         error: error.as_ref().map(|(_, m)| m.clone()),
     };
     Ok(ctx.finish(render_status(
@@ -886,6 +996,18 @@ pub async fn submit(
     let receiving = optional_field(&fields, "commune")
         .or_else(|| communes.first().map(|c| c.agency_code.clone()))
         .unwrap_or_default();
+    let uploaded: Vec<usize> = if field(&fields, "step") == "confirm" {
+        blob_indexes(&fields)
+    } else {
+        uploads.iter().map(|u| u.index).collect()
+    };
+    let reuses = match crate::citizen::chosen_reuses(&fields, &procedure, &uploaded) {
+        Ok(reuses) => reuses,
+        Err(problem) => {
+            let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, problem));
+            return submit_page_response(&state, &ctx, &user, &code, problem).await;
+        }
+    };
     if field(&fields, "step") != "confirm" {
         // First the review: the files are kept, the details shown back, nothing is submitted yet.
         if let Err(error) = dossier::check_applicant(&applicant_of(&fields)) {
@@ -908,6 +1030,7 @@ pub async fn submit(
                 .into_iter()
                 .filter(|(k, _)| k != "csrf" && k != "step" && !k.starts_with("blob_"))
                 .collect(),
+            reused: reuses.iter().map(|(name, _)| name.clone()).collect(),
             files: blobs
                 .iter()
                 .enumerate()
@@ -978,10 +1101,11 @@ pub async fn submit(
         applicant: applicant_of(&fields),
         owner_name: None,
         proxy_name: None,
-        // What was scanned and sent counts as provided, as a copy.
+        // What was scanned and sent, or taken from the store, counts as provided, as a copy.
         components: blobs
             .iter()
             .filter_map(|b| b.component.clone())
+            .chain(reuses.iter().map(|(name, _)| name.clone()))
             .map(|name| ProvidedComponent {
                 name,
                 provided: Some(ComponentForm::Copy),
@@ -989,7 +1113,8 @@ pub async fn submit(
             .collect(),
         decision: None,
     };
-    match receive_with_blobs(&state, &new, &blobs, &user).await {
+    let reused = (reuses.as_slice(), xaso_store::citizen::Consent::Online);
+    match receive_with_blobs(&state, &new, &blobs, reused, &user).await {
         Ok(view) => Ok(see_other(&format!("/ho-so/{}/bien-nhan", view.code))),
         Err(error) => submit_page_response(&state, &ctx, &user, &code, Some(shown(error)?)).await,
     }
@@ -1011,6 +1136,17 @@ struct ReviewPage {
     commune: String,
     fields: Vec<(String, String)>,
     files: Vec<ReviewFile>,
+    /// Components for which a document of the citizen's store is used.
+    reused: Vec<String>,
+}
+
+/// The component indexes of files already stored at review (`blob_N` = "index|hash|…").
+fn blob_indexes(fields: &[(String, String)]) -> Vec<usize> {
+    fields
+        .iter()
+        .filter(|(k, _)| k.starts_with("blob_"))
+        .filter_map(|(_, v)| v.split('|').next()?.parse().ok())
+        .collect()
 }
 
 impl ReviewPage {
