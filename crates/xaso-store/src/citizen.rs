@@ -3,8 +3,6 @@
 //! document replaces an upload in a dossier, and the log of every read of a citizen's data by
 //! staff or another system, which the citizen sees ("Ai đã dùng dữ liệu của tôi").
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -693,19 +691,6 @@ pub async fn offers(
             })
         })
         .collect())
-}
-
-/// Every blob some row refers to: what garbage collection must keep.
-pub async fn referenced_blobs(tx: &mut Tx) -> Result<BTreeSet<String>, StoreError> {
-    let hashes: Vec<String> = db!(tx.conn(), |c| sqlx::query_scalar(
-        "SELECT sha256 FROM dossier_files
-         UNION SELECT sha256 FROM citizen_documents
-         UNION SELECT sha256 FROM plan_evidence
-         UNION SELECT copy_sha256 FROM certifications WHERE copy_sha256 IS NOT NULL"
-    )
-    .fetch_all(&mut *c)
-    .await)?;
-    Ok(hashes.into_iter().collect())
 }
 
 /// The applicant's number, the submitting account and the code of a dossier.

@@ -321,3 +321,31 @@ pub async fn make(
     }
     Ok(made)
 }
+
+/// The demo citizen's profile in the citizen data store, linked to the `congdan` account as a
+/// counter officer does after seeing the card: her documents are kept and offered for reuse.
+pub async fn citizen_profile(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    users: &HashMap<String, User>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let officer = users
+        .get("motcua")
+        .ok_or_else(|| StoreError::NotFound("tài khoản motcua".into()))?;
+    let citizen = users
+        .get("congdan")
+        .ok_or_else(|| StoreError::NotFound("tài khoản congdan".into()))?;
+    let input = xaso_store::citizen::ProfileInput {
+        // Đồng Nai (075), a woman born in 1990 (1, 90).
+        id_number: "075190012345".into(),
+        full_name: citizen.full_name.clone(),
+        birth_date: Some("1990-05-14".into()),
+        phone: Some("0912345678".into()),
+        email: None,
+        address: Some("Ấp 3, xã Minh Đức, tỉnh Đồng Nai".into()),
+    };
+    let profile =
+        xaso_store::citizen::save_profile(tx, &rules.citizen, &input, officer, now).await?;
+    xaso_store::citizen::link_account(tx, &profile.id_number, &citizen.username, officer, now).await
+}

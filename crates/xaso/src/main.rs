@@ -4,6 +4,7 @@ mod calendar;
 mod config;
 mod demo;
 mod dossier;
+mod files;
 mod pki;
 mod plan;
 mod report;
@@ -69,6 +70,9 @@ enum Command {
     /// Periodic reports and the plan's targets
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// The file store: remove files nothing refers to
+    #[command(subcommand)]
+    Files(files::FilesCommand),
     /// Check the digital signature of a result PDF
     Verify {
         file: PathBuf,
@@ -144,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dossier(command) => dossier::run(&config, command).await,
         Command::Pki(command) => pki::run(&config, command).await,
         Command::Report(command) => report::run(&config, command).await,
+        Command::Files(command) => files::run(&config, command).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

@@ -148,6 +148,7 @@ pub async fn load_once(
             demo_users.push(*username);
         }
         dossiers = crate::demo::make(&mut tx, rules, &users, now).await?;
+        crate::demo::citizen_profile(&mut tx, rules, &users, now).await?;
         meta::set(&mut tx, "demo_loaded", &now.to_rfc3339()).await?;
     }
     identity::create_user(

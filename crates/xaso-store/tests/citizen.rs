@@ -1,0 +1,328 @@
+//! The citizen data store on both backends: a document digitised in one dossier is reused in the
+//! next without an upload, with consent; every read by staff is logged for the citizen; the same
+//! bytes are kept once; uploads from accounts not linked to the number are not kept; results land
+//! in the store; garbage collection keeps what rows refer to.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use xaso_domain::catalog::ComponentForm;
+use xaso_domain::dossier::{Action, Channel};
+use xaso_store::audit::Actor;
+use xaso_store::citizen::{self, Channel as ReadChannel, Consent, NewDocument, Reader};
+use xaso_store::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent, StoredFile};
+use xaso_store::identity::User;
+use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
+use xaso_store::{Store, StoreError};
+
+/// The citizen of these tests: Đồng Nai (075), a man born in 2001.
+const NUMBER: &str = "075201001234";
+const BIRTH: &str = "1.001193";
+const MARRIAGE: &str = "1.000894";
+const ID_PAPER_BIRTH: &str =
+    "Giấy tờ tùy thân của người đi đăng ký (hộ chiếu, thẻ căn cước, căn cước điện tử…)";
+
+fn now() -> DateTime<Utc> {
+    // Monday 2 March 2026, 09:00 in Vietnam.
+    Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0)
+        .single()
+        .expect("valid")
+}
+
+fn new_dossier(procedure: &str, channel: Channel, centre: &str, number: &str) -> NewDossier {
+    let procedure = shipped_catalog()
+        .into_iter()
+        .find(|p| p.code == procedure)
+        .expect("procedure");
+    NewDossier {
+        procedure_code: procedure.code.clone(),
+        channel,
+        receiving_agency: centre.into(),
+        handling_commune: None,
+        applicant: Applicant {
+            name: "Nguyễn Văn An".into(),
+            id_number: Some(number.into()),
+            ..Default::default()
+        },
+        owner_name: None,
+        proxy_name: None,
+        components: procedure
+            .components
+            .iter()
+            .filter(|c| c.mandatory)
+            .map(|c| ProvidedComponent {
+                name: c.name.clone(),
+                provided: Some(ComponentForm::Original),
+            })
+            .collect(),
+        decision: (channel != Channel::Online).then_some(Decision::Accept),
+    }
+}
+
+fn pdf(text: &str) -> StoredFile {
+    let bytes = format!("%PDF-1.4 {text}");
+    StoredFile {
+        sha256: xaso_store::files::sha256_hex(bytes.as_bytes()),
+        size: bytes.len(),
+        content_type: "application/pdf",
+    }
+}
+
+async fn receive(store: &Store, new: &NewDossier, user: &User) -> Result<String, StoreError> {
+    let rules = dossier_rules();
+    let mut tx = store.begin().await?;
+    let view = dossier::receive(&mut tx, &rules, new, user, now()).await?;
+    tx.commit().await?;
+    Ok(view.code)
+}
+
+async fn attach(store: &Store, code: &str, component: &str, file: &StoredFile, user: &User) {
+    let rules = dossier_rules();
+    let mut tx = store.begin().await.expect("begin");
+    dossier::attach(
+        &mut tx,
+        &rules,
+        code,
+        Some(component),
+        "the-can-cuoc.pdf",
+        file,
+        user,
+        now(),
+    )
+    .await
+    .expect("attach");
+    tx.commit().await.expect("commit");
+}
+
+async fn documents(store: &Store, number: &str) -> Vec<citizen::Document> {
+    let mut tx = store.read().await.expect("read");
+    citizen::documents_of(&mut tx, number)
+        .await
+        .expect("documents")
+}
+
+async fn reads(store: &Store, number: &str) -> Vec<citizen::Read> {
+    let mut tx = store.read().await.expect("read");
+    citizen::reads_of(&mut tx, number).await.expect("reads")
+}
+
+async fn world(store: &Store) -> (HashMap<String, User>, String) {
+    let users = demo_world(store, now()).await;
+    let centre = users["motcua"].agency_code.clone().expect("centre");
+    (users, centre)
+}
+
+xaso_store::backend_tests! {
+    async fn a_paper_digitised_at_the_counter_is_reused_in_the_next_dossier_with_consent(store: Store) {
+        let (users, centre) = world(&store).await;
+        let rules = dossier_rules();
+        let officer = &users["motcua"];
+        // Birth registration at the counter: the officer scans the ID card.
+        let first = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, NUMBER), officer).await.expect("first");
+        let card = pdf("the can cuoc");
+        attach(&store, &first, ID_PAPER_BIRTH, &card, officer).await;
+        let kept = documents(&store, NUMBER).await;
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].doc_type, "giay-to-tuy-than");
+        assert_eq!(kept[0].source, "counter");
+        assert_eq!(kept[0].source_dossier_code.as_deref(), Some(first.as_str()));
+
+        // Marriage registration later: the card is offered for "Giấy tờ tùy thân của hai bên".
+        let second = receive(&store, &new_dossier(MARRIAGE, Channel::Counter, &centre, NUMBER), officer).await.expect("second");
+        let marriage = shipped_catalog().into_iter().find(|p| p.code == MARRIAGE).expect("marriage");
+        let mut tx = store.read().await.expect("read");
+        let offers = citizen::offers(&mut tx, &rules.citizen, &marriage, NUMBER, now().date_naive()).await.expect("offers");
+        tx.commit().await.expect("commit");
+        assert_eq!(offers.len(), 1, "{offers:?}");
+        assert!(offers[0].component.starts_with("Giấy tờ tùy thân"));
+        assert_eq!(offers[0].documents[0].id, kept[0].id);
+
+        let reader = Reader { user: officer, channel: ReadChannel::Page, dossier_code: None };
+        let mut tx = store.begin().await.expect("begin");
+        let file = citizen::reuse(&mut tx, &rules.citizen, &second, &offers[0].component, kept[0].id, Consent::Counter, &reader, now()).await.expect("reuse");
+        tx.commit().await.expect("commit");
+        // No upload: the dossier's file is the stored bytes.
+        assert_eq!(file.sha256, card.sha256);
+        let mut tx = store.read().await.expect("read");
+        let view = dossier::view(&mut tx, &rules, &second, now()).await.expect("view").expect("found");
+        let consents = citizen::consents_of(&mut tx, &second).await.expect("consents");
+        tx.commit().await.expect("commit");
+        assert!(view.files.iter().any(|f| f.sha256 == card.sha256));
+        assert_eq!(consents.len(), 1);
+        assert_eq!(consents[0].given_how, "counter");
+        assert_eq!(consents[0].recorded_by_name, officer.full_name);
+        // Still one document: reuse does not copy it.
+        assert_eq!(documents(&store, NUMBER).await.len(), 1);
+        let log = reads(&store, NUMBER).await;
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].what, "reuse");
+        assert_eq!(log[0].dossier_code.as_deref(), Some(second.as_str()));
+
+        // A component of another kind refuses the card.
+        let mut tx = store.begin().await.expect("begin");
+        let wrong = citizen::reuse(&mut tx, &rules.citizen, &second, "Tờ khai đăng ký kết hôn (hai bên có thể khai chung một tờ khai)", kept[0].id, Consent::Counter, &reader, now()).await;
+        assert!(matches!(wrong, Err(StoreError::Invalid(_))), "{wrong:?}");
+    }
+
+    async fn every_read_by_staff_is_logged_and_the_owner_reads_freely(store: Store) {
+        let (users, centre) = world(&store).await;
+        let rules = dossier_rules();
+        let code = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, NUMBER), &users["motcua"]).await.expect("receive");
+        attach(&store, &code, ID_PAPER_BIRTH, &pdf("card"), &users["motcua"]).await;
+        let document = documents(&store, NUMBER).await.remove(0);
+
+        let specialist = &users["chuyenvien"];
+        let reader = Reader { user: specialist, channel: ReadChannel::Page, dossier_code: Some(&code) };
+        let mut tx = store.begin().await.expect("begin");
+        let (profile, kept) = citizen::read_profile(&mut tx, NUMBER, &reader, now()).await.expect("read").expect("found");
+        citizen::read_document(&mut tx, document.id, &Reader { channel: ReadChannel::Api, ..reader }, now() + Duration::minutes(1)).await.expect("document");
+        tx.commit().await.expect("commit");
+        assert_eq!(profile.full_name, "Nguyễn Văn An");
+        assert_eq!(kept.len(), 1);
+        let log = reads(&store, NUMBER).await;
+        assert_eq!(log.len(), 2, "{log:?}");
+        // Newest first: the document through the API, then the profile on the page.
+        assert_eq!((log[0].what.as_str(), log[0].channel.as_str()), ("document", "api"));
+        assert_eq!(log[0].document_title.as_deref(), Some(ID_PAPER_BIRTH));
+        assert_eq!((log[1].what.as_str(), log[1].channel.as_str()), ("profile", "page"));
+        for line in &log {
+            assert_eq!(line.reader_name, specialist.full_name);
+            assert_eq!(line.dossier_code.as_deref(), Some(code.as_str()));
+            assert!(line.unit_name.as_deref().is_some_and(|u| !u.is_empty()), "{line:?}");
+        }
+
+        // A citizen is neither an officer nor the owner: nothing is shown or logged.
+        let stranger = Reader { user: &users["congdan2"], channel: ReadChannel::Page, dossier_code: None };
+        let mut tx = store.begin().await.expect("begin");
+        assert!(matches!(citizen::read_profile(&mut tx, NUMBER, &stranger, now()).await, Err(StoreError::Forbidden(_))));
+        assert!(matches!(citizen::read_document(&mut tx, document.id, &stranger, now()).await, Err(StoreError::NotFound(_))));
+        drop(tx);
+        // Once linked, the owner reads their document; that is not logged.
+        let mut tx = store.begin().await.expect("begin");
+        citizen::link_account(&mut tx, NUMBER, "congdan2", &users["motcua"], now()).await.expect("link");
+        citizen::read_document(&mut tx, document.id, &stranger, now()).await.expect("owner reads");
+        tx.commit().await.expect("commit");
+        assert_eq!(reads(&store, NUMBER).await.len(), 2);
+        // One account per citizen.
+        let mut tx = store.begin().await.expect("begin");
+        let officer_input = citizen::ProfileInput { id_number: "001301005678".into(), full_name: "Trần Thị Bình".into(), ..Default::default() };
+        citizen::save_profile(&mut tx, &rules.citizen, &officer_input, &users["motcua"], now()).await.expect("save");
+        let twice = citizen::link_account(&mut tx, "001301005678", "congdan2", &users["motcua"], now()).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    }
+
+    async fn online_uploads_are_kept_only_from_the_linked_account_and_reused_by_the_owner(store: Store) {
+        let (users, centre) = world(&store).await;
+        let rules = dossier_rules();
+        let citizen_user = &users["congdan"];
+        let first = receive(&store, &new_dossier(BIRTH, Channel::Online, &centre, NUMBER), citizen_user).await.expect("first");
+        attach(&store, &first, ID_PAPER_BIRTH, &pdf("scan one"), citizen_user).await;
+        // Anyone can type a number online: an unlinked account's upload is not the citizen's.
+        assert!(documents(&store, NUMBER).await.is_empty());
+
+        let mut tx = store.begin().await.expect("begin");
+        citizen::link_account(&mut tx, NUMBER, "congdan", &users["motcua"], now()).await.expect("link");
+        tx.commit().await.expect("commit");
+        let card = pdf("scan two");
+        attach(&store, &first, ID_PAPER_BIRTH, &card, citizen_user).await;
+        // The same bytes twice: kept once.
+        attach(&store, &first, ID_PAPER_BIRTH, &card, citizen_user).await;
+        let kept = documents(&store, NUMBER).await;
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].source, "uploaded");
+
+        let second = receive(&store, &new_dossier(MARRIAGE, Channel::Online, &centre, NUMBER), citizen_user).await.expect("second");
+        let component = "Giấy tờ tùy thân của hai bên nam, nữ";
+        // Another citizen cannot take it, whatever they claim.
+        let other = Reader { user: &users["congdan2"], channel: ReadChannel::Page, dossier_code: None };
+        let mut tx = store.begin().await.expect("begin");
+        assert!(citizen::reuse(&mut tx, &rules.citizen, &second, component, kept[0].id, Consent::Online, &other, now()).await.is_err());
+        drop(tx);
+        let owner = Reader { user: citizen_user, channel: ReadChannel::Page, dossier_code: None };
+        let mut tx = store.begin().await.expect("begin");
+        citizen::reuse(&mut tx, &rules.citizen, &second, component, kept[0].id, Consent::Online, &owner, now()).await.expect("owner reuses");
+        tx.commit().await.expect("commit");
+        let mut tx = store.read().await.expect("read");
+        let consents = citizen::consents_of(&mut tx, &second).await.expect("consents");
+        assert_eq!(consents[0].given_how, "online");
+    }
+
+    async fn numbers_limits_and_results(store: Store) {
+        let (users, centre) = world(&store).await;
+        let mut rules = dossier_rules();
+        let officer = &users["motcua"];
+        // 999 is no province code: the dossier is refused, nothing is written.
+        let refused = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, "999201001234"), officer).await;
+        assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("999")), "{refused:?}");
+        // A birth date the number cannot have.
+        let mut tx = store.begin().await.expect("begin");
+        let wrong_year = citizen::ProfileInput { id_number: NUMBER.into(), full_name: "Nguyễn Văn An".into(), birth_date: Some("14/05/1990".into()), ..Default::default() };
+        let error = citizen::save_profile(&mut tx, &rules.citizen, &wrong_year, officer, now()).await.expect_err("wrong year");
+        assert!(error.to_string().contains("2001"), "{error}");
+        drop(tx);
+
+        let code = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, NUMBER), officer).await.expect("receive");
+        // A store of 1 MiB holds one 600 KiB scan, not two.
+        let citizen_rules = std::sync::Arc::make_mut(&mut rules.citizen);
+        citizen_rules.store.quota_bytes = 1024 * 1024;
+        let big = |name: &str| StoredFile { size: 600 * 1024, ..pdf(name) };
+        let keep = |file: StoredFile| {
+            let (store, rules) = (store.clone(), rules.citizen.clone());
+            async move {
+                let mut tx = store.begin().await?;
+                let new = NewDocument { doc_type: Some("giay-khai-sinh"), title: "Giấy khai sinh", issuer: Some("UBND xã Minh Đức"), number: Some("123/2001"), issued_on: Some("03/04/2001"), expires_on: None, source: xaso_domain::citizen::documents::Source::Counter, source_dossier_id: None, source_certification_id: None, file_name: "khai-sinh.pdf", stored: &file };
+                let kept = citizen::add_document(&mut tx, &rules, NUMBER, &new, &Actor::system("test"), now()).await?;
+                tx.commit().await?;
+                Ok::<_, StoreError>(kept)
+            }
+        };
+        let (first, fresh) = keep(big("one")).await.expect("first fits");
+        assert!(fresh);
+        assert_eq!(first.issued_on.as_deref(), Some("2001-04-03"));
+        let over = keep(big("two")).await;
+        assert!(matches!(&over, Err(StoreError::Invalid(m)) if m.contains("1 MiB")), "{over:?}");
+        // The same bytes again are not counted twice.
+        assert!(!keep(big("one")).await.expect("same bytes").1);
+
+        // The leader's signed e-result lands in the store as a birth certificate.
+        let rules = dossier_rules();
+        let leader = &users["lanhdao"];
+        let mut version = 1;
+        for (who, action) in [("motcua", Action::Forward { note: None }), ("chuyenvien", Action::Forward { note: None }), ("lanhdao", Action::Approve { result_number: "15/2026".into(), note: None })] {
+            let mut tx = store.begin().await.expect("begin");
+            let view = dossier::act(&mut tx, &rules, &code, version, &action, &users[who], now()).await.unwrap_or_else(|e| panic!("{who}: {e}"));
+            tx.commit().await.expect("commit");
+            version = view.version;
+        }
+        let mut tx = store.begin().await.expect("begin");
+        dossier::attach_result(&mut tx, &rules, &code, "ket-qua.pdf", &pdf("signed result"), leader, now()).await.expect("result");
+        tx.commit().await.expect("commit");
+        let results: Vec<_> = documents(&store, NUMBER).await.into_iter().filter(|d| d.source == "result").collect();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].doc_type, "giay-khai-sinh");
+        assert_eq!(results[0].source_dossier_code.as_deref(), Some(code.as_str()));
+    }
+
+    async fn garbage_collection_keeps_what_rows_refer_to(store: Store) {
+        let (users, centre) = world(&store).await;
+        let root = std::env::temp_dir().join(format!("xaso-gc-{}", xaso_store::new_id()));
+        let files = xaso_store::files::Files::local(&root);
+        let used = files.put(b"%PDF-1.4 used".to_vec()).await.expect("put");
+        let orphan = files.put(b"%PDF-1.4 orphan".to_vec()).await.expect("put");
+        let code = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, NUMBER), &users["motcua"]).await.expect("receive");
+        let stored = StoredFile { sha256: used.clone(), size: 13, content_type: "application/pdf" };
+        attach(&store, &code, ID_PAPER_BIRTH, &stored, &users["motcua"]).await;
+        // Written just now: within the grace period, nothing goes.
+        let recent = xaso_store::blobs::collect(&store, &files, Utc::now() - Duration::hours(1), false).await.expect("gc");
+        assert_eq!((recent.stored, recent.referenced, recent.recent, recent.removed), (2, 1, 1, 0));
+        let dry = xaso_store::blobs::collect(&store, &files, Utc::now() + Duration::minutes(1), true).await.expect("gc");
+        assert_eq!(dry.removed, 1);
+        assert!(files.exists(&orphan).await.expect("exists"));
+        let done = xaso_store::blobs::collect(&store, &files, Utc::now() + Duration::minutes(1), false).await.expect("gc");
+        assert_eq!((done.referenced, done.removed), (1, 1));
+        assert!(!files.exists(&orphan).await.expect("exists"));
+        assert!(files.exists(&used).await.expect("exists"));
+        assert!(done.missing.is_empty(), "{:?}", done.missing);
+        std::fs::remove_dir_all(root).expect("clean up");
+    }
+}

@@ -1,0 +1,51 @@
+//! `xaso files`: the file store's upkeep.
+
+use clap::Subcommand;
+
+use crate::config::Config;
+use crate::open_store;
+
+#[derive(Subcommand)]
+pub enum FilesCommand {
+    /// Remove stored files no dossier, citizen document, certified copy or plan evidence refers to
+    Gc {
+        /// Only count what would be removed
+        #[arg(long)]
+        dry_run: bool,
+        /// Leave files written in the last N hours (a request may still be storing them)
+        #[arg(long, default_value_t = 24, value_name = "N")]
+        grace_hours: u32,
+    },
+}
+
+pub async fn run(config: &Config, command: FilesCommand) -> anyhow::Result<()> {
+    let FilesCommand::Gc {
+        dry_run,
+        grace_hours,
+    } = command;
+    let (store, _) = open_store(config).await?;
+    let files = xaso_store::files::Files::local(config.files_dir());
+    let before = chrono::Utc::now() - chrono::Duration::hours(i64::from(grace_hours));
+    let collected = xaso_store::blobs::collect(&store, &files, before, dry_run).await;
+    store.close().await;
+    let collected = collected?;
+    println!(
+        "Kho tệp ({}): {} tệp, {} đang được dùng, {} chưa dùng nhưng mới ghi trong {grace_hours} giờ qua (giữ lại), {} tệp không còn dùng {}.",
+        files.describe(),
+        collected.stored,
+        collected.referenced,
+        collected.recent,
+        collected.removed,
+        if dry_run { "sẽ bị xóa (chạy thử, chưa xóa)" } else { "đã xóa" }
+    );
+    if !collected.missing.is_empty() {
+        println!(
+            "CẢNH BÁO: {} tệp được cơ sở dữ liệu nhắc đến nhưng không có trong kho (khôi phục từ bản sao lưu):",
+            collected.missing.len()
+        );
+        for hash in &collected.missing {
+            println!("  {hash}");
+        }
+    }
+    Ok(())
+}
