@@ -1,6 +1,7 @@
 //! What reports are computed from: one fact per dossier (with its procedure's field, its timing
-//! under its commune's calendar, whether it was digitised, got an e-result and a rating), one
-//! per current procedure, and the electronic certified copies of a period.
+//! under its commune's calendar, whether it was digitised, reused a document of the applicant's
+//! store, got an e-result, had it put in that store, and a rating), one per current procedure,
+//! and the electronic certified copies of a period.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -28,6 +29,8 @@ struct DossierRow {
     state: String,
     digitised: bool,
     e_result: bool,
+    reused: bool,
+    result_stored: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
@@ -75,6 +78,12 @@ async fn compute(
                      AS digitised,
                  EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.kind = 'result')
                      AS e_result,
+                 EXISTS (SELECT 1 FROM dossier_files f
+                         WHERE f.dossier_id = d.id AND f.citizen_document_id IS NOT NULL)
+                     AS reused,
+                 EXISTS (SELECT 1 FROM citizen_documents c
+                         WHERE c.source_dossier_id = d.id AND c.source = 'result' AND c.removed_at IS NULL)
+                     AS result_stored,
                  r.rating, r.rated_at
              FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
              WHERE ($1 IS NULL OR d.handling_commune_id = $1) AND ($2 IS NULL OR d.id = $2)
@@ -131,6 +140,8 @@ async fn compute(
                 supplements: state.supplement_requests,
                 digitised: row.digitised,
                 e_result: row.e_result,
+                reused: row.reused,
+                result_stored: row.result_stored,
                 rating: rating_of(row.rating.as_deref()),
                 rated_at: row.rated_at,
                 code: row.code,
@@ -145,15 +156,17 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
-                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at,
+                 reused, result_stored)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
                  due_at = excluded.due_at, resolved_at = excluded.resolved_at, timing = excluded.timing,
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
                  rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
-                 online = excluded.online, finished_at = excluded.finished_at",
+                 online = excluded.online, finished_at = excluded.finished_at, reused = excluded.reused,
+                 result_stored = excluded.result_stored",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -173,6 +186,8 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(i64::from(fact.supplements))
         .bind(fact.online.as_ref().and_then(text_of))
         .bind(fact.resolved_at.or(fact.closed_at))
+        .bind(fact.reused)
+        .bind(fact.result_stored)
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -184,11 +199,13 @@ const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "received",
     "received_online",
     "received_digitised",
+    "received_reused",
     "received_full_online",
     "received_full_online_online",
     "resolved",
     "resolved_in_time",
     "resolved_e_result",
+    "resolved_result_stored",
     "resolved_well",
     "points_time",
     "points_contacts",
@@ -395,12 +412,15 @@ struct FactRow {
     supplements: i64,
     digitised: bool,
     e_result: bool,
+    reused: bool,
+    result_stored: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
 
 const FACT_COLUMNS: &str = "dossier_id, handling_commune_id, code, procedure_code, field, online, channel,
-    received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, rating, rated_at";
+    received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, reused, result_stored,
+    rating, rated_at";
 
 fn parse_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
     text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
@@ -425,6 +445,8 @@ impl FactRow {
                 supplements: u32::try_from(self.supplements).unwrap_or(u32::MAX),
                 digitised: self.digitised,
                 e_result: self.e_result,
+                reused: self.reused,
+                result_stored: self.result_stored,
                 rating: rating_of(self.rating.as_deref()),
                 rated_at: self.rated_at,
             },
@@ -526,11 +548,13 @@ struct CountsRow {
     received: i64,
     received_online: i64,
     received_digitised: i64,
+    received_reused: i64,
     received_full_online: i64,
     received_full_online_online: i64,
     resolved: i64,
     resolved_in_time: i64,
     resolved_e_result: i64,
+    resolved_result_stored: i64,
     resolved_well: i64,
     points_time: i64,
     points_contacts: i64,
@@ -551,11 +575,13 @@ impl CountsRow {
             received: count(self.received),
             received_online: count(self.received_online),
             received_digitised: count(self.received_digitised),
+            received_reused: count(self.received_reused),
             received_full_online: count(self.received_full_online),
             received_full_online_online: count(self.received_full_online_online),
             resolved: count(self.resolved),
             resolved_in_time: count(self.resolved_in_time),
             resolved_e_result: count(self.resolved_e_result),
+            resolved_result_stored: count(self.resolved_result_stored),
             resolved_well: count(self.resolved_well),
             points_time: count(self.points_time),
             points_contacts: count(self.points_contacts),
