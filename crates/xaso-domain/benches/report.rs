@@ -52,6 +52,9 @@ fn province_year(count: u64) -> Vec<DossierFact> {
                 supplements: (i % 4) as u32,
                 digitised: i % 4 != 0,
                 e_result: i % 5 != 0,
+                // Some reuse and some stored results, so that the counting does work.
+                reused: i % 6 == 0,
+                result_stored: i % 5 != 0 && i % 2 == 0,
                 rating: None,
                 rated_at: None,
             }

@@ -1,6 +1,7 @@
 //! What reports are computed from: one fact per dossier (with its procedure's field, its timing
-//! under its commune's calendar, whether it was digitised, got an e-result and a rating), one
-//! per current procedure, and the electronic certified copies of a period.
+//! under its commune's calendar, whether it was digitised, reused a document of the applicant's
+//! store, got an e-result, had it put in that store, and a rating), one per current procedure,
+//! and the electronic certified copies of a period.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -28,6 +29,8 @@ struct DossierRow {
     state: String,
     digitised: bool,
     e_result: bool,
+    reused: bool,
+    result_stored: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
@@ -75,6 +78,12 @@ async fn compute(
                      AS digitised,
                  EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.kind = 'result')
                      AS e_result,
+                 EXISTS (SELECT 1 FROM dossier_files f
+                         WHERE f.dossier_id = d.id AND f.citizen_document_id IS NOT NULL)
+                     AS reused,
+                 EXISTS (SELECT 1 FROM citizen_documents c
+                         WHERE c.source_dossier_id = d.id AND c.source = 'result' AND c.removed_at IS NULL)
+                     AS result_stored,
                  r.rating, r.rated_at
              FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
              WHERE ($1 IS NULL OR d.handling_commune_id = $1) AND ($2 IS NULL OR d.id = $2)
@@ -131,6 +140,8 @@ async fn compute(
                 supplements: state.supplement_requests,
                 digitised: row.digitised,
                 e_result: row.e_result,
+                reused: row.reused,
+                result_stored: row.result_stored,
                 rating: rating_of(row.rating.as_deref()),
                 rated_at: row.rated_at,
                 code: row.code,
@@ -145,15 +156,17 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     db!(tx.conn(), |c| {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
-                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                 received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at,
+                 reused, result_stored)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
                  due_at = excluded.due_at, resolved_at = excluded.resolved_at, timing = excluded.timing,
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
                  rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
-                 online = excluded.online, finished_at = excluded.finished_at",
+                 online = excluded.online, finished_at = excluded.finished_at, reused = excluded.reused,
+                 result_stored = excluded.result_stored",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -173,6 +186,8 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(i64::from(fact.supplements))
         .bind(fact.online.as_ref().and_then(text_of))
         .bind(fact.resolved_at.or(fact.closed_at))
+        .bind(fact.reused)
+        .bind(fact.result_stored)
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -184,11 +199,13 @@ const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "received",
     "received_online",
     "received_digitised",
+    "received_reused",
     "received_full_online",
     "received_full_online_online",
     "resolved",
     "resolved_in_time",
     "resolved_e_result",
+    "resolved_result_stored",
     "resolved_well",
     "points_time",
     "points_contacts",
@@ -298,6 +315,22 @@ pub(crate) async fn mark_file(tx: &mut Tx, dossier_id: Uuid, kind: &str) -> Resu
     .await
 }
 
+/// Keeps the reuse flag of a dossier's fact when a file of the dossier is taken from the
+/// applicant's citizen data store (QĐ 766 "reuse of digitised data"); called by the citizen
+/// store in the transaction that links the file.
+#[allow(dead_code)] // called by the citizen store (issue 9)
+pub(crate) async fn mark_reused(tx: &mut Tx, dossier_id: Uuid) -> Result<(), StoreError> {
+    change_kept(tx, dossier_id, |fact| fact.reused = true).await
+}
+
+/// Keeps the stored-result flag of a dossier's fact when its e-result is put in the
+/// applicant's citizen data store (QĐ 766 "links to the citizen's store"); called by the
+/// citizen store in the transaction that adds the document.
+#[allow(dead_code)] // called by the citizen store (issue 9)
+pub(crate) async fn mark_result_stored(tx: &mut Tx, dossier_id: Uuid) -> Result<(), StoreError> {
+    change_kept(tx, dossier_id, |fact| fact.result_stored = true).await
+}
+
 /// Keeps the rating of a dossier's fact.
 pub(crate) async fn mark_rating(
     tx: &mut Tx,
@@ -395,12 +428,15 @@ struct FactRow {
     supplements: i64,
     digitised: bool,
     e_result: bool,
+    reused: bool,
+    result_stored: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
 
 const FACT_COLUMNS: &str = "dossier_id, handling_commune_id, code, procedure_code, field, online, channel,
-    received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, rating, rated_at";
+    received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, reused, result_stored,
+    rating, rated_at";
 
 fn parse_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
     text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
@@ -425,6 +461,8 @@ impl FactRow {
                 supplements: u32::try_from(self.supplements).unwrap_or(u32::MAX),
                 digitised: self.digitised,
                 e_result: self.e_result,
+                reused: self.reused,
+                result_stored: self.result_stored,
                 rating: rating_of(self.rating.as_deref()),
                 rated_at: self.rated_at,
             },
@@ -526,11 +564,13 @@ struct CountsRow {
     received: i64,
     received_online: i64,
     received_digitised: i64,
+    received_reused: i64,
     received_full_online: i64,
     received_full_online_online: i64,
     resolved: i64,
     resolved_in_time: i64,
     resolved_e_result: i64,
+    resolved_result_stored: i64,
     resolved_well: i64,
     points_time: i64,
     points_contacts: i64,
@@ -551,11 +591,13 @@ impl CountsRow {
             received: count(self.received),
             received_online: count(self.received_online),
             received_digitised: count(self.received_digitised),
+            received_reused: count(self.received_reused),
             received_full_online: count(self.received_full_online),
             received_full_online_online: count(self.received_full_online_online),
             resolved: count(self.resolved),
             resolved_in_time: count(self.resolved_in_time),
             resolved_e_result: count(self.resolved_e_result),
+            resolved_result_stored: count(self.resolved_result_stored),
             resolved_well: count(self.resolved_well),
             points_time: count(self.points_time),
             points_contacts: count(self.points_contacts),
@@ -761,4 +803,268 @@ pub async fn on_time_by_period(
         out.push((counts.resolved, counts.resolved_in_time));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The reuse flags are kept by `mark_reused` / `mark_result_stored` (which the citizen store
+    //! calls): until they are, a rebuild from the dossiers' files and the citizen's documents
+    //! finds the kept facts wrong. The citizen store's own rows are written here in SQL.
+
+    use chrono::{DateTime, TimeZone, Utc};
+    use xaso_domain::catalog::ComponentForm;
+    use xaso_domain::dossier::Action;
+    use xaso_domain::report::{measure, Measure, Metric, Rate, Summary};
+
+    use super::*;
+    use crate::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent, StoredFile};
+    use crate::testing::{demo_world, dossier_rules, shipped_catalog};
+    use crate::{new_id, Store};
+
+    const ID_NUMBER: &str = "075201001234";
+
+    fn now() -> DateTime<Utc> {
+        // Monday 2 March 2026, 09:00 in Vietnam.
+        Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn march() -> Period {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+        Period::new(day(1), day(31)).expect("period")
+    }
+
+    /// A walk-in birth registration with every mandatory paper, accepted at once.
+    fn birth(centre: &str) -> NewDossier {
+        let procedure = shipped_catalog()
+            .into_iter()
+            .find(|p| p.code == "1.001193")
+            .expect("birth registration");
+        NewDossier {
+            procedure_code: procedure.code.clone(),
+            channel: Channel::Counter,
+            receiving_agency: centre.into(),
+            handling_commune: None,
+            applicant: Applicant {
+                name: "Nguyễn Văn An".into(),
+                id_number: Some(ID_NUMBER.into()),
+                ..Default::default()
+            },
+            owner_name: Some("Nguyễn Gia Bảo".into()),
+            proxy_name: None,
+            components: procedure
+                .components
+                .iter()
+                .filter(|c| c.mandatory)
+                .map(|c| ProvidedComponent {
+                    name: c.name.clone(),
+                    provided: Some(ComponentForm::Original),
+                })
+                .collect(),
+            decision: Some(Decision::Accept),
+        }
+    }
+
+    async fn dossier_id(tx: &mut Tx, code: &str) -> Uuid {
+        db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT id FROM dossiers WHERE code = $1"
+        )
+        .bind(code)
+        .fetch_one(&mut *c)
+        .await)
+        .expect("dossier id")
+    }
+
+    /// A document of the applicant's store, as the citizen store would add it.
+    async fn add_document(
+        tx: &mut Tx,
+        source: &str,
+        source_dossier: Option<Uuid>,
+        sha256: &str,
+    ) -> Uuid {
+        let id = new_id();
+        db!(tx.conn(), |c| sqlx::query(
+            "INSERT INTO citizen_documents (id, id_number, doc_type, title, source, source_dossier_id,
+                 file_name, content_type, size, sha256, added_by_name, added_at)
+             VALUES ($1, $2, 'giay-khai-sinh', 'Giấy khai sinh', $3, $4, 'khai-sinh.pdf',
+                 'application/pdf', 10, $5, 'Nguyễn Thị Hương', $6)"
+        )
+        .bind(id)
+        .bind(ID_NUMBER)
+        .bind(source)
+        .bind(source_dossier)
+        .bind(sha256)
+        .bind(now())
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .expect("citizen document");
+        id
+    }
+
+    fn rate(numerator: u64, denominator: u64) -> Measure {
+        Measure::Rate(Rate {
+            numerator,
+            denominator,
+        })
+    }
+
+    /// A metric of March computed from `counts`.
+    fn metric_of(metric: Metric, counts: Counts) -> Measure {
+        let summary = Summary {
+            counts,
+            totals: Ii06aRow::default(),
+            procedures: &[],
+            certified_e_copies: 0,
+        };
+        measure(metric, &summary)
+    }
+
+    async fn rebuild_differed(store: &Store, rules: &DossierRules, keep: bool) -> usize {
+        let mut tx = store.begin().await.expect("begin");
+        let rebuilt = rebuild(&mut tx, rules).await.expect("rebuild");
+        if keep {
+            tx.commit().await.expect("commit");
+        } // else dropped: rolled back, the kept facts stay as they were
+        assert_eq!(rebuilt.facts, 3);
+        rebuilt.differed
+    }
+
+    crate::backend_tests! {
+        async fn reuse_and_stored_results_are_kept_by_their_marks(store: Store) {
+            let users = demo_world(&store, now()).await;
+            let rules = dossier_rules();
+            let officer = &users["motcua"];
+            let centre = officer.agency_code.clone().expect("centre");
+            let mut codes = Vec::new();
+            for _ in 0..3 {
+                let mut tx = store.begin().await.expect("begin");
+                let view = dossier::receive(&mut tx, &rules, &birth(&centre), officer, now())
+                    .await
+                    .expect("receive");
+                tx.commit().await.expect("commit");
+                codes.push(view.code);
+            }
+            // The second dossier is resolved (counter → specialist → leader → counter): each
+            // step taken by whoever may take it.
+            let steps = [
+                Action::Forward { note: None },
+                Action::Forward { note: None },
+                Action::Approve { result_number: "12/2026".into(), note: None },
+                Action::ReturnResult { note: None },
+            ];
+            for action in &steps {
+                let mut done = false;
+                for name in ["motcua", "chuyenvien", "lanhdao"] {
+                    let mut tx = store.begin().await.expect("begin");
+                    let view = dossier::view(&mut tx, &rules, &codes[1], now())
+                        .await
+                        .expect("view")
+                        .expect("exists");
+                    if dossier::act(&mut tx, &rules, &codes[1], view.version, action, &users[name], now())
+                        .await
+                        .is_ok()
+                    {
+                        tx.commit().await.expect("commit");
+                        done = true;
+                        break;
+                    }
+                }
+                assert!(done, "nobody could {action:?}");
+            }
+            // The first dossier gets a scanned file, kept as digitised by `mark_file`.
+            let mut tx = store.begin().await.expect("begin");
+            let stored = StoredFile { sha256: "a".repeat(64), size: 10, content_type: "application/pdf" };
+            dossier::attach(&mut tx, &codes[0], None, "khai-sinh.pdf", &stored, officer, now())
+                .await
+                .expect("attach");
+            tx.commit().await.expect("commit");
+            assert_eq!(rebuild_differed(&store, &rules, false).await, 0, "nothing to fix yet");
+
+            // The citizen store: that file was taken from the applicant's store, and the second
+            // dossier's result was put there.
+            let mut tx = store.begin().await.expect("begin");
+            let (first, second) = (dossier_id(&mut tx, &codes[0]).await, dossier_id(&mut tx, &codes[1]).await);
+            db!(tx.conn(), |c| sqlx::query(
+                "INSERT INTO citizens (id_number, full_name, created_at, updated_at) VALUES ($1, 'Nguyễn Văn An', $2, $2)"
+            )
+            .bind(ID_NUMBER)
+            .bind(now())
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))
+            .expect("citizen");
+            let document = add_document(&mut tx, "uploaded", None, &"a".repeat(64)).await;
+            db!(tx.conn(), |c| sqlx::query(
+                "UPDATE dossier_files SET citizen_document_id = $1 WHERE dossier_id = $2"
+            )
+            .bind(document)
+            .bind(first)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))
+            .expect("reused file");
+            add_document(&mut tx, "result", Some(second), &"b".repeat(64)).await;
+            // A result the citizen removed from the store links nothing (put on the third
+            // dossier, whose flag would show it).
+            let third = dossier_id(&mut tx, &codes[2]).await;
+            add_document(&mut tx, "result", Some(third), &"c".repeat(64)).await;
+            db!(tx.conn(), |c| sqlx::query(
+                "UPDATE citizen_documents SET removed_at = $1 WHERE source_dossier_id = $2"
+            )
+            .bind(now())
+            .bind(third)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))
+            .expect("removed");
+            tx.commit().await.expect("commit");
+
+            // Recomputed from the rows: 1 of the 3 received reused data, 1 of the 1 resolved
+            // has its result in the store. The kept facts do not know it yet.
+            let mut tx = store.read().await.expect("read");
+            let fresh = recomputed_facts(&mut tx, &rules, None).await.expect("recomputed");
+            let fresh_counts = xaso_domain::report::counts(&fresh, &march());
+            assert_eq!(metric_of(Metric::DataReuse, fresh_counts), rate(1, 3));
+            assert_eq!(metric_of(Metric::CitizenStoreLinks, fresh_counts), rate(1, 1));
+            let flags = |facts: &[DossierFact]| -> Vec<(bool, bool)> {
+                facts.iter().map(|f| (f.reused, f.result_stored)).collect()
+            };
+            // In the order the dossiers were received.
+            let by_code = |mut facts: Vec<DossierFact>| {
+                facts.sort_by_key(|f| codes.iter().position(|c| *c == f.code));
+                facts
+            };
+            let fresh = by_code(fresh);
+            assert_eq!(flags(&fresh), vec![(true, false), (false, true), (false, false)]);
+            let kept_counts = counts(&mut tx, None, &march()).await.expect("counts");
+            assert_eq!(metric_of(Metric::DataReuse, kept_counts), rate(0, 3));
+            assert_eq!(metric_of(Metric::CitizenStoreLinks, kept_counts), rate(0, 1));
+            tx.commit().await.expect("commit");
+            assert_eq!(rebuild_differed(&store, &rules, false).await, 2, "both flags missing");
+
+            // The marks the citizen store makes in the transactions that write those rows (here
+            // after them, one at a time, to see each one count).
+            let mut tx = store.begin().await.expect("begin");
+            mark_reused(&mut tx, first).await.expect("mark reused");
+            tx.commit().await.expect("commit");
+            assert_eq!(rebuild_differed(&store, &rules, false).await, 1, "the stored result still missing");
+            let mut tx = store.begin().await.expect("begin");
+            mark_result_stored(&mut tx, second).await.expect("mark stored");
+            tx.commit().await.expect("commit");
+
+            // Now kept facts, their daily sums and the rebuild agree.
+            let mut tx = store.read().await.expect("read");
+            assert_eq!(by_code(dossier_facts(&mut tx, None).await.expect("kept")), fresh);
+            let kept_counts = counts(&mut tx, None, &march()).await.expect("counts");
+            assert_eq!(kept_counts, fresh_counts);
+            assert_eq!(metric_of(Metric::DataReuse, kept_counts), rate(1, 3));
+            assert_eq!(metric_of(Metric::CitizenStoreLinks, kept_counts), rate(1, 1));
+            tx.commit().await.expect("commit");
+            assert_eq!(rebuild_differed(&store, &rules, true).await, 0);
+            let mut tx = store.read().await.expect("read");
+            assert_eq!(counts(&mut tx, None, &march()).await.expect("counts"), fresh_counts);
+        }
+    }
 }

@@ -14,18 +14,21 @@ use crate::dossier::Channel;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
-    /// Received in the period, and of those: online, with a digital component, of a procedure
-    /// offered fully online, and both of the last two with an online submission.
+    /// Received in the period, and of those: online, with a digital component, with a document
+    /// taken from the applicant's store, of a procedure offered fully online, and both of the
+    /// last two with an online submission.
     pub received: u64,
     pub received_online: u64,
     pub received_digitised: u64,
+    pub received_reused: u64,
     pub received_full_online: u64,
     pub received_full_online_online: u64,
-    /// Resolved in the period, and of those: early or on time, with an e-result, neither late
-    /// nor rated dissatisfied.
+    /// Resolved in the period, and of those: early or on time, with an e-result, with the
+    /// e-result put in the applicant's store, neither late nor rated dissatisfied.
     pub resolved: u64,
     pub resolved_in_time: u64,
     pub resolved_e_result: u64,
+    pub resolved_result_stored: u64,
     pub resolved_well: u64,
     /// TT 01/2018 points summed over the resolved: time (2/1/0), contacts (2/1/0), online (2/1/0).
     pub points_time: u64,
@@ -41,7 +44,7 @@ pub struct Counts {
 }
 
 /// How many numbers a `Counts` holds (see `to_signed`).
-pub const FIELDS: usize = 16;
+pub const FIELDS: usize = 18;
 
 /// TT 01/2018 indicator 1: earlier than the legal time 2, on time 1, late 0.
 pub fn time_points(timing: Option<Timing>) -> u64 {
@@ -76,11 +79,13 @@ impl Counts {
             &mut self.received,
             &mut self.received_online,
             &mut self.received_digitised,
+            &mut self.received_reused,
             &mut self.received_full_online,
             &mut self.received_full_online_online,
             &mut self.resolved,
             &mut self.resolved_in_time,
             &mut self.resolved_e_result,
+            &mut self.resolved_result_stored,
             &mut self.resolved_well,
             &mut self.points_time,
             &mut self.points_contacts,
@@ -156,6 +161,7 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
             c.received += 1;
             c.received_online += one(is_online);
             c.received_digitised += one(f.digitised);
+            c.received_reused += one(f.reused);
             c.received_full_online += one(full);
             c.received_full_online_online += one(full && is_online);
         }
@@ -165,6 +171,7 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
             c.resolved_early += one(f.timing == Some(Timing::Early));
             c.resolved_in_time += one(in_time);
             c.resolved_e_result += one(f.e_result);
+            c.resolved_result_stored += one(f.result_stored);
             c.resolved_well +=
                 one(f.timing != Some(Timing::Late) && f.rating != Some(Rating::Dissatisfied));
             c.points_time += time_points(f.timing);

@@ -88,6 +88,12 @@ pub struct DossierFact {
     pub digitised: bool,
     /// The result was issued as a signed electronic document.
     pub e_result: bool,
+    /// At least one file was taken from the applicant's citizen data store instead of being
+    /// uploaded or scanned again (counted on the day the dossier was received).
+    pub reused: bool,
+    /// The e-result was put in the applicant's citizen data store (counted on the day the
+    /// dossier was resolved).
+    pub result_stored: bool,
     pub rating: Option<Rating>,
     pub rated_at: Option<DateTime<Utc>>,
 }

@@ -36,6 +36,12 @@ pub enum Metric {
     HandlingSatisfaction,
     /// The commune issued electronic certified copies in the period (100 % or 0 %).
     ElectronicCertifiedCopies,
+    /// Dossiers received that used at least one document from the applicant's store instead of
+    /// an upload ÷ dossiers received, in the period (reuse of digitised data).
+    DataReuse,
+    /// Dossiers resolved whose e-result was put in the applicant's store ÷ dossiers resolved,
+    /// in the period (links to the citizen's data store).
+    CitizenStoreLinks,
     // Data the system does not hold yet.
     PublishedOnTime,
     NationalDatabaseUpdated,
@@ -44,8 +50,6 @@ pub enum Metric {
     FeeProceduresWithOnlinePayment,
     FeeProceduresPaidOnline,
     PaidOnline,
-    DataReuse,
-    CitizenStoreLinks,
     PopulationDataDossiers,
     PopulationDatabaseProcedures,
     FeedbackOnTime,
@@ -65,9 +69,6 @@ impl Metric {
             Metric::FeeProceduresWithOnlinePayment
             | Metric::FeeProceduresPaidOnline
             | Metric::PaidOnline => "hệ thống chưa có thanh toán trực tuyến",
-            Metric::DataReuse | Metric::CitizenStoreLinks => {
-                "hệ thống chưa có kho dữ liệu của công dân"
-            }
             Metric::PopulationDataDossiers | Metric::PopulationDatabaseProcedures => {
                 "chưa kết nối Cơ sở dữ liệu quốc gia về dân cư"
             }
@@ -194,6 +195,10 @@ pub fn measure(metric: Metric, summary: &Summary<'_>) -> Measure {
         ),
         Metric::DigitisedDossiers => Measure::share(c.received_digitised, c.received, NO_DOSSIERS),
         Metric::ElectronicResults => Measure::share(c.resolved_e_result, c.resolved, NO_RESOLVED),
+        Metric::DataReuse => Measure::share(c.received_reused, c.received, NO_DOSSIERS),
+        Metric::CitizenStoreLinks => {
+            Measure::share(c.resolved_result_stored, c.resolved, NO_RESOLVED)
+        }
         Metric::LocationIndependentProcedures => Measure::share(
             procedure_count(&|p| p.location_independent),
             procedures.len() as u64,

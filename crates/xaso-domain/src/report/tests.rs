@@ -38,6 +38,8 @@ fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str)
         supplements: 0,
         digitised: channel == Channel::Online,
         e_result: false,
+        reused: false,
+        result_stored: false,
         rating: None,
         rated_at: None,
     }
@@ -411,6 +413,20 @@ fn march_2026() -> Vec<DossierFact> {
             .expect("fixture")
             .supplements = times;
     }
+    // Files taken from the applicant's store instead of uploaded (always digital ones): A1–A4
+    // and B1 B2 received in March, C1 in February, X3 in April.
+    for code in ["A1", "A2", "A3", "A4", "B1", "B2", "C1", "X3"] {
+        let fact = all.iter_mut().find(|f| f.code == code).expect("fixture");
+        fact.reused = true;
+        fact.digitised = true;
+    }
+    // E-results put in the applicant's store: A1 A2 A7 B1 D1 resolved in March, X1 in
+    // February, R1 in April.
+    for code in ["A1", "A2", "A7", "B1", "D1", "X1", "R1"] {
+        let fact = all.iter_mut().find(|f| f.code == code).expect("fixture");
+        assert!(fact.e_result, "{code}: only an e-result can be stored");
+        fact.result_stored = true;
+    }
     // Ratings given in March (A3 and D3 dissatisfied).
     let ratings = [
         ("A1", Rating::VerySatisfied),
@@ -551,6 +567,10 @@ fn every_target_of_march_by_hand() {
     assert_eq!(by_metric(Metric::OnlineDossiers).measure, rate(18, 37));
     // Digitised: the 18 online ones and B1–B8 = 26 of 37.
     assert_eq!(by_metric(Metric::DigitisedDossiers).measure, rate(26, 37));
+    // Reused stored data: A1–A4, B1 B2 = 6 of 37 (C1 was received in February, X3 in April)
+    //   → 16.2 % < 50 %.
+    assert_eq!(by_metric(Metric::DataReuse).measure, rate(6, 37));
+    assert_eq!(by_metric(Metric::DataReuse).met, Some(false));
     // E-results among the 30 resolved: C1 C2, A1–A8, A11–A13, A17, B1–B9, D1–D3 = 26.
     assert_eq!(by_metric(Metric::ElectronicResults).measure, rate(26, 30));
     // Location-independent: 7 of 10 procedures.
@@ -561,9 +581,8 @@ fn every_target_of_march_by_hand() {
     // Ratings in March: 8, of which A3 and D3 dissatisfied → 6 of 8 (X1 was rated in February).
     assert_eq!(by_metric(Metric::Satisfaction).measure, rate(6, 8));
     assert_eq!(by_metric(Metric::Satisfaction).met, Some(false));
-    // No data, never a number: reuse, online payment (both), feedback.
+    // No data, never a number: online payment (both), feedback.
     for metric in [
-        Metric::DataReuse,
         Metric::FeeProceduresWithOnlinePayment,
         Metric::PaidOnline,
         Metric::FeedbackOnTime,
@@ -604,12 +623,55 @@ fn the_766_index_of_march_by_hand() {
     assert!(close(group(5).points, 5.5556), "{}", group(5).points);
     assert_eq!(group(5).max_with_data, 6);
     // 6 Digitisation: e-results 26/30 = 86.67 % < 100 % → 5.2; digitised 26/37 = 70.27 % < 80 %
-    //   → 3.5135; e-certified copies issued → 2. Sum 10.7135 of 12 with data.
-    assert!(close(group(6).points, 10.7135), "{}", group(6).points);
-    assert_eq!(group(6).max_with_data, 12);
-    // Index: 16 + 9.7623 + 5.5556 + 10.7135 = 42.0314 of the 50 points that have data.
-    assert!(close(card.index_points, 42.0314), "{}", card.index_points);
-    assert_eq!(card.index_max_with_data, 50);
+    //   → 3.5135; e-certified copies issued → 2; reused data 6/37 = 16.22 % < 80 % → 16.22 × 2
+    //   / 80 = 0.4054; e-results in the citizen's store 5/30 = 16.67 %, no target → 4 × 0.1667
+    //   = 0.6667. Sum 11.7856 of 18 with data (the population-data indicators have none).
+    let links = group(6)
+        .indicators
+        .iter()
+        .find(|i| i.metric == Metric::CitizenStoreLinks)
+        .expect("indicator");
+    assert_eq!(links.measure, rate(5, 30));
+    assert!(close(group(6).points, 11.7856), "{}", group(6).points);
+    assert_eq!(group(6).max_with_data, 18);
+    // Index: 16 + 9.7623 + 5.5556 + 11.7856 = 43.1034 of the 56 points that have data.
+    assert!(close(card.index_points, 43.1034), "{}", card.index_points);
+    assert_eq!(card.index_max_with_data, 56);
+}
+
+#[test]
+fn the_store_metrics_say_why_an_empty_period_has_no_share() {
+    // Reuse is a share of the dossiers received, links to the store of those resolved: an empty
+    // period gives the same reason as their siblings (digitised dossiers, e-results).
+    let procedures = procedures();
+    let facts = march_2026();
+    let january = Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+    )
+    .expect("period");
+    let summary = Summary::from_facts(&facts, &procedures, 0, &january);
+    for (metric, sibling) in [
+        (Metric::DataReuse, Metric::DigitisedDossiers),
+        (Metric::CitizenStoreLinks, Metric::ElectronicResults),
+    ] {
+        let got = measure(metric, &summary);
+        assert!(matches!(got, Measure::NoData { .. }), "{metric:?}: {got:?}");
+        assert_eq!(got, measure(sibling, &summary), "{metric:?}");
+    }
+    // 2 April: X3 received (with a document from the store), nothing resolved: reuse has a share,
+    // links to the store do not.
+    let april_first = Period::new(
+        NaiveDate::from_ymd_opt(2026, 4, 2).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 4, 2).expect("date"),
+    )
+    .expect("period");
+    let summary = Summary::from_facts(&facts, &procedures, 0, &april_first);
+    assert_eq!(measure(Metric::DataReuse, &summary), rate(1, 1));
+    assert_eq!(
+        measure(Metric::CitizenStoreLinks, &summary),
+        measure(Metric::ElectronicResults, &summary)
+    );
 }
 
 #[test]
@@ -697,17 +759,20 @@ fn a_period_counts_the_sum_of_its_days() {
 
 proptest::proptest! {
     #[test]
-    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4) {
+    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4, e_result: bool, reused: bool, result_stored: bool) {
         let start = at("2026-03-01T00:00");
         let received_at = start + chrono::Duration::hours(received);
         let mut fact = dossier("Q1", HO_TICH, [Channel::Counter, Channel::Online, Channel::Postal][online], "2026-03-01T08:00", "2026-03-05T17:00");
         fact.received_at = Some(received_at);
-        fact.digitised = digitised;
+        fact.digitised = digitised || reused;
+        fact.reused = reused;
         fact.supplements = supplements;
         fact.online = [Some(OnlineLevel::Full), Some(OnlineLevel::Partial), None][online];
         if resolved {
             fact.resolved_at = Some(received_at + chrono::Duration::hours(took));
             fact.timing = Some([Timing::Early, Timing::OnTime, Timing::Late][timing]);
+            fact.e_result = e_result || result_stored;
+            fact.result_stored = result_stored;
             if rating < 3 {
                 fact.rating = Some([Rating::VerySatisfied, Rating::Satisfied, Rating::Dissatisfied][rating]);
                 fact.rated_at = Some(received_at + chrono::Duration::hours(took + rated));
