@@ -803,7 +803,7 @@ pub(crate) async fn keep_result(
         now,
     )
     .await?;
-    Ok(())
+    crate::report::mark_result_stored(tx, dossier_id).await
 }
 
 /// Puts an electronic certified copy in the requester's store (when the requester's number was
@@ -960,6 +960,7 @@ pub async fn reuse(
         now,
     )
     .await?;
+    crate::report::mark_reused(tx, dossier_id).await?;
     Ok(meta)
 }
 

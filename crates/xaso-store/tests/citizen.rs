@@ -106,6 +106,23 @@ async fn reads(store: &Store, number: &str) -> Vec<citizen::Read> {
     citizen::reads_of(&mut tx, number).await.expect("reads")
 }
 
+/// The kept counts of March 2026, after checking that a rebuild from the dossiers finds them right.
+async fn march_counts(store: &Store) -> xaso_domain::report::Counts {
+    let rules = dossier_rules();
+    let mut tx = store.begin().await.expect("begin");
+    let rebuilt = xaso_store::report::rebuild(&mut tx, &rules)
+        .await
+        .expect("rebuild");
+    assert_eq!(rebuilt.differed, 0, "kept facts differ from the dossiers");
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+    let march = xaso_domain::report::Period::new(day(1), day(31)).expect("period");
+    let counts = xaso_store::report::counts(&mut tx, None, &march)
+        .await
+        .expect("counts");
+    drop(tx);
+    counts
+}
+
 async fn world(store: &Store) -> (HashMap<String, User>, String) {
     let users = demo_world(store, now()).await;
     let centre = users["motcua"].agency_code.clone().expect("centre");
@@ -157,6 +174,14 @@ xaso_store::backend_tests! {
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(log[0].what, "reuse");
         assert_eq!(log[0].dossier_code.as_deref(), Some(second.as_str()));
+
+        // The rates: both dossiers digitised, one of the two reused stored data.
+        let counts = march_counts(&store).await;
+        assert_eq!((counts.received, counts.received_digitised, counts.received_reused), (2, 2, 1));
+        use xaso_domain::report::{measure, Measure, Metric, Rate, Summary};
+        let summary = Summary { counts, totals: Default::default(), procedures: &[], certified_e_copies: 0 };
+        assert_eq!(measure(Metric::DataReuse, &summary), Measure::Rate(Rate { numerator: 1, denominator: 2 }));
+        assert_eq!(measure(Metric::DigitisedDossiers, &summary), Measure::Rate(Rate { numerator: 2, denominator: 2 }));
 
         // A component of another kind refuses the card.
         let mut tx = store.begin().await.expect("begin");
@@ -301,6 +326,9 @@ xaso_store::backend_tests! {
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].doc_type, "giay-khai-sinh");
         assert_eq!(results[0].source_dossier_code.as_deref(), Some(code.as_str()));
+        // The resolved dossier's result is linked to the citizen's store (QĐ 766 "links").
+        let counts = march_counts(&store).await;
+        assert_eq!((counts.resolved, counts.resolved_result_stored, counts.resolved_e_result), (1, 1, 1));
     }
 
     async fn garbage_collection_keeps_what_rows_refer_to(store: Store) {
