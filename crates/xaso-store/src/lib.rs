@@ -5,6 +5,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod backup;
 pub mod blobs;
 pub mod calendar;
 pub mod catalog;

@@ -353,4 +353,44 @@ xaso_store::backend_tests! {
         assert!(done.missing.is_empty(), "{:?}", done.missing);
         std::fs::remove_dir_all(root).expect("clean up");
     }
+
+    async fn a_backup_holds_the_database_and_every_blob_it_refers_to(store: Store) {
+        let (users, centre) = world(&store).await;
+        let root = std::env::temp_dir().join(format!("xaso-backup-{}", xaso_store::new_id()));
+        let files = xaso_store::files::Files::local(root.join("live"));
+        let scan = b"%PDF-1.4 scan kept in the citizen's store".to_vec();
+        let hash = files.put(scan.clone()).await.expect("put");
+        files.put(b"%PDF-1.4 orphan".to_vec()).await.expect("put");
+        let code = receive(&store, &new_dossier(BIRTH, Channel::Counter, &centre, NUMBER), &users["motcua"]).await.expect("receive");
+        attach(&store, &code, ID_PAPER_BIRTH, &StoredFile { sha256: hash.clone(), size: scan.len(), content_type: "application/pdf" }, &users["motcua"]).await;
+
+        let folder = root.join("backup");
+        let manifest = xaso_store::backup::run(&store, &files, &folder, now()).await.expect("backup");
+        // Only what rows refer to, checked and stored under its hash.
+        assert_eq!((manifest.blobs, manifest.blob_bytes), (1, scan.len() as u64));
+        assert!(manifest.missing_blobs.is_empty());
+        assert_eq!(std::fs::read(folder.join("files").join(&hash[..2]).join(&hash[2..4]).join(&hash)).expect("copied"), scan);
+        assert!(manifest.tables.iter().any(|t| t == "citizen_documents"));
+        assert!(folder.join("xaso-backup.json").is_file());
+        match store.backend() {
+            xaso_store::Backend::Sqlite => {
+                let copy = Store::open(&format!("sqlite://{}", folder.join("xaso.db").display())).await.expect("the copy opens");
+                let mut tx = copy.read().await.expect("read");
+                let kept = citizen::documents_of(&mut tx, NUMBER).await.expect("documents");
+                assert_eq!(kept.len(), 1);
+                assert_eq!(kept[0].sha256, hash);
+            }
+            xaso_store::Backend::Postgres => {
+                let csv = std::fs::read_to_string(folder.join("tables").join("citizen_documents.csv")).expect("table");
+                let lines: Vec<&str> = csv.lines().collect();
+                assert!(lines[0].starts_with("id,id_number,doc_type"), "{}", lines[0]);
+                assert_eq!(lines.len(), 2, "{csv}");
+                assert!(lines[1].contains(&hash));
+            }
+        }
+        // A folder with something in it is never overwritten.
+        let again = xaso_store::backup::run(&store, &files, &folder, now()).await;
+        assert!(matches!(again, Err(StoreError::Config(_))), "{again:?}");
+        std::fs::remove_dir_all(root).expect("clean up");
+    }
 }

@@ -49,3 +49,29 @@ pub async fn run(config: &Config, command: FilesCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `xaso backup --to DIR`: the database and its files, consistent, while the server runs.
+pub async fn backup(config: &Config, folder: &std::path::Path) -> anyhow::Result<()> {
+    let (store, _) = open_store(config).await?;
+    let files = xaso_store::files::Files::local(config.files_dir());
+    let made = xaso_store::backup::run(&store, &files, folder, chrono::Utc::now()).await;
+    store.close().await;
+    let manifest = made?;
+    println!(
+        "Đã sao lưu cơ sở dữ liệu {} ({} bảng, vào {}) và {} tệp ({:.1} MiB) vào {}.",
+        manifest.backend,
+        manifest.tables.len(),
+        manifest.database,
+        manifest.blobs,
+        manifest.blob_bytes as f64 / (1024.0 * 1024.0),
+        folder.display()
+    );
+    if !manifest.missing_blobs.is_empty() {
+        anyhow::bail!(
+            "{} tệp được cơ sở dữ liệu nhắc đến nhưng không có trong kho tệp (xem missing_blobs trong {}); bản sao lưu thiếu chúng",
+            manifest.missing_blobs.len(),
+            folder.join("xaso-backup.json").display()
+        );
+    }
+    Ok(())
+}

@@ -73,6 +73,12 @@ enum Command {
     /// The file store: remove files nothing refers to
     #[command(subcommand)]
     Files(files::FilesCommand),
+    /// Back up the database and every file it refers to into a new folder, while serving
+    Backup {
+        /// The folder to create (must not exist, or be empty)
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+    },
     /// Check the digital signature of a result PDF
     Verify {
         file: PathBuf,
@@ -149,6 +155,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki(command) => pki::run(&config, command).await,
         Command::Report(command) => report::run(&config, command).await,
         Command::Files(command) => files::run(&config, command).await,
+        Command::Backup { to } => files::backup(&config, &to).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;
