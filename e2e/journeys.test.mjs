@@ -336,3 +336,39 @@ test('8. the leader follows the reform plan and reports progress on a task', asy
   await shots(page, 'kiem-tra-don-vi');
   await context.close();
 });
+
+test('9. a paper scanned at the counter is reused online with consent, and the citizen sees who used her data', async () => {
+  // The demo citizen Võ Thị Mai (account congdan) is linked to 075190012345.
+  const counter = await session('motcua');
+  await visit(counter.page, '/can-bo/tiep-nhan?thu-tuc=1.001193&so=075190012345', 'tiếp nhận tại quầy (tra kho công dân)');
+  assert.equal(await counter.page.inputValue('#applicant_name'), 'Võ Thị Mai', 'the profile fills the form');
+  await counter.page.selectOption('#comp_0', 'original');
+  await counter.page.selectOption('#comp_1', 'original');
+  await counter.page.selectOption('#comp_5', 'present');
+  await counter.page.setInputFiles('#file_5', { name: 'the-can-cuoc.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% the can cuoc Vo Thi Mai\n%%EOF\n') });
+  await Promise.all([counter.page.waitForNavigation(), counter.page.click('form[method=post] button[type=submit].button')]);
+  assert.match(counter.page.url(), /\/bien-nhan$/);
+  await visit(counter.page, '/can-bo/cong-dan?so=075190012345', 'kho dữ liệu công dân (cán bộ)');
+  assert.match(await counter.page.locator('main').textContent(), /Giấy tờ tùy thân[\s\S]*Số hóa tại Bộ phận một cửa/);
+  await shots(counter.page, 'kho-cong-dan-can-bo');
+  await counter.context.close();
+
+  const { context, page } = await session('congdan');
+  await visit(page, '/thu-tuc/1.000894/nop', 'nộp trực tuyến (dùng lại giấy tờ)');
+  assert.notEqual(await page.inputValue('#reuse_1'), '', 'the card is offered for the identity papers');
+  assert.ok(await page.isChecked('#reuse_consent'));
+  await shots(page, 'nop-dung-lai-giay-to');
+  await page.fill('#phone', '0912345678');
+  await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type=submit]')]);
+  assert.match(await page.locator('main').textContent(), /Dùng lại từ kho dữ liệu của bạn[\s\S]*Giấy tờ tùy thân/);
+  await Promise.all([page.waitForNavigation(), page.click('text=Xác nhận nộp hồ sơ')]);
+  assert.match(page.url(), /\/bien-nhan$/);
+  const reused = (await page.locator('#ma-ho-so').textContent()).trim();
+  await visit(page, '/du-lieu-cua-toi', 'dữ liệu của tôi');
+  const mine = await page.locator('main').textContent();
+  assert.match(mine, /Ai đã dùng dữ liệu của tôi/);
+  assert.match(mine, /Xem thông tin cá nhân/);
+  assert.ok(mine.includes('Dùng lại giấy tờ cho hồ sơ') && mine.includes(reused), mine);
+  await shots(page, 'du-lieu-cua-toi');
+  await context.close();
+});

@@ -142,7 +142,7 @@ impl Read {
         if self.channel == "api" {
             "Hệ thống khác (API)"
         } else {
-            "Trang cán bộ"
+            "Trang web của hệ thống"
         }
     }
 }

@@ -889,8 +889,8 @@ struct SubmitPage {
     p: Procedure,
     components: Vec<ComponentLine>,
     name: String,
-    /// The number of the profile linked to the account (its documents are offered for reuse).
-    id_number: String,
+    /// The profile linked to the account: its details fill the form, its documents are offered.
+    profile: Option<xaso_store::citizen::Profile>,
     error: Option<String>,
 }
 
@@ -958,7 +958,7 @@ async fn submit_page_response(
         name: profile
             .as_ref()
             .map_or(user.full_name.clone(), |p| p.full_name.clone()),
-        id_number: profile.map(|p| p.id_number).unwrap_or_default(),
+        profile,
         error: error.as_ref().map(|(_, m)| m.clone()),
     };
     Ok(ctx.finish(render_status(
