@@ -367,6 +367,8 @@ struct StaffCitizenPage {
     number: String,
     dossier: String,
     found: Option<Profile>,
+    /// The birth date as people read it.
+    birth: String,
     linked: bool,
     documents: Vec<DocumentLine>,
     kinds: Vec<(String, String)>,
@@ -438,6 +440,7 @@ async fn staff_response(
             .map_or(number.to_string(), |p| p.id_number.clone()),
         dossier: dossier.to_string(),
         linked: found.as_ref().is_some_and(|p| p.user_id.is_some()),
+        birth: found.as_ref().map_or(String::new(), |p| day(&p.birth_date)),
         found,
         documents: lines(state, &documents),
         kinds: kinds(state),
