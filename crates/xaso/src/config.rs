@@ -4,9 +4,10 @@ use std::fmt::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 use xaso_domain::datafile::DataFile;
+use xaso_store::files::{Files, S3Config};
 
 /// Where a value came from, shown by `xaso config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,22 @@ impl<T> Setting<T> {
     }
 }
 
+/// A value that `Debug` and `xaso config` show as `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub config_file: Option<PathBuf>,
@@ -49,6 +66,16 @@ pub struct Config {
     /// `None`: the embedded SQLite file inside the data folder.
     pub database_url: Setting<Option<String>>,
     pub demo: Setting<bool>,
+    /// Object storage for files: `None` (the default) keeps them in `files_dir()`.
+    pub files_s3_bucket: Setting<Option<String>>,
+    /// `None`: AWS itself; else e.g. `http://127.0.0.1:9000` (MinIO, Ceph…).
+    pub files_s3_endpoint: Setting<Option<String>>,
+    pub files_s3_region: Setting<String>,
+    pub files_s3_prefix: Setting<String>,
+    /// Only from the environment (`XASO_S3_ACCESS_KEY_ID`, `XASO_S3_SECRET_ACCESS_KEY`), so that
+    /// keys never sit in a configuration file that gets copied around.
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -78,6 +105,19 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     demo: Option<bool>,
+    files_s3_bucket: Option<String>,
+    files_s3_endpoint: Option<String>,
+    files_s3_region: Option<String>,
+    files_s3_prefix: Option<String>,
+    // Accepted by the parser only to refuse them with a message that says where keys belong.
+    files_s3_access_key_id: Option<serde::de::IgnoredAny>,
+    files_s3_secret_access_key: Option<serde::de::IgnoredAny>,
+}
+
+/// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
+fn non_blank(value: String) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 fn parse_listen(value: &str, origin: &str) -> anyhow::Result<SocketAddr> {
@@ -118,6 +158,24 @@ impl Config {
                 value: true,
                 origin: Origin::Default,
             },
+            files_s3_bucket: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+            files_s3_endpoint: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+            files_s3_region: Setting {
+                value: "us-east-1".into(),
+                origin: Origin::Default,
+            },
+            files_s3_prefix: Setting {
+                value: "xaso/".into(),
+                origin: Origin::Default,
+            },
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
         };
 
         let explicit_file = flags
@@ -147,6 +205,27 @@ impl Config {
             if let Some(demo) = parsed.demo {
                 config.demo.set(demo, Origin::File);
             }
+            if parsed.files_s3_access_key_id.is_some()
+                || parsed.files_s3_secret_access_key.is_some()
+            {
+                bail!(
+                    "{name}: khóa truy cập S3 không được ghi trong tệp cấu hình — đặt bằng biến môi \
+                     trường XASO_S3_ACCESS_KEY_ID và XASO_S3_SECRET_ACCESS_KEY"
+                );
+            }
+            if let Some(bucket) = parsed.files_s3_bucket.and_then(non_blank) {
+                config.files_s3_bucket.set(Some(bucket), Origin::File);
+            }
+            if let Some(endpoint) = parsed.files_s3_endpoint.and_then(non_blank) {
+                config.files_s3_endpoint.set(Some(endpoint), Origin::File);
+            }
+            if let Some(region) = parsed.files_s3_region.and_then(non_blank) {
+                config.files_s3_region.set(region, Origin::File);
+            }
+            // Taken as written: "" is a real choice (the bucket's root).
+            if let Some(prefix) = parsed.files_s3_prefix {
+                config.files_s3_prefix.set(prefix, Origin::File);
+            }
             config.config_file = Some(path);
         }
 
@@ -166,6 +245,22 @@ impl Config {
                 .demo
                 .set(parse_bool(&demo, "XASO_DEMO")?, Origin::Env);
         }
+        if let Some(bucket) = env("XASO_S3_BUCKET").and_then(non_blank) {
+            config.files_s3_bucket.set(Some(bucket), Origin::Env);
+        }
+        if let Some(endpoint) = env("XASO_S3_ENDPOINT").and_then(non_blank) {
+            config.files_s3_endpoint.set(Some(endpoint), Origin::Env);
+        }
+        if let Some(region) = env("XASO_S3_REGION").and_then(non_blank) {
+            config.files_s3_region.set(region, Origin::Env);
+        }
+        if let Some(prefix) = env("XASO_S3_PREFIX") {
+            config.files_s3_prefix.set(prefix, Origin::Env);
+        }
+        config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
+        config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
+            .filter(|s| !s.is_empty())
+            .map(Secret);
 
         if let Some(listen) = &flags.listen {
             config
@@ -198,6 +293,53 @@ impl Config {
 
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.value.join("files")
+    }
+
+    /// Where files are kept: the S3 bucket when one is configured (checked to answer), else the
+    /// local folder `files_dir()`.
+    pub async fn files(&self) -> anyhow::Result<Files> {
+        let Some(bucket) = self.files_s3_bucket.value.clone() else {
+            // An endpoint alone is a half-done configuration: files silently kept on one
+            // instance's disk would be missing on the others.
+            if let Some(endpoint) = &self.files_s3_endpoint.value {
+                bail!(
+                    "đã đặt điểm cuối S3 {endpoint} ({}) nhưng chưa đặt bucket: thêm \
+                     files_s3_bucket vào xaso.toml hoặc biến XASO_S3_BUCKET",
+                    self.files_s3_endpoint.origin.label()
+                );
+            }
+            return Ok(Files::local(self.files_dir()));
+        };
+        let missing = |variable: &str| {
+            anyhow!("đã cấu hình bucket S3 {bucket} nhưng thiếu biến môi trường {variable}")
+        };
+        let access_key_id = self
+            .s3_access_key_id
+            .clone()
+            .ok_or_else(|| missing("XASO_S3_ACCESS_KEY_ID"))?;
+        let secret_access_key = self
+            .s3_secret_access_key
+            .as_ref()
+            .ok_or_else(|| missing("XASO_S3_SECRET_ACCESS_KEY"))?
+            .expose()
+            .to_string();
+        let endpoint = self.files_s3_endpoint.value.clone();
+        // Writing http:// in the endpoint is the explicit choice of an unencrypted link (a MinIO
+        // on the same host); https:// and AWS itself stay TLS-only.
+        let allow_http = endpoint
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().starts_with("http://"));
+        let files = Files::s3(S3Config {
+            endpoint,
+            bucket,
+            region: self.files_s3_region.value.clone(),
+            access_key_id,
+            secret_access_key,
+            prefix: self.files_s3_prefix.value.clone(),
+            allow_http,
+        })?;
+        files.check().await?;
+        Ok(files)
     }
 
     /// `xaso config`: every value with where it came from; passwords redacted.
@@ -237,7 +379,58 @@ impl Config {
             self.demo.value,
             self.demo.origin.label()
         );
+        self.describe_files(&mut out, line);
         out
+    }
+
+    /// The file storage part of `describe`: the S3 keys when a bucket or an endpoint is set, the
+    /// access key id as given and the secret as `***`, never its value.
+    fn describe_files(&self, out: &mut String, line: impl Fn(&mut String, &str, String, Origin)) {
+        if self.files_s3_bucket.value.is_none() && self.files_s3_endpoint.value.is_none() {
+            let _ = writeln!(
+                out,
+                "# tệp đính kèm: thư mục {} (đặt files_s3_bucket để dùng kho S3)",
+                self.files_dir().display()
+            );
+            return;
+        }
+        for (key, setting) in [
+            ("files_s3_bucket", &self.files_s3_bucket),
+            ("files_s3_endpoint", &self.files_s3_endpoint),
+        ] {
+            match &setting.value {
+                Some(value) => line(out, key, value.clone(), setting.origin),
+                None => {
+                    let _ = writeln!(out, "# {key} chưa đặt");
+                }
+            }
+        }
+        line(
+            out,
+            "files_s3_region",
+            self.files_s3_region.value.clone(),
+            self.files_s3_region.origin,
+        );
+        line(
+            out,
+            "files_s3_prefix",
+            self.files_s3_prefix.value.clone(),
+            self.files_s3_prefix.origin,
+        );
+        let shown = |set: bool, value: String| if set { value } else { "chưa đặt".into() };
+        let _ = writeln!(
+            out,
+            "# XASO_S3_ACCESS_KEY_ID: {}",
+            shown(
+                self.s3_access_key_id.is_some(),
+                format!("{:?}", self.s3_access_key_id.clone().unwrap_or_default())
+            )
+        );
+        let _ = writeln!(
+            out,
+            "# XASO_S3_SECRET_ACCESS_KEY: {}",
+            shown(self.s3_secret_access_key.is_some(), "***".into())
+        );
     }
 }
 
@@ -315,5 +508,125 @@ mod tests {
         let err = Config::resolve(&flags, env(&[])).expect_err("unknown key");
         assert!(format!("{err:#}").contains(":2:"), "{err:#}");
         std::fs::remove_file(path).expect("clean up");
+    }
+
+    const SECRET: &str = "very-secret-value";
+
+    #[test]
+    fn a_bucket_from_the_environment_and_the_secret_never_shown() {
+        let path = file(
+            "files_s3_endpoint = \"http://127.0.0.1:9000\"\nfiles_s3_prefix = \"tinh-h19/\"\n",
+        );
+        let flags = ConfigFlags {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let config = Config::resolve(
+            &flags,
+            env(&[
+                ("XASO_S3_BUCKET", "xaso-files"),
+                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
+                ("XASO_S3_SECRET_ACCESS_KEY", SECRET),
+            ]),
+        )
+        .expect("layers");
+        assert_eq!(config.files_s3_bucket.value.as_deref(), Some("xaso-files"));
+        assert_eq!(config.files_s3_bucket.origin, Origin::Env);
+        assert_eq!(config.files_s3_endpoint.origin, Origin::File);
+        assert_eq!(config.files_s3_prefix.value, "tinh-h19/");
+        assert_eq!(config.files_s3_region.value, "us-east-1");
+        assert_eq!(config.files_s3_region.origin, Origin::Default);
+        let shown = config.describe();
+        assert!(
+            shown.contains("files_s3_bucket = \"xaso-files\"  # biến môi trường"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("files_s3_endpoint = \"http://127.0.0.1:9000\"  # tệp cấu hình"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("XASO_S3_ACCESS_KEY_ID: \"AKIATEST\""),
+            "{shown}"
+        );
+        assert!(shown.contains("XASO_S3_SECRET_ACCESS_KEY: ***"), "{shown}");
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert!(!format!("{config:?}").contains(SECRET));
+        std::fs::remove_file(path).expect("clean up");
+    }
+
+    #[tokio::test]
+    async fn files_stay_local_without_a_bucket() {
+        let config = Config::resolve(&ConfigFlags::default(), env(&[])).expect("defaults");
+        let files = config.files().await.expect("local");
+        assert!(matches!(files, Files::Local(_)));
+        assert!(
+            config
+                .describe()
+                .contains("# tệp đính kèm: thư mục xaso-data/files"),
+            "{}",
+            config.describe()
+        );
+    }
+
+    #[tokio::test]
+    async fn s3_settings_are_checked_before_use() {
+        let no_secret = Config::resolve(
+            &ConfigFlags::default(),
+            env(&[
+                ("XASO_S3_BUCKET", "xaso-files"),
+                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
+            ]),
+        )
+        .expect("resolves: only using files needs the keys");
+        let err = no_secret.files().await.expect_err("no secret");
+        assert!(
+            err.to_string().contains("XASO_S3_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+
+        let no_bucket = Config::resolve(
+            &ConfigFlags::default(),
+            env(&[("XASO_S3_ENDPOINT", "http://127.0.0.1:9000")]),
+        )
+        .expect("resolves");
+        let err = no_bucket
+            .files()
+            .await
+            .expect_err("endpoint without bucket");
+        assert!(err.to_string().contains("XASO_S3_BUCKET"), "{err}");
+
+        let path = file("files_s3_bucket = \"xaso-files\"\nfiles_s3_secret_access_key = \"x\"\n");
+        let flags = ConfigFlags {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&flags, env(&[])).expect_err("a secret in the file");
+        assert!(
+            err.to_string().contains("XASO_S3_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+        std::fs::remove_file(path).expect("clean up");
+
+        // A closed port: the start-up probe fails, naming the endpoint and never the secret.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let unreachable = Config::resolve(
+            &ConfigFlags::default(),
+            env(&[
+                ("XASO_S3_BUCKET", "xaso-files"),
+                ("XASO_S3_ENDPOINT", &endpoint),
+                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
+                ("XASO_S3_SECRET_ACCESS_KEY", SECRET),
+            ]),
+        )
+        .expect("resolves");
+        let err = unreachable.files().await.expect_err("nothing listens");
+        let message = format!("{err:#}");
+        assert!(message.contains(&endpoint), "{message}");
+        assert!(!message.contains(SECRET), "{message}");
     }
 }

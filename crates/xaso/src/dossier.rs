@@ -75,7 +75,7 @@ pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()>
             let Some(result) = view.e_result() else {
                 bail!("hồ sơ {} chưa có kết quả điện tử", view.code);
             };
-            let files = xaso_store::files::Files::local(config.files_dir());
+            let files = config.files().await?;
             let pdf = files.get(&result.sha256).await?;
             std::fs::write(&out, &pdf)
                 .with_context(|| format!("không ghi được {}", out.display()))?;

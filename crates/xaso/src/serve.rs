@@ -11,6 +11,9 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     if applied > 0 {
         tracing::info!(applied, "database schema updated");
     }
+    // Files before anything else starts: a wrong bucket or key stops here, not at the first upload.
+    let files = config.files().await?;
+    tracing::info!(files = %files.describe(), "file storage");
     let rules = crate::calendar::load_rules(&store).await?;
     if let Some(first) =
         seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?
@@ -62,7 +65,6 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         store.location
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
-    let files = xaso_store::files::Files::local(config.files_dir());
     // Signing keys are sealed with the installation's secret; a first start makes the demo's.
     let secret = crate::pki::secret(config)?;
     if config.demo.value {

@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
+mod s3;
+pub use s3::{S3Config, S3Files};
+
 /// The largest attachment accepted.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
@@ -74,6 +77,7 @@ pub fn known_type(content_type: &str) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub enum Files {
     Local(LocalFiles),
+    S3(S3Files),
 }
 
 impl Files {
@@ -82,10 +86,26 @@ impl Files {
         Files::Local(LocalFiles::new(root))
     }
 
+    /// A bucket of S3-compatible object storage; bad values give [`StoreError::Config`].
+    pub fn s3(config: S3Config) -> Result<Files, StoreError> {
+        S3Files::new(config).map(Files::S3)
+    }
+
+    /// Whether the storage answers. A local folder is made on the first write, so only object
+    /// storage is asked (one listing): a wrong endpoint, bucket or key then stops a server at
+    /// start rather than at the first upload.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match self {
+            Files::Local(_) => Ok(()),
+            Files::S3(s3) => s3.check().await,
+        }
+    }
+
     /// Where the blobs are, for messages and `xaso config`.
     pub fn describe(&self) -> String {
         match self {
             Files::Local(local) => format!("thư mục {}", local.root.display()),
+            Files::S3(s3) => s3.describe(),
         }
     }
 
@@ -93,12 +113,14 @@ impl Files {
     pub async fn put(&self, bytes: Vec<u8>) -> Result<String, StoreError> {
         match self {
             Files::Local(local) => local.put(bytes).await,
+            Files::S3(s3) => s3.put(bytes).await,
         }
     }
 
     pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
         match self {
             Files::Local(local) => local.get(sha256).await,
+            Files::S3(s3) => s3.get(sha256).await,
         }
     }
 
@@ -106,6 +128,7 @@ impl Files {
     pub async fn exists(&self, sha256: &str) -> Result<bool, StoreError> {
         match self {
             Files::Local(local) => Ok(local.exists(sha256)),
+            Files::S3(s3) => s3.exists(sha256).await,
         }
     }
 
@@ -113,6 +136,7 @@ impl Files {
     pub async fn delete(&self, sha256: &str) -> Result<(), StoreError> {
         match self {
             Files::Local(local) => local.delete(sha256).await,
+            Files::S3(s3) => s3.delete(sha256).await,
         }
     }
 
@@ -120,6 +144,7 @@ impl Files {
     pub async fn list(&self) -> Result<Vec<Listed>, StoreError> {
         match self {
             Files::Local(local) => local.list().await,
+            Files::S3(s3) => s3.list().await,
         }
     }
 }
