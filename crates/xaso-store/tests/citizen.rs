@@ -341,6 +341,13 @@ xaso_store::backend_tests! {
         let stored = StoredFile { sha256: used.clone(), size: 13, content_type: "application/pdf" };
         attach(&store, &code, ID_PAPER_BIRTH, &stored, &users["motcua"]).await;
         // Written just now: within the grace period, nothing goes.
+        let old_copy = root.join(&orphan[..2]).join(&orphan[2..4]).join(&orphan);
+        let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+        std::fs::File::options().append(true).open(&old_copy).and_then(|f| f.set_modified(two_days_ago)).expect("age the orphan");
+        let aged = xaso_store::blobs::collect(&store, &files, Utc::now() - Duration::hours(1), true).await.expect("gc");
+        assert_eq!(aged.removed, 1, "an old orphan is collectable");
+        // Storing the same bytes again (a request about to refer to them) makes them recent.
+        files.put(b"%PDF-1.4 orphan".to_vec()).await.expect("put again");
         let recent = xaso_store::blobs::collect(&store, &files, Utc::now() - Duration::hours(1), false).await.expect("gc");
         assert_eq!((recent.stored, recent.referenced, recent.recent, recent.removed), (2, 1, 1, 0));
         let dry = xaso_store::blobs::collect(&store, &files, Utc::now() + Duration::minutes(1), true).await.expect("gc");

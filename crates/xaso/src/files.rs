@@ -24,7 +24,7 @@ pub async fn run(config: &Config, command: FilesCommand) -> anyhow::Result<()> {
         grace_hours,
     } = command;
     let (store, _) = open_store(config).await?;
-    let files = xaso_store::files::Files::local(config.files_dir());
+    let files = config.files().await?;
     let before = chrono::Utc::now() - chrono::Duration::hours(i64::from(grace_hours));
     let collected = xaso_store::blobs::collect(&store, &files, before, dry_run).await;
     store.close().await;
@@ -53,7 +53,7 @@ pub async fn run(config: &Config, command: FilesCommand) -> anyhow::Result<()> {
 /// `xaso backup --to DIR`: the database and its files, consistent, while the server runs.
 pub async fn backup(config: &Config, folder: &std::path::Path) -> anyhow::Result<()> {
     let (store, _) = open_store(config).await?;
-    let files = xaso_store::files::Files::local(config.files_dir());
+    let files = config.files().await?;
     let made = xaso_store::backup::run(&store, &files, folder, chrono::Utc::now()).await;
     store.close().await;
     let manifest = made?;

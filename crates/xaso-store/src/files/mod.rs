@@ -181,6 +181,18 @@ impl LocalFiles {
                 .path_of(&hash)
                 .ok_or_else(|| StoreError::Invalid("mã băm không hợp lệ".into()))?;
             if target.exists() {
+                // Fresh time: garbage collection's grace period now protects a blob that a
+                // request is about to refer to again.
+                let touched = std::fs::File::options()
+                    .append(true)
+                    .open(&target)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                if let Err(e) = touched {
+                    tracing::warn!(
+                        "không cập nhật được thời điểm của {}: {e}",
+                        target.display()
+                    );
+                }
                 return Ok(hash);
             }
             let folder = target.parent().unwrap_or(&root).to_path_buf();

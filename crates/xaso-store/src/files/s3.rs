@@ -287,11 +287,10 @@ impl S3Files {
         let key = self
             .key_of(&hash)
             .ok_or_else(|| StoreError::Invalid("mã băm không hợp lệ".into()))?;
-        if self.exists(&hash).await? {
-            return Ok(hash);
-        }
-        // A single PUT is atomic in S3: a reader sees the whole object or none, so no temporary
-        // key is needed as on disk.
+        // Written even when the object exists (same key, same bytes: still one object), so that
+        // its time is fresh and garbage collection's grace period protects a blob that a request
+        // is about to refer to again. A single PUT is atomic in S3: a reader sees the whole object
+        // or none, so no temporary key is needed as on disk.
         self.store
             .put(&key, bytes.into())
             .await
