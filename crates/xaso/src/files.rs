@@ -58,12 +58,13 @@ pub async fn backup(config: &Config, folder: &std::path::Path) -> anyhow::Result
     store.close().await;
     let manifest = made?;
     println!(
-        "Đã sao lưu cơ sở dữ liệu {} ({} bảng, vào {}) và {} tệp ({:.1} MiB) vào {}.",
+        "Đã sao lưu cơ sở dữ liệu {} ({} bảng, vào {}) và {} tệp ({} MiB) vào {}.",
         manifest.backend,
         manifest.tables.len(),
         manifest.database,
         manifest.blobs,
-        manifest.blob_bytes as f64 / (1024.0 * 1024.0),
+        // Vietnamese writes a decimal comma.
+        format!("{:.1}", manifest.blob_bytes as f64 / (1024.0 * 1024.0)).replace('.', ","),
         folder.display()
     );
     if !manifest.missing_blobs.is_empty() {
