@@ -318,6 +318,37 @@ pub(crate) async fn ensure_profile(
     Ok(Some(number))
 }
 
+/// The applicant's number when someone vouched for it: the counter or the post (an officer saw the
+/// papers), or an online submission from the account linked to that number. Anyone can type a
+/// number online; such a dossier's files and result are not put in that number's store. A number
+/// that cannot be real is refused whatever the channel; a vouched one gets a profile.
+pub(crate) async fn vouched_number(
+    tx: &mut Tx,
+    rules: &CitizenRules,
+    applicant: &crate::dossier::Applicant,
+    channel: xaso_domain::dossier::Channel,
+    submitted_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let Some(id) = applicant.id_number.as_deref() else {
+        return Ok(None);
+    };
+    let number = check_number(rules, id)?;
+    if channel != xaso_domain::dossier::Channel::Online {
+        return ensure_profile(tx, rules, applicant, now).await;
+    }
+    let linked: Option<String> = match submitted_by {
+        Some(account) => db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT id_number FROM citizens WHERE user_id = $1"
+        )
+        .bind(account)
+        .fetch_optional(&mut *c)
+        .await)?,
+        None => None,
+    };
+    Ok(linked.filter(|l| *l == number))
+}
+
 /// Links a citizen's account to their profile: the counter officer has seen the card (the e-ID
 /// login links it by the number it certifies). One account per profile, one profile per account.
 pub async fn link_account(
@@ -693,23 +724,24 @@ pub async fn offers(
         .collect())
 }
 
-/// The applicant's number, the submitting account and the code of a dossier.
+/// The applicant's number, the submitting account, the channel and the code of a dossier.
 async fn dossier_applicant(
     tx: &mut Tx,
     dossier_id: Uuid,
-) -> Result<(Option<String>, Option<Uuid>, String), StoreError> {
+) -> Result<(Option<String>, Option<Uuid>, i64, String), StoreError> {
     Ok(db!(tx.conn(), |c| sqlx::query_as(
-        "SELECT applicant_id_number, submitted_by, code FROM dossiers WHERE id = $1"
+        "SELECT applicant_id_number, submitted_by, channel, code FROM dossiers WHERE id = $1"
     )
     .bind(dossier_id)
     .fetch_one(&mut *c)
     .await)?)
 }
 
-/// Keeps a dossier's new attachment in the applicant's store: scanned at the counter (the
-/// officer saw the original), or uploaded by the applicant from the account linked to their
-/// number. Uploads from anyone else are not trusted to be the citizen's. A full store does not
-/// stop the dossier: the file stays with it, and the skip is logged.
+/// Keeps a dossier's new attachment in the applicant's store: scanned at the counter for a dossier
+/// received there or by post (the officer saw the papers), or uploaded by the applicant from the
+/// account linked to their number. Files of an online dossier from anyone else are not trusted to
+/// be the citizen's. A full store does not stop the dossier: the file stays with it, and the skip
+/// is logged.
 pub(crate) async fn keep_attachment(
     tx: &mut Tx,
     rules: &CitizenRules,
@@ -719,10 +751,12 @@ pub(crate) async fn keep_attachment(
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (Some(id_number), submitted_by, _) = dossier_applicant(tx, dossier_id).await? else {
+    let (Some(id_number), submitted_by, channel, _) = dossier_applicant(tx, dossier_id).await?
+    else {
         return Ok(());
     };
-    let source = if submitted_by == Some(user.id) {
+    let online = channel == xaso_domain::dossier::Channel::Online.code();
+    let source = if online && submitted_by == Some(user.id) {
         let linked = own_profile(tx, user)
             .await?
             .is_some_and(|p| p.id_number == id_number);
@@ -730,11 +764,14 @@ pub(crate) async fn keep_attachment(
             return Ok(());
         }
         Source::Uploaded
-    } else if user.has_role(Role::CounterOfficer) {
+    } else if !online && user.has_role(Role::CounterOfficer) {
         Source::Counter
     } else {
         return Ok(());
     };
+    if profile(tx, &id_number).await?.is_none() {
+        return Ok(());
+    }
     let title = file.component.clone().unwrap_or_else(|| file.name.clone());
     let new = NewDocument {
         doc_type: None,
@@ -867,7 +904,7 @@ pub async fn reuse(
     let (dossier_id, component) =
         crate::dossier::authorize_attach(tx, code, Some(component), user).await?;
     let component = component.unwrap_or_default();
-    let (applicant, _, code) = dossier_applicant(tx, dossier_id).await?;
+    let (applicant, _, _, code) = dossier_applicant(tx, dossier_id).await?;
     let not_found = || StoreError::NotFound(format!("giấy tờ {document_id}"));
     let document = document_by_id(tx, document_id)
         .await?

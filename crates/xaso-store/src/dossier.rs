@@ -524,8 +524,10 @@ pub async fn receive(
         )));
     }
     let applicant = check_applicant(&new.applicant)?;
-    // A number that cannot be real is refused; a real one gets a profile in the citizen store.
-    crate::citizen::ensure_profile(tx, &rules.citizen, &applicant, now).await?;
+    // A number that cannot be real is refused; a vouched one gets a profile in the citizen store.
+    let submitter = (new.channel == Channel::Online).then_some(user.id);
+    crate::citizen::vouched_number(tx, &rules.citizen, &applicant, new.channel, submitter, now)
+        .await?;
     let (components, missing) = check_components(procedure, &new.components)?;
     let user_commune = user_commune(tx, user).await?;
     match new.channel {
@@ -1476,7 +1478,24 @@ pub async fn attach_result(
         citizen_document: None,
     };
     let meta = insert_file(tx, row.id, &file, user, now, "dossier.sign_result").await?;
-    if let Some(id_number) = &row.applicant_id_number {
+    let applicant = Applicant {
+        name: row.applicant_name.clone(),
+        id_number: row.applicant_id_number.clone(),
+        phone: row.applicant_phone.clone(),
+        email: row.applicant_email.clone(),
+        address: row.applicant_address.clone(),
+    };
+    let channel = Channel::from_code(row.channel).unwrap_or(Channel::Online);
+    let vouched = crate::citizen::vouched_number(
+        tx,
+        &rules.citizen,
+        &applicant,
+        channel,
+        row.submitted_by,
+        now,
+    )
+    .await?;
+    if let Some(id_number) = &vouched {
         let procedure = catalog::version(tx, &row.procedure_code, row.procedure_version)
             .await?
             .ok_or_else(not_found)?

@@ -245,7 +245,13 @@ xaso_store::backend_tests! {
         // Anyone can type a number online: an unlinked account's upload is not the citizen's.
         assert!(documents(&store, NUMBER).await.is_empty());
 
+        // Nor does a typed number make a profile: the officer records it, having seen the card.
+        let mut tx = store.read().await.expect("read");
+        assert!(citizen::profile(&mut tx, NUMBER).await.expect("profile").is_none());
+        drop(tx);
         let mut tx = store.begin().await.expect("begin");
+        let input = citizen::ProfileInput { id_number: NUMBER.into(), full_name: "Nguyễn Văn An".into(), ..Default::default() };
+        citizen::save_profile(&mut tx, &rules.citizen, &input, &users["motcua"], now()).await.expect("profile");
         citizen::link_account(&mut tx, NUMBER, "congdan", &users["motcua"], now()).await.expect("link");
         tx.commit().await.expect("commit");
         let card = pdf("scan two");
@@ -310,25 +316,36 @@ xaso_store::backend_tests! {
         assert!(!keep(big("one")).await.expect("same bytes").1);
 
         // The leader's signed e-result lands in the store as a birth certificate.
-        let rules = dossier_rules();
-        let leader = &users["lanhdao"];
-        let mut version = 1;
-        for (who, action) in [("motcua", Action::Forward { note: None }), ("chuyenvien", Action::Forward { note: None }), ("lanhdao", Action::Approve { result_number: "15/2026".into(), note: None })] {
-            let mut tx = store.begin().await.expect("begin");
-            let view = dossier::act(&mut tx, &rules, &code, version, &action, &users[who], now()).await.unwrap_or_else(|e| panic!("{who}: {e}"));
-            tx.commit().await.expect("commit");
-            version = view.version;
-        }
-        let mut tx = store.begin().await.expect("begin");
-        dossier::attach_result(&mut tx, &rules, &code, "ket-qua.pdf", &pdf("signed result"), leader, now()).await.expect("result");
-        tx.commit().await.expect("commit");
+        let resolve = |code: String, steps: Vec<(&'static str, Action)>, result: StoredFile| {
+            let (store, users, rules) = (store.clone(), users.clone(), dossier_rules());
+            async move {
+                let mut version = 1;
+                for (who, action) in steps {
+                    let mut tx = store.begin().await.expect("begin");
+                    let view = dossier::act(&mut tx, &rules, &code, version, &action, &users[who], now()).await.unwrap_or_else(|e| panic!("{who}: {e}"));
+                    tx.commit().await.expect("commit");
+                    version = view.version;
+                }
+                let mut tx = store.begin().await.expect("begin");
+                dossier::attach_result(&mut tx, &rules, &code, "ket-qua.pdf", &result, &users["lanhdao"], now()).await.expect("result");
+                tx.commit().await.expect("commit");
+            }
+        };
+        let handling = || vec![("motcua", Action::Forward { note: None }), ("chuyenvien", Action::Forward { note: None }), ("lanhdao", Action::Approve { result_number: "15/2026".into(), note: None })];
+        resolve(code.clone(), handling(), pdf("signed result")).await;
+        // An online dossier whose number someone typed from an account not linked to it: its
+        // result is not put in that number's store.
+        let typed = receive(&store, &new_dossier(BIRTH, Channel::Online, &centre, NUMBER), &users["congdan2"]).await.expect("online");
+        let mut steps = vec![("motcua", Action::Accept { note: None })];
+        steps.extend(handling());
+        resolve(typed, steps, pdf("someone else's result")).await;
         let results: Vec<_> = documents(&store, NUMBER).await.into_iter().filter(|d| d.source == "result").collect();
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].doc_type, "giay-khai-sinh");
         assert_eq!(results[0].source_dossier_code.as_deref(), Some(code.as_str()));
-        // The resolved dossier's result is linked to the citizen's store (QĐ 766 "links").
+        // Two resolved with e-results, one linked to the citizen's store (QĐ 766 "links").
         let counts = march_counts(&store).await;
-        assert_eq!((counts.resolved, counts.resolved_result_stored, counts.resolved_e_result), (1, 1, 1));
+        assert_eq!((counts.resolved, counts.resolved_result_stored, counts.resolved_e_result), (2, 1, 2));
     }
 
     async fn garbage_collection_keeps_what_rows_refer_to(store: Store) {
