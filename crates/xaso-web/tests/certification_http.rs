@@ -66,9 +66,18 @@ xaso_store::backend_tests! {
         assert!(shown.body.contains("Đã chứng thực.") && shown.body.contains("Số chứng thực 01, quyển số 01/2026-SCT/BS"), "{}", shown.body);
         assert!(shown.body.contains("3 bản sao, 2 trang; phí 12.000 đ"), "{}", shown.body);
         let id = location(&made).rsplit('=').next().expect("id").to_string();
-        let again = app.post_form("/can-bo/chung-thuc", &leader, &fields("1", "yes"), &files[..1]).await;
+        // The requester's number given: the signed copy is also put in her citizen data store.
+        let mut with_number = fields("1", "yes");
+        with_number.push(("requester_id_number", "001 301 005 678"));
+        let again = app.post_form("/can-bo/chung-thuc", &leader, &with_number, &files[..1]).await;
         let register = app.get_with(&location(&again), &leader).await;
         assert!(register.body.contains("Số chứng thực 02, quyển số 01/2026-SCT/BS") && register.body.contains("Tổng phí đã thu: 14.000 đ"), "{}", register.body);
+        let mut tx = app.store.read().await.expect("read");
+        let kept = xaso_store::citizen::documents_of(&mut tx, "001301005678").await.expect("documents");
+        tx.commit().await.expect("commit");
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!((kept[0].source.as_str(), kept[0].doc_type.as_str()), ("certified_copy", "ban-sao-chung-thuc"));
+        assert!(kept[0].title.contains("Giấy khai sinh số 125/2010") && kept[0].number.as_deref().is_some_and(|n| n.contains("Số chứng thực 02")), "{kept:?}");
 
         // The signed copy: the commune's CA vouches for it, and the text says what was certified.
         let copy = app.get_with(&format!("/can-bo/chung-thuc/{id}/ban-sao.pdf"), &leader).await;
