@@ -9,6 +9,7 @@ pub mod datafile;
 pub mod dossier;
 pub mod identity;
 pub mod money;
+pub mod payment;
 pub mod plan;
 pub mod report;
 pub mod text;
