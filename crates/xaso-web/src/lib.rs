@@ -190,16 +190,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/can-bo/tiep-nhan",
-            get(dossier::pages::reception_page)
-                .post(dossier::pages::reception_submit)
+            get(dossier::intake::reception_page)
+                .post(dossier::intake::reception_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     4 * xaso_store::files::MAX_FILE_BYTES,
                 )),
         )
         .route(
             "/thu-tuc/{code}/nop",
-            get(dossier::pages::submit_page)
-                .post(dossier::pages::submit)
+            get(dossier::intake::submit_page)
+                .post(dossier::intake::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     4 * xaso_store::files::MAX_FILE_BYTES,
                 )),

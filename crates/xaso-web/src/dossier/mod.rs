@@ -1,6 +1,8 @@
 //! Dossiers over HTTP: staff reception and actions, inboxes, and public tracking by code.
 
+pub mod intake;
 pub mod pages;
+pub mod printouts;
 pub mod result;
 pub mod verification;
 
