@@ -693,6 +693,13 @@ pub async fn act(
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<DossierView, StoreError> {
+    if matches!(action, Action::Paid { .. }) {
+        // A payment is settled by the record of the money (a receipt, a gateway transaction),
+        // never by someone saying so.
+        return Err(StoreError::Forbidden(
+            "thanh toán chỉ được ghi nhận kèm biên lai hoặc giao dịch của cổng thanh toán".into(),
+        ));
+    }
     let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
     let row = load_row(tx, code).await?.ok_or_else(not_found)?;
     let scope = scope_of(tx, user, &row).await?;

@@ -82,6 +82,20 @@ xaso_store::backend_tests! {
         }
     }
 
+    async fn nobody_declares_a_payment_made(store: Store) {
+        let users = demo_world(&store, now()).await;
+        let rules = dossier_rules();
+        let officer = &users["motcua"];
+        let mut tx = store.begin().await.expect("begin");
+        let view = dossier::receive(&mut tx, &rules, &birth(officer.agency_code.as_deref().expect("centre"), Some(Decision::Accept)), officer, now()).await.expect("receive");
+        let paid = Action::Paid { amount: 8_000, reference: "BL-1".into() };
+        let refused = dossier::act(&mut tx, &rules, &view.code, view.version, &paid, officer, now()).await;
+        assert!(matches!(&refused, Err(StoreError::Forbidden(m)) if m.contains("biên lai")), "{refused:?}");
+        // The shipped workflow asks no fee yet: the payment module will enable it.
+        let ask = Action::RequestPayment { amount: 8_000, detail: "Lệ phí".into() };
+        assert!(dossier::act(&mut tx, &rules, &view.code, view.version, &ask, officer, now()).await.is_err());
+    }
+
     async fn racing_officers_one_wins_the_other_gets_a_conflict(store: Store) {
         let users = demo_world(&store, now()).await;
         let rules = dossier_rules();

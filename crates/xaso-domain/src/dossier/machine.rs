@@ -50,6 +50,24 @@ pub struct DossierState {
     pub refusal: Option<Refusal>,
     #[serde(default)]
     pub apology: Option<Apology>,
+    /// The financial obligation asked of the applicant (status 6), and its settlement.
+    #[serde(default)]
+    pub payment: Option<PaymentDue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentDue {
+    /// đồng
+    pub amount: u64,
+    /// What is charged and why (the quote's lines).
+    pub detail: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// The receipt or transaction that settled it.
+    #[serde(default)]
+    pub paid_reference: Option<String>,
+    #[serde(default)]
+    pub paid_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +118,7 @@ impl DossierState {
             supplement: None,
             refusal: None,
             apology: None,
+            payment: None,
         }
     }
 
@@ -197,6 +216,17 @@ pub enum Action {
     ReturnResult {
         note: Option<String>,
     },
+    /// Asks the applicant to pay (status 6); the legal time stops until paid.
+    RequestPayment {
+        amount: u64,
+        detail: String,
+    },
+    /// The amount asked was paid (recorded by the payment module: a receipt or a gateway
+    /// transaction); the time runs again.
+    Paid {
+        amount: u64,
+        reference: String,
+    },
 }
 
 impl Action {
@@ -214,6 +244,8 @@ impl Action {
             Action::Apologize { .. } => "apologize",
             Action::Approve { .. } => "approve",
             Action::ReturnResult { .. } => "return_result",
+            Action::RequestPayment { .. } => "request_payment",
+            Action::Paid { .. } => "paid",
         }
     }
 }
@@ -300,6 +332,9 @@ fn with_note(base: String, note: &Option<String>) -> String {
         None => base,
     }
 }
+
+/// The largest amount one dossier may be asked to pay (a typing slip beyond it).
+pub const MAX_PAYMENT: u64 = 1_000_000_000_000;
 
 /// Applies an action, or says why it cannot be done. Never panics on any input.
 pub fn apply(
@@ -519,20 +554,7 @@ pub fn apply(
                             step_key,
                         ));
                     }
-                    next.due = Some(
-                        rules
-                            .calendar
-                            .add_working_time(due, paused_minutes)?
-                            .max(due),
-                    );
-                    if let Some(step_due) = state.step_due {
-                        next.step_due = Some(
-                            rules
-                                .calendar
-                                .add_working_time(step_due, paused_minutes)?
-                                .max(step_due),
-                        );
-                    }
+                    shift_deadlines(state, &mut next, paused_minutes, rules)?;
                 }
                 next.status = if state.step == 0 {
                     Status::Received
@@ -545,6 +567,84 @@ pub fn apply(
             next.paused_since = None;
             next.restart_on_supplement = false;
             content = with_note("Đã nhận đủ giấy tờ bổ sung".into(), note);
+        }
+        Action::RequestPayment { amount, detail } => {
+            require_step(StepAction::RequestPayment)?;
+            let detail = required(detail, "khoản phải nộp")?;
+            if !(1..=MAX_PAYMENT).contains(amount) {
+                return Err(DossierError::Invalid(format!(
+                    "số tiền phải từ 1 đ đến {}",
+                    crate::money::format_vnd(MAX_PAYMENT)
+                )));
+            }
+            if !matches!(state.status, Status::Received | Status::Processing) {
+                return Err(DossierError::NotAllowed(format!(
+                    "không thể yêu cầu nộp phí, lệ phí khi hồ sơ đang “{}”",
+                    state.status.label()
+                )));
+            }
+            if state.payment.as_ref().is_some_and(|p| p.paid_at.is_some()) {
+                return Err(DossierError::NotAllowed(
+                    "hồ sơ đã thực hiện xong nghĩa vụ tài chính".into(),
+                ));
+            }
+            next.status = Status::WaitingPayment;
+            next.paused_since = Some(now);
+            content = format!(
+                "Yêu cầu thực hiện nghĩa vụ tài chính: {} ({detail})",
+                crate::money::format_vnd(*amount)
+            );
+            next.payment = Some(PaymentDue {
+                amount: *amount,
+                detail,
+                by: actor.name.clone(),
+                at: now,
+                paid_reference: None,
+                paid_at: None,
+            });
+        }
+        Action::Paid { amount, reference } => {
+            let Some(due) = state
+                .payment
+                .as_ref()
+                .filter(|_| state.status == Status::WaitingPayment)
+            else {
+                return Err(DossierError::NotAllowed(
+                    "hồ sơ không chờ thực hiện nghĩa vụ tài chính".into(),
+                ));
+            };
+            if !(actor.roles.contains(&Role::CounterOfficer) && actor.at_receiving) {
+                return Err(DossierError::Forbidden(
+                    "thanh toán được ghi nhận bởi bộ phận một cửa hoặc cổng thanh toán".into(),
+                ));
+            }
+            if *amount != due.amount {
+                return Err(DossierError::Invalid(format!(
+                    "số tiền đã nộp {} khác số phải nộp {}",
+                    crate::money::format_vnd(*amount),
+                    crate::money::format_vnd(due.amount)
+                )));
+            }
+            let reference = required(reference, "số biên lai hoặc mã giao dịch")?;
+            if let Some(paused) = state.paused_since {
+                let paused_minutes = rules.calendar.working_minutes_between(paused, now)?;
+                shift_deadlines(state, &mut next, paused_minutes, rules)?;
+            }
+            next.status = if state.step == 0 {
+                Status::Received
+            } else {
+                Status::Processing
+            };
+            next.paused_since = None;
+            content = format!(
+                "Đã thực hiện nghĩa vụ tài chính {} (chứng từ {reference})",
+                crate::money::format_vnd(*amount)
+            );
+            next.payment = Some(PaymentDue {
+                paid_reference: Some(reference),
+                paid_at: Some(now),
+                ..due.clone()
+            });
         }
         Action::Refuse { reasons } => {
             require_step(StepAction::Refuse)?;
@@ -688,6 +788,33 @@ pub fn apply(
 }
 
 /// The new state and its history entry (with how the step left was met).
+/// Moves the appointment and the step's deadline later by the working time the dossier waited
+/// on the applicant (a supplement, a payment): that time is not the administration's.
+fn shift_deadlines(
+    state: &DossierState,
+    next: &mut DossierState,
+    paused_minutes: i64,
+    rules: &Rules<'_>,
+) -> Result<(), DossierError> {
+    if let Some(due) = state.due {
+        next.due = Some(
+            rules
+                .calendar
+                .add_working_time(due, paused_minutes)?
+                .max(due),
+        );
+    }
+    if let Some(step_due) = state.step_due {
+        next.step_due = Some(
+            rules
+                .calendar
+                .add_working_time(step_due, paused_minutes)?
+                .max(step_due),
+        );
+    }
+    Ok(())
+}
+
 fn finish(
     state: &DossierState,
     next: DossierState,

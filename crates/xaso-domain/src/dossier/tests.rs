@@ -11,12 +11,16 @@ use crate::calendar::{CalendarSet, Timing, WorkCalendar};
 use crate::catalog::ProcessingTime;
 use crate::identity::Role;
 
+/// The shipped workflow, with fees asked at reception and at appraisal (as a procedure with fees
+/// would have it).
 fn workflow() -> Workflow {
-    parse_workflow(
-        "mac-dinh.toml",
-        include_str!("../../../../data/workflows/mac-dinh.toml"),
-    )
-    .expect("workflow")
+    let text = include_str!("../../../../data/workflows/mac-dinh.toml").replace(
+        "\"request_supplement\",",
+        "\"request_supplement\", \"request_payment\",",
+    );
+    let workflow = parse_workflow("mac-dinh.toml", &text).expect("workflow");
+    assert!(workflow.steps[1].allows(super::workflow::StepAction::RequestPayment));
+    workflow
 }
 
 fn calendar() -> std::sync::Arc<WorkCalendar> {
@@ -262,6 +266,92 @@ fn a_late_supplement_pauses_and_a_second_makes_it_late() {
         },
     );
     assert_eq!(run.state.outcome(&run.calendar), Some(Timing::Late));
+}
+
+#[test]
+fn a_payment_stops_the_clock_until_paid() {
+    let mut run = Run::new("2026-03-02T08:00", 10);
+    run.doing(
+        "2026-03-02T08:00",
+        &counter(),
+        Action::Accept { note: None },
+    );
+    run.doing(
+        "2026-03-02T08:05",
+        &counter(),
+        Action::Forward { note: None },
+    );
+    assert_eq!(run.due(), "2026-03-16 08:00:00");
+    let ask = |amount: u64| Action::RequestPayment {
+        amount,
+        detail: "Lệ phí đăng ký lại khai sinh".into(),
+    };
+    assert!(matches!(
+        run.try_do("2026-03-03T08:00", &specialist(), ask(0)),
+        Err(DossierError::Invalid(_))
+    ));
+    assert!(matches!(
+        run.try_do("2026-03-03T08:00", &applicant(), ask(8_000)),
+        Err(DossierError::Forbidden(_))
+    ));
+    run.doing("2026-03-03T08:00", &specialist(), ask(8_000));
+    assert_eq!(run.state.status, Status::WaitingPayment);
+    assert_eq!(run.state.status.portal_value(), "paying");
+    assert_eq!(
+        run.history.last().map(|h| h.content.as_str()),
+        Some("Yêu cầu thực hiện nghĩa vụ tài chính: 8.000 đ (Lệ phí đăng ký lại khai sinh)")
+    );
+    // Nothing moves while waiting; the applicant cannot declare it paid; a wrong amount is refused.
+    assert!(run
+        .try_do(
+            "2026-03-03T09:00",
+            &specialist(),
+            Action::Forward { note: None }
+        )
+        .is_err());
+    let paid = |amount: u64| Action::Paid {
+        amount,
+        reference: "BL-000.00.61.H19-2026-000001".into(),
+    };
+    assert!(matches!(
+        run.try_do("2026-03-04T08:00", &applicant(), paid(8_000)),
+        Err(DossierError::Forbidden(_))
+    ));
+    assert!(matches!(
+        run.try_do("2026-03-04T08:00", &counter(), paid(7_000)),
+        Err(DossierError::Invalid(_))
+    ));
+    // Paid a working day later: the appointment moves one working day.
+    run.doing("2026-03-04T08:00", &counter(), paid(8_000));
+    assert_eq!(run.state.status, Status::Processing);
+    assert_eq!(run.due(), "2026-03-17 08:00:00");
+    assert!(run
+        .state
+        .payment
+        .as_ref()
+        .is_some_and(|p| p.paid_at.is_some()));
+    // Paid once: not asked again, not paid twice.
+    assert!(matches!(
+        run.try_do("2026-03-04T09:00", &specialist(), ask(8_000)),
+        Err(DossierError::NotAllowed(_))
+    ));
+    assert!(run
+        .try_do("2026-03-04T09:00", &counter(), paid(8_000))
+        .is_err());
+    run.doing(
+        "2026-03-04T10:00",
+        &specialist(),
+        Action::Forward { note: None },
+    );
+    run.doing(
+        "2026-03-04T11:00",
+        &leader(),
+        Action::Approve {
+            result_number: "4/KQ".into(),
+            note: None,
+        },
+    );
+    assert_eq!(run.state.outcome(&run.calendar), Some(Timing::Early));
 }
 
 #[test]
@@ -622,6 +712,14 @@ fn any_action() -> impl Strategy<Value = Action> {
             note: None
         }),
         Just(Action::ReturnResult { note: None }),
+        (1u64..20_000).prop_map(|amount| Action::RequestPayment {
+            amount,
+            detail: "Lệ phí".into()
+        }),
+        (1u64..20_000).prop_map(|amount| Action::Paid {
+            amount,
+            reference: "BL-1".into()
+        }),
     ]
 }
 
@@ -645,6 +743,13 @@ fn any_actor() -> impl Strategy<Value = ActorScope> {
 fn progress(state: &DossierState) -> (ActorScope, Action) {
     match (state.status, state.step) {
         (Status::WaitingSupplement, _) => (applicant(), Action::Supplemented { note: None }),
+        (Status::WaitingPayment, _) => (
+            counter(),
+            Action::Paid {
+                amount: state.payment.as_ref().map_or(0, |p| p.amount),
+                reference: "BL-9".into(),
+            },
+        ),
         (Status::Registered, _) => (counter(), Action::Accept { note: None }),
         (Status::Received, _) | (Status::Processing, 0) => {
             (counter(), Action::Forward { note: None })

@@ -27,6 +27,7 @@ pub enum StepAction {
     Stop,
     Approve,
     ReturnResult,
+    RequestPayment,
 }
 
 impl StepAction {
@@ -41,6 +42,7 @@ impl StepAction {
             StepAction::Stop => "Dừng xử lý",
             StepAction::Approve => "Phê duyệt kết quả",
             StepAction::ReturnResult => "Trả kết quả",
+            StepAction::RequestPayment => "Yêu cầu thực hiện nghĩa vụ tài chính",
         }
     }
 }
