@@ -302,8 +302,10 @@ async fn document_bytes(
         .map_err(|_| StoreError::NotFound(format!("giấy tờ {id}")))?;
     let mut tx = state.store.begin().await?;
     let document = citizen::read_document(&mut tx, id, reader, state.now()).await?;
-    let bytes = state.files.get(&document.sha256).await?;
+    // The read is logged before the bytes are fetched: a write transaction is not held open
+    // over the file store (on SQLite it would hold up every writer).
     tx.commit().await?;
+    let bytes = state.files.get(&document.sha256).await?;
     Ok(file_response(
         &document.file_name,
         &document.content_type,
