@@ -29,6 +29,7 @@ fn main() {
         ("WORKFLOWS", "workflows"),
         ("PLANS", "plans"),
         ("CITIZEN", "citizen"),
+        ("FEES", "fees"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

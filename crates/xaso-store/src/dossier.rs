@@ -32,6 +32,8 @@ pub struct DossierRules {
     pub calendars: Arc<CalendarSet>,
     /// Province codes and the citizen data store's rules (applicants' numbers, documents kept).
     pub citizen: Arc<xaso_domain::citizen::CitizenRules>,
+    /// Who is exempted from fees, and where (`data/fees/`).
+    pub exemptions: Arc<Vec<xaso_domain::payment::fees::Exemption>>,
 }
 
 impl DossierRules {
@@ -695,11 +697,25 @@ pub async fn act(
 ) -> Result<DossierView, StoreError> {
     if matches!(action, Action::Paid { .. }) {
         // A payment is settled by the record of the money (a receipt, a gateway transaction),
-        // never by someone saying so.
+        // never by someone saying so: only the payment module applies it.
         return Err(StoreError::Forbidden(
             "thanh toán chỉ được ghi nhận kèm biên lai hoặc giao dịch của cổng thanh toán".into(),
         ));
     }
+    apply_action(tx, rules, code, expected_version, action, user, now).await
+}
+
+/// Applies an action under the workflow and the actor's scope, with the version check, history and
+/// report facts in the transaction. `act` is this for people; the payment module settles through it.
+pub(crate) async fn apply_action(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+    expected_version: i64,
+    action: &Action,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<DossierView, StoreError> {
     let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
     let row = load_row(tx, code).await?.ok_or_else(not_found)?;
     let scope = scope_of(tx, user, &row).await?;

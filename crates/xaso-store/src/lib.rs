@@ -16,6 +16,7 @@ pub mod dossier;
 pub mod files;
 pub mod identity;
 pub mod meta;
+pub mod payment;
 pub mod pki;
 pub mod plan;
 pub mod report;

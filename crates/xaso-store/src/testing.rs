@@ -134,10 +134,18 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
         .unwrap_or_else(|e| panic!("{e}"));
     let citizen = xaso_domain::citizen::CitizenRules::from_files(&repo_files("citizen"))
         .unwrap_or_else(|e| panic!("{e}"));
+    let exemptions = repo_files("fees")
+        .iter()
+        .flat_map(|(name, text)| {
+            xaso_domain::payment::fees::parse_exemptions(name, text)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
     crate::dossier::DossierRules {
         workflows,
         calendars: std::sync::Arc::new(calendars),
         citizen: std::sync::Arc::new(citizen),
+        exemptions: std::sync::Arc::new(exemptions),
     }
 }
 

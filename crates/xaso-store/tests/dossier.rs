@@ -91,9 +91,6 @@ xaso_store::backend_tests! {
         let paid = Action::Paid { amount: 8_000, reference: "BL-1".into() };
         let refused = dossier::act(&mut tx, &rules, &view.code, view.version, &paid, officer, now()).await;
         assert!(matches!(&refused, Err(StoreError::Forbidden(m)) if m.contains("biên lai")), "{refused:?}");
-        // The shipped workflow asks no fee yet: the payment module will enable it.
-        let ask = Action::RequestPayment { amount: 8_000, detail: "Lệ phí".into() };
-        assert!(dossier::act(&mut tx, &rules, &view.code, view.version, &ask, officer, now()).await.is_err());
     }
 
     async fn racing_officers_one_wins_the_other_gets_a_conflict(store: Store) {

@@ -109,10 +109,15 @@ pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
         .collect();
     let citizen = xaso_domain::citizen::CitizenRules::from_files(&citizen_files)
         .map_err(|e| anyhow::anyhow!("dữ liệu kho công dân có lỗi:\n{e}"))?;
+    let mut exemptions = Vec::new();
+    for (name, text) in embedded::FEES {
+        exemptions.extend(xaso_domain::payment::fees::parse_exemptions(name, text)?);
+    }
     Ok(Arc::new(DossierRules {
         workflows,
         calendars: load(store).await?,
         citizen: Arc::new(citizen),
+        exemptions: Arc::new(exemptions),
     }))
 }
 

@@ -11,14 +11,13 @@ use crate::calendar::{CalendarSet, Timing, WorkCalendar};
 use crate::catalog::ProcessingTime;
 use crate::identity::Role;
 
-/// The shipped workflow, with fees asked at reception and at appraisal (as a procedure with fees
-/// would have it).
 fn workflow() -> Workflow {
-    let text = include_str!("../../../../data/workflows/mac-dinh.toml").replace(
-        "\"request_supplement\",",
-        "\"request_supplement\", \"request_payment\",",
-    );
-    let workflow = parse_workflow("mac-dinh.toml", &text).expect("workflow");
+    let workflow = parse_workflow(
+        "mac-dinh.toml",
+        include_str!("../../../../data/workflows/mac-dinh.toml"),
+    )
+    .expect("workflow");
+    // Fees are asked at reception and at appraisal.
     assert!(workflow.steps[1].allows(super::workflow::StepAction::RequestPayment));
     workflow
 }

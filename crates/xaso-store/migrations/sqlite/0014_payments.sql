@@ -1,0 +1,45 @@
+-- Fees and payments (issue 10): each attempt to settle a dossier's fee — online through a payment
+-- gateway (pending until the gateway reports) or at the counter (paid at once, with a receipt) —
+-- and every report a gateway sent, believed or not. Kept in step with ../postgres/0014_payments.sql.
+
+-- Receipt numbers: a sequence per commune and year.
+CREATE TABLE receipt_counters (
+    agency_code TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    last        INTEGER NOT NULL,
+    PRIMARY KEY (agency_code, year)
+);
+
+CREATE TABLE payments (
+    id                     BLOB PRIMARY KEY,
+    dossier_id             BLOB NOT NULL REFERENCES dossiers (id),
+    amount                 INTEGER NOT NULL CHECK (amount > 0),
+    method                 TEXT NOT NULL CHECK (method IN ('online', 'cash', 'transfer')),
+    -- online: the gateway and our reference sent to it (unique per attempt)
+    gateway                TEXT,
+    txn_ref                TEXT UNIQUE,
+    status                 TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed')),
+    gateway_transaction_no TEXT,
+    response_code          TEXT,
+    receipt_number         TEXT UNIQUE,
+    created_at             TEXT NOT NULL,
+    created_by             BLOB REFERENCES users (id),
+    settled_at             TEXT
+);
+CREATE INDEX payments_dossier ON payments (dossier_id);
+-- A dossier is paid once, whatever the clicks and the callbacks.
+CREATE UNIQUE INDEX payments_paid_once ON payments (dossier_id) WHERE status = 'paid';
+
+CREATE TABLE payment_callbacks (
+    id         BLOB PRIMARY KEY,
+    at         TEXT NOT NULL,
+    -- return (through the payer's browser) or ipn (server to server)
+    channel    TEXT NOT NULL CHECK (channel IN ('return', 'ipn')),
+    txn_ref    TEXT,
+    params     TEXT NOT NULL,
+    -- the gateway's answer code given (00, 01, 02, 04, 97, 99) and why
+    verdict    TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    payment_id BLOB REFERENCES payments (id)
+);
+CREATE INDEX payment_callbacks_txn ON payment_callbacks (txn_ref);
