@@ -198,6 +198,8 @@ pub struct DossierView {
     pub supplement: Option<xaso_domain::dossier::machine::SupplementRequest>,
     pub refusal: Option<xaso_domain::dossier::machine::Refusal>,
     pub apology: Option<xaso_domain::dossier::machine::Apology>,
+    /// The fee asked (status 6) and its settlement.
+    pub payment: Option<xaso_domain::dossier::machine::PaymentDue>,
     pub files: Vec<FileMeta>,
     pub history: Vec<HistoryRow>,
 }
@@ -860,6 +862,7 @@ pub async fn view(
         supplement: state.supplement.clone(),
         refusal: state.refusal.clone(),
         apology: state.apology.clone(),
+        payment: state.payment.clone(),
         files: files_of(tx, row.id).await?,
         history: history(tx, row.id).await?,
     }))

@@ -11,6 +11,7 @@ mod error;
 pub mod identity;
 pub mod metrics;
 mod pages;
+pub mod payment;
 pub mod pki;
 pub mod plan;
 pub mod report;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub files: xaso_store::files::Files,
     /// The installation's secret, which seals signing keys; without it results are not signed.
     pub secret: Option<[u8; 32]>,
+    /// The online payment gateway, when one is configured (or the built-in sandbox).
+    pub gateway: Option<Arc<payment::Gateway>>,
 }
 
 impl AppState {
@@ -65,7 +68,14 @@ impl AppState {
             public_limiter: Arc::new(dossier::RateLimiter::new(60, 60)),
             files,
             secret: None,
+            gateway: None,
         }
+    }
+
+    /// With an online payment gateway.
+    pub fn with_gateway(mut self, gateway: payment::Gateway) -> AppState {
+        self.gateway = Some(Arc::new(gateway));
+        self
     }
 
     /// With the secret that opens the signing keys.
@@ -231,6 +241,13 @@ pub fn router(state: AppState) -> Router {
             get(citizen::api_document),
         )
         .route("/api/v1/me/data", get(citizen::api_mine))
+        .route("/ho-so/{code}/thanh-toan", post(payment::start))
+        .route("/thanh-toan/ket-qua", get(payment::returned))
+        .route("/api/v1/payments/vnpay/ipn", get(payment::ipn))
+        .route(
+            payment::SANDBOX_PATH,
+            get(payment::sandbox_page).post(payment::sandbox_pay),
+        )
         .route("/api/v1/dossiers/{code}/reuse", post(citizen::api_reuse))
         .route("/quan-tri", get(admin::overview))
         .route("/quan-tri/lich/{year}", get(admin::calendar))

@@ -73,7 +73,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
             tracing::info!(cas, signers, "certificates created for the demo");
         }
     }
-    let state = AppState::new(store.clone(), rules, files).with_secret(secret);
+    let mut state = AppState::new(store.clone(), rules, files).with_secret(secret);
+    if let Some(gateway) = payment_gateway(config, &secret)? {
+        state = state.with_gateway(gateway);
+    }
     if config.demo.value {
         let signed =
             xaso_web::dossier::result::sign_missing_results(&state, &format!("http://{address}"))
@@ -146,4 +149,48 @@ async fn sweep_periodically(
             Err(error) => tracing::warn!(%error, "deadline sweep failed"),
         }
     }
+}
+
+/// The payment gateway: a real one from `XASO_PAYMENT_URL`, `XASO_PAYMENT_TMN_CODE` and
+/// `XASO_PAYMENT_SECRET`; otherwise the built-in sandbox when `XASO_PAYMENT_SANDBOX=true` or the
+/// demo data is on (its secret derived from the installation's, so it survives restarts).
+fn payment_gateway(
+    config: &Config,
+    secret: &[u8; 32],
+) -> anyhow::Result<Option<xaso_web::payment::Gateway>> {
+    use xaso_domain::payment::vnpay::Merchant;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(url) = var("XASO_PAYMENT_URL") {
+        let (Some(tmn_code), Some(key)) =
+            (var("XASO_PAYMENT_TMN_CODE"), var("XASO_PAYMENT_SECRET"))
+        else {
+            anyhow::bail!(
+                "XASO_PAYMENT_URL cần kèm XASO_PAYMENT_TMN_CODE và XASO_PAYMENT_SECRET (mã đơn vị và khóa bí mật do cổng thanh toán cấp)"
+            );
+        };
+        if !url.starts_with("https://") && !url.starts_with("http://127.0.0.1") {
+            anyhow::bail!("XASO_PAYMENT_URL “{url}” phải là địa chỉ https://");
+        }
+        tracing::info!(url = %url, "payment gateway");
+        return Ok(Some(xaso_web::payment::Gateway::remote(
+            Merchant {
+                tmn_code,
+                secret: key,
+            },
+            url,
+        )));
+    }
+    let sandbox = match var("XASO_PAYMENT_SANDBOX") {
+        Some(v) => matches!(v.trim(), "1" | "true" | "yes" | "on"),
+        None => config.demo.value,
+    };
+    if !sandbox {
+        return Ok(None);
+    }
+    let derived = xaso_store::files::sha256_hex(&[secret.as_slice(), b"payment-sandbox"].concat());
+    tracing::info!("payment gateway: the built-in sandbox (test money)");
+    Ok(Some(xaso_web::payment::Gateway::sandbox(Merchant {
+        tmn_code: "XASOTHU1".into(),
+        secret: derived,
+    })))
 }

@@ -172,8 +172,16 @@ struct DossierPage {
     resolved: String,
     history: Vec<(String, String, String, String)>,
     forms: Vec<ActionForm>,
+    /// Fee exemption groups: (code, name).
+    exemptions: Vec<(String, String)>,
     message: Option<String>,
     error: Option<String>,
+}
+
+impl DossierPage {
+    fn amount_due(&self) -> String {
+        xaso_domain::money::format_vnd(self.d.payment.as_ref().map_or(0, |p| p.amount))
+    }
 }
 
 fn offered_actions(
@@ -196,7 +204,8 @@ fn offered_actions(
             Place::Receiving => scope.at_receiving,
             Place::Competent => scope.at_competent,
         };
-    let waiting = view.status.code == 5;
+    // Waiting for the applicant (a supplement, a payment): the step's work waits too.
+    let waiting = matches!(view.status.code, 5 | 6);
     if here && !waiting {
         for action in &step.actions {
             let (key, label) = match action {
@@ -213,16 +222,27 @@ fn offered_actions(
                 StepAction::ReturnResult if view.status.code == 9 => {
                     ("return_result", "Trả kết quả")
                 }
+                StepAction::RequestPayment
+                    if view.payment.as_ref().is_none_or(|p| p.paid_at.is_none()) =>
+                {
+                    ("request_payment", "Yêu cầu nộp phí, lệ phí")
+                }
                 _ => continue,
             };
             forms.push(ActionForm { key, label });
         }
     }
     let counter = scope.at_receiving && scope.roles.contains(&Role::CounterOfficer);
-    if waiting && counter {
+    if view.status.code == 5 && counter {
         forms.push(ActionForm {
             key: "supplemented",
             label: "Đã nhận đủ giấy tờ bổ sung",
+        });
+    }
+    if view.status.code == 6 && counter {
+        forms.push(ActionForm {
+            key: "record_payment",
+            label: "Ghi nhận đã thu phí, lệ phí tại quầy",
         });
     }
     let handler = (scope.at_competent
@@ -289,6 +309,12 @@ async fn dossier_page_response(
         resolved: local(view.resolved_at),
         history,
         forms,
+        exemptions: state
+            .rules
+            .exemptions
+            .iter()
+            .map(|e| (e.code.clone(), e.name.clone()))
+            .collect(),
         message,
         error: error.map(|(_, m)| m),
         d: view,
@@ -339,6 +365,88 @@ pub struct ActionFormData {
     result_number: String,
     #[serde(default)]
     new_date: String,
+    #[serde(default)]
+    pages: String,
+    #[serde(default)]
+    copies: String,
+    #[serde(default)]
+    late: String,
+    #[serde(default)]
+    exemption: String,
+    #[serde(default)]
+    method: String,
+}
+
+/// A count typed on a form: empty is `default`, anything else must be a whole number.
+fn count(text: &str, default: u32, what: &str) -> Result<u32, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(default);
+    }
+    text.parse()
+        .map_err(|_| format!("{what} phải là số nguyên không âm"))
+}
+
+/// The fee forms: asked from the catalog's schedule, or money taken at the counter.
+async fn fee_action(
+    state: &AppState,
+    code: &str,
+    form: &ActionFormData,
+    user: &User,
+) -> Result<Result<String, String>, StoreError> {
+    let mut tx = state.store.begin().await?;
+    let message = if form.action == "request_payment" {
+        let case = xaso_domain::payment::fees::FeeCase {
+            pages: match count(&form.pages, 0, "Số trang") {
+                Ok(n) => n,
+                Err(problem) => return Ok(Err(problem)),
+            },
+            copies: match count(&form.copies, 1, "Số bản, số trường hợp") {
+                Ok(n) => n,
+                Err(problem) => return Ok(Err(problem)),
+            },
+            late: form.late == "yes",
+        };
+        let exemption = Some(form.exemption.as_str()).filter(|e| !e.is_empty());
+        let view = xaso_store::payment::request(
+            &mut tx,
+            &state.rules,
+            code,
+            form.version,
+            &case,
+            exemption,
+            user,
+            state.now(),
+        )
+        .await?;
+        format!(
+            "Đã yêu cầu nộp {}. Trạng thái: {}",
+            xaso_domain::money::format_vnd(view.payment.as_ref().map_or(0, |p| p.amount)),
+            view.status.name
+        )
+    } else {
+        let method = if form.method == "transfer" {
+            xaso_store::payment::CounterMethod::Transfer
+        } else {
+            xaso_store::payment::CounterMethod::Cash
+        };
+        let paid = xaso_store::payment::record_counter(
+            &mut tx,
+            &state.rules,
+            code,
+            method,
+            user,
+            state.now(),
+        )
+        .await?;
+        format!(
+            "Đã thu {}, biên lai số {}",
+            xaso_domain::money::format_vnd(u64::try_from(paid.amount).unwrap_or(0)),
+            paid.receipt_number.unwrap_or_default()
+        )
+    };
+    tx.commit().await?;
+    Ok(Ok(message))
 }
 
 fn optional_note(note: &str) -> Option<String> {
@@ -410,6 +518,19 @@ pub async fn dossier_action(
         Ok(user) => user,
         Err(response) => return Ok(*response),
     };
+    if matches!(form.action.as_str(), "request_payment" | "record_payment") {
+        let problem = match fee_action(&state, &code, &form, &user).await {
+            Ok(Ok(message)) => {
+                return Ok(see_other(&format!(
+                    "/can-bo/ho-so/{code}?thong-bao={}",
+                    crate::catalog::percent_encode(&message)
+                )))
+            }
+            Ok(Err(problem)) => (StatusCode::UNPROCESSABLE_ENTITY, problem),
+            Err(error) => shown(error)?,
+        };
+        return dossier_page_response(&state, &ctx, &user, &code, None, Some(problem)).await;
+    }
     let action = match action_of(&form) {
         Ok(action) => action,
         Err(message) => {
@@ -553,7 +674,15 @@ struct MyDossierPage {
     steps: Vec<(String, String)>,
     rating: Option<(String, Option<String>)>,
     can_rate: bool,
+    /// A payment gateway is configured.
+    can_pay_online: bool,
     error: Option<String>,
+}
+
+impl MyDossierPage {
+    fn amount_due(&self) -> String {
+        xaso_domain::money::format_vnd(self.d.payment.as_ref().map_or(0, |p| p.amount))
+    }
 }
 
 async fn my_dossier_response(
@@ -582,6 +711,7 @@ async fn my_dossier_response(
         resolved: local(view.resolved_at),
         steps,
         can_rate: rating.is_none() && view.status.code == 10,
+        can_pay_online: state.gateway.is_some(),
         rating: rating.map(|(r, reason)| (r.label().to_string(), reason)),
         error: error.as_ref().map(|(_, m)| m.clone()),
         d: view,

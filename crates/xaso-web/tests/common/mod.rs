@@ -56,7 +56,8 @@ pub async fn app(store: Store) -> TestApp {
                 .unwrap_or_default()
         }),
     )
-    .with_secret(TEST_SECRET);
+    .with_secret(TEST_SECRET)
+    .with_gateway(xaso_web::payment::Gateway::sandbox(test_merchant()));
     let mut tokens = HashMap::new();
     let mut tx = store.begin().await.expect("begin");
     for name in users.keys() {
@@ -291,6 +292,14 @@ impl TestApp {
 
     pub fn agency_of(&self, user: &str) -> String {
         self.users[user].agency_code.clone().expect("agency")
+    }
+}
+
+/// The merchant the test apps' sandbox gateway knows.
+pub fn test_merchant() -> xaso_domain::payment::vnpay::Merchant {
+    xaso_domain::payment::vnpay::Merchant {
+        tmn_code: "XASOTHU1".into(),
+        secret: "bi-mat-cong-thu".into(),
     }
 }
 

@@ -1,0 +1,376 @@
+//! Online payment over HTTP: the citizen is sent to the gateway with a signed request, comes
+//! back to the return URL; the gateway also calls the IPN URL server to server. Both reports go
+//! through the store's `take_report`, which settles a payment once. A sandbox gateway speaking
+//! the same protocol is built in (enabled by configuration) so the whole flow runs on one machine.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use chrono::Duration;
+use serde::Deserialize;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::money::format_vnd;
+use xaso_domain::payment::vnpay::{self, IpnAnswer, Merchant, PaymentRequest};
+use xaso_store::payment::{self, Channel};
+use xaso_store::StoreError;
+
+use crate::dossier::pages::{page_error, public_base};
+use crate::error::{ApiError, PageError};
+use crate::pages::{render, see_other, Nav, PageContext};
+use crate::AppState;
+
+/// The path of the built-in sandbox gateway's payment page.
+pub const SANDBOX_PATH: &str = "/cong-thanh-toan-thu/pay";
+
+/// The payment gateway the system uses: who we are to it, where payers are sent, and (for the
+/// sandbox) what it has already paid.
+pub struct Gateway {
+    pub merchant: Merchant,
+    /// The gateway's payment page (absolute URL), or `None` for the built-in sandbox.
+    pub pay_url: Option<String>,
+    sandbox_paid: Mutex<HashSet<String>>,
+}
+
+impl Gateway {
+    /// A real gateway at `pay_url`.
+    pub fn remote(merchant: Merchant, pay_url: String) -> Gateway {
+        Gateway {
+            merchant,
+            pay_url: Some(pay_url),
+            sandbox_paid: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The built-in sandbox (test money only).
+    pub fn sandbox(merchant: Merchant) -> Gateway {
+        Gateway {
+            merchant,
+            pay_url: None,
+            sandbox_paid: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn pay_url(&self, base: &str) -> String {
+        self.pay_url
+            .clone()
+            .unwrap_or_else(|| format!("{base}{SANDBOX_PATH}"))
+    }
+}
+
+fn gateway(state: &AppState) -> Result<&Arc<Gateway>, ApiError> {
+    state
+        .gateway
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("hệ thống chưa cấu hình cổng thanh toán trực tuyến"))
+}
+
+/// The query string as (name, value) pairs, decoded.
+fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let bytes = text.replace('+', " ");
+        let bytes = bytes.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| {
+                std::str::from_utf8(h)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            });
+            match (bytes[i], hex) {
+                (b'%', Some(byte)) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                (byte, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /ho-so/{code}/thanh-toan`: the applicant pays online; off to the gateway.
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require(&format!("/ho-so/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    ctx.check(&form.csrf)?;
+    let gateway = gateway(&state).map_err(PageError)?.clone();
+    let now = state.now();
+    let mut tx = state.store.begin().await.map_err(page_error)?;
+    let started = payment::start_online(&mut tx, &code, "vnpay", &user, now)
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let base = public_base(&headers);
+    let request = PaymentRequest {
+        txn_ref: started.txn_ref.clone().unwrap_or_default(),
+        amount: u64::try_from(started.amount).unwrap_or(0),
+        // ASCII: every bank's page shows it right.
+        order_info: format!("Thanh toan phi, le phi ho so {code}"),
+        return_url: format!("{base}/thanh-toan/ket-qua"),
+        ip: "127.0.0.1".into(),
+        created: to_local(now),
+        expires: to_local(now + Duration::minutes(15)),
+    };
+    Ok(see_other(&vnpay::payment_url(
+        &gateway.pay_url(&base),
+        &gateway.merchant,
+        &request,
+    )))
+}
+
+/// Reads and settles a report in one transaction (logged even when refused).
+async fn take(
+    state: &AppState,
+    channel: Channel,
+    params: &[(String, String)],
+) -> Result<payment::Settled, StoreError> {
+    let merchant = &state
+        .gateway
+        .as_ref()
+        .ok_or_else(|| StoreError::NotFound("cổng thanh toán".into()))?
+        .merchant;
+    let report = vnpay::read_report(merchant, params);
+    let text = serde_json::to_string(params).unwrap_or_default();
+    let mut tx = state.store.begin().await?;
+    let settled =
+        payment::take_report(&mut tx, &state.rules, channel, &text, report, state.now()).await?;
+    tx.commit().await?;
+    Ok(settled)
+}
+
+/// `GET /api/v1/payments/vnpay/ipn`: the gateway's server-to-server report; the answer is the
+/// gateway's JSON, always with 200 (the code inside says what happened).
+pub async fn ipn(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = pairs(query.as_deref());
+    let answer = match take(&state, Channel::Ipn, &params).await {
+        Ok(settled) => settled.answer,
+        Err(error) => {
+            tracing::warn!("IPN không xử lý được: {error}");
+            IpnAnswer::Unknown
+        }
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.json(),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "payment_result.html")]
+struct ResultPage {
+    nav: Nav,
+    ok: bool,
+    message: String,
+    code: Option<String>,
+    receipt: Option<String>,
+    amount: String,
+}
+
+/// `GET /thanh-toan/ket-qua`: the payer back from the gateway.
+pub async fn returned(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let params = pairs(query.as_deref());
+    let settled = take(&state, Channel::Return, &params)
+        .await
+        .map_err(page_error)?;
+    let code = |c: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == c)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (ok, message) = match (&settled.answer, &settled.payment) {
+        (IpnAnswer::Confirmed | IpnAnswer::AlreadyConfirmed, Some(p)) if p.status == "paid" => {
+            (true, "Thanh toán thành công.".to_string())
+        }
+        (IpnAnswer::InvalidSignature, _) => (
+            false,
+            "Kết quả thanh toán không có chữ ký hợp lệ của cổng thanh toán; hồ sơ không thay đổi."
+                .into(),
+        ),
+        (_, Some(_)) => (
+            false,
+            format!(
+                "Thanh toán không thành công: {}.",
+                vnpay::response_text(&code("vnp_ResponseCode"))
+            ),
+        ),
+        _ => (false, "Không tìm thấy giao dịch thanh toán này.".into()),
+    };
+    let page = ResultPage {
+        nav: ctx.nav(),
+        ok,
+        message,
+        code: settled.payment.as_ref().map(|p| p.dossier_code.clone()),
+        receipt: settled
+            .payment
+            .as_ref()
+            .and_then(|p| p.receipt_number.clone()),
+        amount: settled
+            .payment
+            .as_ref()
+            .map(|p| format_vnd(u64::try_from(p.amount).unwrap_or(0)))
+            .unwrap_or_default(),
+    };
+    Ok(ctx.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "payment_sandbox.html")]
+struct SandboxPage {
+    nav: Nav,
+    query: String,
+    amount: String,
+    order_info: String,
+    problem: Option<String>,
+}
+
+/// The sandbox checks the merchant's request as a gateway would.
+fn sandbox_request(
+    gateway: &Gateway,
+    params: &[(String, String)],
+) -> Result<(u64, String, String, String), String> {
+    if !vnpay::verify(&gateway.merchant.secret, params) {
+        return Err("Yêu cầu thanh toán không có chữ ký hợp lệ của đơn vị.".into());
+    }
+    let get = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let amount = get("vnp_Amount")
+        .parse::<u64>()
+        .map(|a| a / 100)
+        .map_err(|_| "Số tiền không hợp lệ.".to_string())?;
+    Ok((
+        amount,
+        get("vnp_OrderInfo"),
+        get("vnp_TxnRef"),
+        get("vnp_ReturnUrl"),
+    ))
+}
+
+/// `GET /cong-thanh-toan-thu/pay`: the sandbox gateway's payment page (test money).
+pub async fn sandbox_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let gateway = gateway(&state).map_err(PageError)?;
+    if gateway.pay_url.is_some() {
+        return Err(PageError(ApiError::not_found(
+            "không có cổng thanh toán thử",
+        )));
+    }
+    let params = pairs(query.as_deref());
+    let (amount, order_info, problem) = match sandbox_request(gateway, &params) {
+        Ok((amount, info, _, _)) => (format_vnd(amount), info, None),
+        Err(problem) => (String::new(), String::new(), Some(problem)),
+    };
+    Ok(ctx.finish(render(&SandboxPage {
+        nav: ctx.nav(),
+        query: query.unwrap_or_default(),
+        amount,
+        order_info,
+        problem,
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SandboxChoice {
+    csrf: String,
+    query: String,
+    /// "pay" or "cancel"
+    choice: String,
+}
+
+/// `POST /cong-thanh-toan-thu/pay`: the payer pays or cancels in the sandbox. As a gateway does,
+/// it reports to the IPN (here in the same process) and sends the browser to the return URL.
+pub async fn sandbox_pay(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Form(form): Form<SandboxChoice>,
+) -> Result<Response, PageError> {
+    ctx.check(&form.csrf)?;
+    let gateway = gateway(&state).map_err(PageError)?.clone();
+    if gateway.pay_url.is_some() {
+        return Err(PageError(ApiError::not_found(
+            "không có cổng thanh toán thử",
+        )));
+    }
+    let request = pairs(Some(&form.query));
+    let (_, _, txn_ref, return_url) = sandbox_request(&gateway, &request)
+        .map_err(|problem| PageError(ApiError::bad_request(problem)))?;
+    let code = if form.choice == "pay" {
+        // A gateway pays a reference once.
+        let mut paid = gateway
+            .sandbox_paid
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !paid.insert(txn_ref.clone()) {
+            return Err(PageError(ApiError::bad_request(
+                "Giao dịch này đã được thanh toán.",
+            )));
+        }
+        "00"
+    } else {
+        "24"
+    };
+    // The gateway's own transaction number (random: test money).
+    let number = (xaso_store::new_id().as_u128() % 100_000_000).to_string();
+    let report = vnpay::report_params(
+        &gateway.merchant,
+        &request,
+        code,
+        &number,
+        to_local(state.now()),
+    );
+    if let Err(error) = take(&state, Channel::Ipn, &report).await {
+        tracing::warn!("cổng thanh toán thử: IPN lỗi: {error}");
+    }
+    let query = report
+        .iter()
+        .map(|(k, v)| format!("{}={}", vnpay::urlencode(k), vnpay::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    Ok(see_other(&format!("{return_url}?{query}")))
+}
