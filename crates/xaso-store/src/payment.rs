@@ -571,3 +571,63 @@ pub async fn callbacks(tx: &mut Tx, txn_ref: Option<&str>) -> Result<Vec<Callbac
     .fetch_all(&mut *c)
     .await)?)
 }
+
+/// The online payments started on a day (in Vietnam), for reconciliation with the gateway's list.
+pub async fn online_on(
+    tx: &mut Tx,
+    day: chrono::NaiveDate,
+) -> Result<Vec<xaso_domain::payment::reconcile::OurPayment>, StoreError> {
+    let start = xaso_domain::calendar::deadline::from_local(day.and_time(chrono::NaiveTime::MIN));
+    let end = start + Duration::days(1);
+    let rows: Vec<(Option<String>, String, i64, String)> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT p.txn_ref, d.code, p.amount, p.status FROM payments p JOIN dossiers d ON d.id = p.dossier_id
+         WHERE p.method = 'online' AND p.created_at >= $1 AND p.created_at < $2 ORDER BY p.created_at, p.id"
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(&mut *c)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(txn_ref, dossier_code, amount, status)| {
+            xaso_domain::payment::reconcile::OurPayment {
+                txn_ref: txn_ref.unwrap_or_default(),
+                dossier_code,
+                amount: u64::try_from(amount).unwrap_or(0),
+                status,
+            }
+        })
+        .collect())
+}
+
+/// Payments an officer should look at: online payments with no report for over an hour, and
+/// money a gateway took for a dossier no longer waiting (to refund).
+pub async fn needing_attention(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Payment, String)>, StoreError> {
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments p JOIN dossiers d ON d.id = p.dossier_id
+         WHERE (p.status = 'pending' AND p.created_at < $1)
+            OR (p.status = 'failed' AND EXISTS (SELECT 1 FROM payment_callbacks c
+                    WHERE c.payment_id = p.id AND c.detail LIKE '%hoàn tiền%'))
+         ORDER BY p.created_at, p.id"
+    );
+    let rows: Vec<Payment> = db!(tx.conn(), |c| sqlx::query_as(&sql)
+        .bind(now - Duration::hours(1))
+        .fetch_all(&mut *c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let why = if p.status == "pending" {
+                "Chưa nhận được kết quả từ cổng thanh toán sau 1 giờ".to_string()
+            } else {
+                "Cổng đã thu nhưng hồ sơ không còn chờ nộp: cần hoàn tiền".to_string()
+            };
+            (p, why)
+        })
+        .collect())
+}

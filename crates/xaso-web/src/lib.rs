@@ -248,6 +248,16 @@ pub fn router(state: AppState) -> Router {
             payment::SANDBOX_PATH,
             get(payment::sandbox_page).post(payment::sandbox_pay),
         )
+        .route(
+            "/cong-thanh-toan-thu/giao-dich.csv",
+            get(payment::sandbox_export),
+        )
+        .route(
+            "/can-bo/thanh-toan",
+            get(payment::staff_page)
+                .post(payment::staff_reconcile)
+                .layer(evidence_limit()),
+        )
         .route("/api/v1/dossiers/{code}/reuse", post(citizen::api_reuse))
         .route("/quan-tri", get(admin::overview))
         .route("/quan-tri/lich/{year}", get(admin::calendar))

@@ -3,7 +3,6 @@
 //! through the store's `take_report`, which settles a payment once. A sandbox gateway speaking
 //! the same protocol is built in (enabled by configuration) so the whole flow runs on one machine.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
@@ -15,6 +14,7 @@ use chrono::Duration;
 use serde::Deserialize;
 use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::money::format_vnd;
+use xaso_domain::payment::reconcile::{gateway_csv, parse_gateway_csv, reconcile, GatewayLine};
 use xaso_domain::payment::vnpay::{self, IpnAnswer, Merchant, PaymentRequest};
 use xaso_store::payment::{self, Channel};
 use xaso_store::StoreError;
@@ -33,7 +33,8 @@ pub struct Gateway {
     pub merchant: Merchant,
     /// The gateway's payment page (absolute URL), or `None` for the built-in sandbox.
     pub pay_url: Option<String>,
-    sandbox_paid: Mutex<HashSet<String>>,
+    /// The sandbox's own transaction list (what a real gateway's merchant portal exports).
+    sandbox_lines: Mutex<Vec<GatewayLine>>,
 }
 
 impl Gateway {
@@ -42,7 +43,7 @@ impl Gateway {
         Gateway {
             merchant,
             pay_url: Some(pay_url),
-            sandbox_paid: Mutex::new(HashSet::new()),
+            sandbox_lines: Mutex::new(Vec::new()),
         }
     }
 
@@ -51,7 +52,7 @@ impl Gateway {
         Gateway {
             merchant,
             pay_url: None,
-            sandbox_paid: Mutex::new(HashSet::new()),
+            sandbox_lines: Mutex::new(Vec::new()),
         }
     }
 
@@ -338,25 +339,33 @@ pub async fn sandbox_pay(
         )));
     }
     let request = pairs(Some(&form.query));
-    let (_, _, txn_ref, return_url) = sandbox_request(&gateway, &request)
+    let (amount, _, txn_ref, return_url) = sandbox_request(&gateway, &request)
         .map_err(|problem| PageError(ApiError::bad_request(problem)))?;
-    let code = if form.choice == "pay" {
-        // A gateway pays a reference once.
-        let mut paid = gateway
-            .sandbox_paid
+    let code = if form.choice == "pay" { "00" } else { "24" };
+    // The gateway's own transaction number (random: test money).
+    let number = (xaso_store::new_id().as_u128() % 100_000_000).to_string();
+    {
+        let mut lines = gateway
+            .sandbox_lines
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !paid.insert(txn_ref.clone()) {
+        // A gateway pays a reference once.
+        if lines
+            .iter()
+            .any(|l| l.txn_ref == txn_ref && l.status == "00")
+        {
             return Err(PageError(ApiError::bad_request(
                 "Giao dịch này đã được thanh toán.",
             )));
         }
-        "00"
-    } else {
-        "24"
-    };
-    // The gateway's own transaction number (random: test money).
-    let number = (xaso_store::new_id().as_u128() % 100_000_000).to_string();
+        lines.push(GatewayLine {
+            txn_ref: txn_ref.clone(),
+            transaction_no: number.clone(),
+            amount,
+            status: code.to_string(),
+            paid_at: Some(to_local(state.now())),
+        });
+    }
     let report = vnpay::report_params(
         &gateway.merchant,
         &request,
@@ -373,4 +382,173 @@ pub async fn sandbox_pay(
         .collect::<Vec<_>>()
         .join("&");
     Ok(see_other(&format!("{return_url}?{query}")))
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    ngay: Option<String>,
+}
+
+/// `GET /cong-thanh-toan-thu/giao-dich.csv?ngay=`: the sandbox's transaction list of a day, as a
+/// gateway's merchant portal exports it (for reconciliation); staff only.
+pub async fn sandbox_export(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    axum::extract::Query(query): axum::extract::Query<DayQuery>,
+) -> Result<Response, PageError> {
+    if let Err(response) = crate::dossier::pages::staff(&ctx, "/can-bo/thanh-toan") {
+        return Ok(*response);
+    }
+    let gateway = gateway(&state).map_err(PageError)?;
+    let day = match query.ngay.as_deref() {
+        Some(text) => xaso_domain::calendar::parse_date(text)
+            .map_err(|e| PageError(ApiError::bad_request(e.to_string())))?,
+        None => to_local(state.now()).date(),
+    };
+    let lines: Vec<GatewayLine> = gateway
+        .sandbox_lines
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .filter(|l| l.paid_at.is_some_and(|at| at.date() == day))
+        .cloned()
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"giao-dich-{day}.csv\""),
+            ),
+        ],
+        gateway_csv(&lines),
+    )
+        .into_response())
+}
+
+struct AttentionLine {
+    code: String,
+    amount: String,
+    method: String,
+    reference: String,
+    since: String,
+    why: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_payments.html")]
+struct PaymentsPage {
+    nav: Nav,
+    attention: Vec<AttentionLine>,
+    day: String,
+    result: Option<Vec<String>>,
+    summary: String,
+    error: Option<String>,
+    sandbox: bool,
+}
+
+async fn payments_page_response(
+    state: &AppState,
+    ctx: &PageContext,
+    day: String,
+    result: Option<(String, Vec<String>)>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let attention = payment::needing_attention(&mut tx, state.now())
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let attention = attention
+        .into_iter()
+        .map(|(p, why)| AttentionLine {
+            code: p.dossier_code,
+            amount: format_vnd(u64::try_from(p.amount).unwrap_or(0)),
+            method: p.method,
+            reference: p.txn_ref.unwrap_or_default(),
+            since: to_local(p.created_at).format("%H:%M %d/%m/%Y").to_string(),
+            why,
+        })
+        .collect();
+    let (summary, result) = match result {
+        Some((summary, found)) => (summary, Some(found)),
+        None => (String::new(), None),
+    };
+    let page = PaymentsPage {
+        nav: ctx.nav(),
+        attention,
+        day,
+        result,
+        summary,
+        error: error.as_ref().map(|(_, m)| m.clone()),
+        sandbox: state.gateway.as_ref().is_some_and(|g| g.pay_url.is_none()),
+    };
+    Ok(ctx.finish(crate::pages::render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `GET /can-bo/thanh-toan`: payments needing attention, and reconciliation with the gateway.
+pub async fn staff_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+) -> Result<Response, PageError> {
+    if let Err(response) = crate::dossier::pages::staff(&ctx, "/can-bo/thanh-toan") {
+        return Ok(*response);
+    }
+    let day = to_local(state.now()).date().format("%Y-%m-%d").to_string();
+    payments_page_response(&state, &ctx, day, None, None).await
+}
+
+/// `POST /can-bo/thanh-toan` (multipart: `ngay`, `gateway_csv`): reconciles a day.
+pub async fn staff_reconcile(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    if let Err(response) = crate::dossier::pages::staff(&ctx, "/can-bo/thanh-toan") {
+        return Ok(*response);
+    }
+    let (fields, _) = match crate::dossier::pages::read_form(multipart).await? {
+        Ok(read) => read,
+        Err(problem) => {
+            let day = to_local(state.now()).date().format("%Y-%m-%d").to_string();
+            return payments_page_response(&state, &ctx, day, None, Some(problem)).await;
+        }
+    };
+    let field = |name: &str| crate::dossier::pages::field(&fields, name).to_string();
+    ctx.check(&field("csrf"))?;
+    let day_text = field("ngay");
+    let day = match xaso_domain::calendar::parse_date(&day_text) {
+        Ok(day) => day,
+        Err(e) => {
+            let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, e.to_string()));
+            return payments_page_response(&state, &ctx, day_text, None, problem).await;
+        }
+    };
+    let gateway_lines = match parse_gateway_csv("tệp của cổng", &field("gateway_csv")) {
+        Ok(lines) => lines,
+        Err(problem) => {
+            let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, problem));
+            return payments_page_response(&state, &ctx, day_text, None, problem).await;
+        }
+    };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let ours = payment::online_on(&mut tx, day).await.map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let found: Vec<String> = reconcile(&gateway_lines, &ours)
+        .iter()
+        .map(|m| m.describe())
+        .collect();
+    let summary = format!(
+        "Ngày {}: cổng có {} giao dịch ({} thành công), hệ thống có {} lần thanh toán trực tuyến; {} chênh lệch.",
+        day.format("%d/%m/%Y"),
+        gateway_lines.len(),
+        gateway_lines.iter().filter(|l| l.status == "00").count(),
+        ours.len(),
+        found.len()
+    );
+    payments_page_response(&state, &ctx, day_text, Some((summary, found)), None).await
 }

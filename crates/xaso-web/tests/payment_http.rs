@@ -185,6 +185,25 @@ xaso_store::backend_tests! {
         let verdicts: Vec<(&str, &str)> = logged.iter().map(|c| (c.channel.as_str(), c.verdict.as_str())).collect();
         assert_eq!(verdicts, [("ipn", "00"), ("return", "02"), ("ipn", "02")], "{logged:?}");
         assert_eq!(xaso_store::payment::callbacks(&mut tx, None).await.expect("log").len(), 1, "the forged report is logged");
+        drop(tx);
+
+        // Reconciliation with the gateway's list of the day: it agrees; an edited list does not.
+        let export = app.get_with("/cong-thanh-toan-thu/giao-dich.csv?ngay=2026-03-02", &officer).await;
+        assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+        assert_eq!(export.body.lines().count(), 2, "{}", export.body);
+        let reconcile = |csv: String| {
+            let (app, officer, csrf) = (&app, officer.clone(), officer_csrf.clone());
+            async move {
+                app.post_form("/can-bo/thanh-toan", &officer, &[("csrf", csrf.as_str()), ("ngay", "2026-03-02")], &[("gateway_csv", "giao-dich.csv", csv.as_bytes())]).await
+            }
+        };
+        let agreed = reconcile(export.body.clone()).await;
+        assert!(agreed.body.contains("1 thành công") && agreed.body.contains("Khớp: không có chênh lệch"), "{}", agreed.body);
+        let edited = export.body.replace(",20000,", ",2000,") + "KHONG-CO-1,999,5000,00,20260302091000\n";
+        let differs = app_text(&reconcile(edited).await.body);
+        assert!(differs.contains("2 chênh lệch") && differs.contains("hệ thống ghi 20.000 đ, cổng ghi 2.000 đ") && differs.contains("KHONG-CO-1"), "{differs}");
+        let broken = reconcile("a,b\n".into()).await;
+        assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", broken.body);
     }
 
     async fn the_counter_takes_the_money_and_gives_a_receipt(store: Store) {
@@ -228,4 +247,11 @@ fn xaso_web_percent(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Page text with the entities askama writes turned back into characters.
+fn app_text(html: &str) -> String {
+    html.replace("&#x2F;", "/")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
 }

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dossier;
 mod files;
+mod payment;
 mod pki;
 mod plan;
 mod report;
@@ -73,6 +74,9 @@ enum Command {
     /// The file store: remove files nothing refers to
     #[command(subcommand)]
     Files(files::FilesCommand),
+    /// Online payments: reconcile a day with the gateway's list
+    #[command(subcommand)]
+    Payments(payment::PaymentsCommand),
     /// Back up the database and every file it refers to into a new folder, while serving
     Backup {
         /// The folder to create (must not exist, or be empty)
@@ -156,6 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(command) => report::run(&config, command).await,
         Command::Files(command) => files::run(&config, command).await,
         Command::Backup { to } => files::backup(&config, &to).await,
+        Command::Payments(command) => payment::run(&config, command).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

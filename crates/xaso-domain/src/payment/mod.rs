@@ -2,4 +2,5 @@
 //! exemptions of `data/fees/`) and the payment gateway's redirect protocol.
 
 pub mod fees;
+pub mod reconcile;
 pub mod vnpay;
