@@ -104,7 +104,7 @@ impl Writer {
     }
 
     /// "Label: value" with the label in bold.
-    fn field(&mut self, label: &str, value: &str, size: f32) {
+    pub(crate) fn field(&mut self, label: &str, value: &str, size: f32) {
         let label = format!("{label}: ");
         let label_width = self.doc.width(&label, size, Style::Bold);
         let lines = self

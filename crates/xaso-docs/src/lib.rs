@@ -5,6 +5,7 @@ pub mod docx;
 pub mod forms;
 pub mod image;
 pub mod p12;
+pub mod payment;
 pub mod pdf;
 pub mod pki;
 pub mod plan;

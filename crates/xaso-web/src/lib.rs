@@ -242,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/me/data", get(citizen::api_mine))
         .route("/ho-so/{code}/thanh-toan", post(payment::start))
+        .route("/ho-so/{code}/bien-lai/{number}", get(payment::receipt_pdf))
         .route("/thanh-toan/ket-qua", get(payment::returned))
         .route("/api/v1/payments/vnpay/ipn", get(payment::ipn))
         .route(

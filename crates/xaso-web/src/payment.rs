@@ -552,3 +552,65 @@ pub async fn staff_reconcile(
     );
     payments_page_response(&state, &ctx, day_text, Some((summary, found)), None).await
 }
+
+/// `GET /ho-so/{code}/bien-lai/{number}`: the receipt of a fee paid, as PDF, for whoever may see
+/// the dossier.
+pub async fn receipt_pdf(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path((code, number)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let view =
+        match crate::dossier::pages::signed_in_view(&state, &ctx, &code, &format!("/ho-so/{code}"))
+            .await?
+        {
+            Ok(view) => view,
+            Err(response) => return Ok(*response),
+        };
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let paid = payment::of_dossier(&mut tx, &view.code)
+        .await
+        .map_err(page_error)?
+        .into_iter()
+        .find(|p| p.status == "paid" && p.receipt_number.as_deref() == Some(number.as_str()))
+        .ok_or_else(|| PageError(ApiError::not_found(format!("không có biên lai {number}"))))?;
+    tx.commit().await.map_err(page_error)?;
+    let issuer = crate::dossier::printouts::issuer_of(&state, &view)
+        .await
+        .map_err(page_error)?;
+    let amount = u64::try_from(paid.amount).unwrap_or(0);
+    let (method, collector) = match paid.method.as_str() {
+        "online" => (
+            format!(
+                "Trực tuyến qua cổng thanh toán (giao dịch {})",
+                paid.gateway_transaction_no.clone().unwrap_or_default()
+            ),
+            "Cổng thanh toán trực tuyến".to_string(),
+        ),
+        "transfer" => ("Chuyển khoản".to_string(), issuer.agency.clone()),
+        _ => ("Tiền mặt".to_string(), issuer.agency.clone()),
+    };
+    let paid_at = paid.settled_at.unwrap_or(paid.created_at);
+    let data = xaso_docs::payment::FeeReceipt {
+        number: number.clone(),
+        payer: view.applicant.name.clone(),
+        dossier_code: view.code.clone(),
+        procedure: view.procedure_name.clone(),
+        detail: view
+            .payment
+            .as_ref()
+            .map(|p| p.detail.clone())
+            .unwrap_or_default(),
+        amount: format_vnd(amount),
+        amount_words: xaso_domain::money::in_words(amount),
+        method,
+        paid_at: crate::dossier::pages::spoken(Some(paid_at)),
+        collector,
+        date_line: crate::dossier::pages::date_words(paid_at),
+        issuer,
+    };
+    Ok(crate::dossier::pages::pdf_response(
+        xaso_docs::payment::fee_receipt(&data),
+        &format!("bien-lai-{number}.pdf"),
+    ))
+}

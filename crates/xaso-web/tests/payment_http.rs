@@ -187,6 +187,26 @@ xaso_store::backend_tests! {
         assert_eq!(xaso_store::payment::callbacks(&mut tx, None).await.expect("log").len(), 1, "the forged report is logged");
         drop(tx);
 
+        // The receipt, linked from the citizen's page, as PDF.
+        let mine = app.get_with(&format!("/ho-so/{code}"), &citizen).await;
+        let link = mine.body.split("href=\"").find(|h| h.contains("/bien-lai/")).and_then(|h| h.split('"').next()).expect("receipt link").to_string();
+        let receipt = app.get_with(&link, &citizen).await;
+        assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.body);
+        assert!(receipt.bytes.starts_with(b"%PDF-"));
+        let file = std::env::temp_dir().join(format!("xaso-bien-lai-{}.pdf", xaso_store::new_id()));
+        std::fs::write(&file, &receipt.bytes).expect("write");
+        match std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&file).arg("-").output() {
+            Ok(out) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                for expected in ["BIÊN LAI THU PHÍ, LỆ PHÍ", "Hai mươi nghìn đồng", "20.000 đ", "Võ Thị Mai", code.as_str(), "Trực tuyến qua cổng thanh toán"] {
+                    assert!(text.contains(expected), "{expected}: {text}");
+                }
+            }
+            Err(_) => assert!(std::env::var_os("CI").is_none(), "poppler-utils is missing under CI"),
+        }
+        std::fs::remove_file(file).expect("clean up");
+        assert_eq!(app.get_with(&link, &other).await.status, StatusCode::NOT_FOUND, "not someone else's");
+
         // Reconciliation with the gateway's list of the day: it agrees; an edited list does not.
         let export = app.get_with("/cong-thanh-toan-thu/giao-dich.csv?ngay=2026-03-02", &officer).await;
         assert_eq!(export.status, StatusCode::OK, "{}", export.body);

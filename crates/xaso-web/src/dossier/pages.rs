@@ -790,7 +790,7 @@ pub async fn rate(
 }
 
 /// The dossier as the signed-in user may see it, or the way to the login page.
-pub(super) async fn signed_in_view(
+pub(crate) async fn signed_in_view(
     state: &AppState,
     ctx: &PageContext,
     code: &str,

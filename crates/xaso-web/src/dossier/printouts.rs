@@ -47,7 +47,7 @@ fn date_line(instant: DateTime<Utc>) -> String {
 }
 
 /// The agency block of a form: the receiving commune and centre, by name.
-async fn issuer_of(
+pub(crate) async fn issuer_of(
     state: &AppState,
     view: &DossierView,
 ) -> Result<xaso_docs::forms::Issuer, StoreError> {
