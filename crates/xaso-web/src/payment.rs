@@ -16,6 +16,7 @@ use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::money::format_vnd;
 use xaso_domain::payment::reconcile::{gateway_csv, parse_gateway_csv, reconcile, GatewayLine};
 use xaso_domain::payment::vnpay::{self, IpnAnswer, Merchant, PaymentRequest};
+use xaso_domain::payment::{Protocol, Vnpay};
 use xaso_store::payment::{self, Channel};
 use xaso_store::StoreError;
 
@@ -27,31 +28,38 @@ use crate::AppState;
 /// The path of the built-in sandbox gateway's payment page.
 pub const SANDBOX_PATH: &str = "/cong-thanh-toan-thu/pay";
 
-/// The payment gateway the system uses: who we are to it, where payers are sent, and (for the
-/// sandbox) what it has already paid.
+/// The payment gateway the system uses: its protocol (who we are to it), where payers are sent,
+/// and for the built-in sandbox the merchant it serves and what it has taken.
 pub struct Gateway {
-    pub merchant: Merchant,
+    pub protocol: Box<dyn Protocol>,
     /// The gateway's payment page (absolute URL), or `None` for the built-in sandbox.
     pub pay_url: Option<String>,
+    /// The sandbox plays the gateway: it knows the merchant's secret to check requests and sign
+    /// its reports.
+    sandbox_merchant: Option<Merchant>,
     /// The sandbox's own transaction list (what a real gateway's merchant portal exports).
     sandbox_lines: Mutex<Vec<GatewayLine>>,
 }
 
 impl Gateway {
-    /// A real gateway at `pay_url`.
-    pub fn remote(merchant: Merchant, pay_url: String) -> Gateway {
+    /// A real gateway at `pay_url`, speaking `protocol`.
+    pub fn remote(protocol: Box<dyn Protocol>, pay_url: String) -> Gateway {
         Gateway {
-            merchant,
+            protocol,
             pay_url: Some(pay_url),
+            sandbox_merchant: None,
             sandbox_lines: Mutex::new(Vec::new()),
         }
     }
 
-    /// The built-in sandbox (test money only).
+    /// The built-in sandbox (test money only), speaking VNPay's protocol.
     pub fn sandbox(merchant: Merchant) -> Gateway {
         Gateway {
-            merchant,
+            protocol: Box::new(Vnpay {
+                merchant: merchant.clone(),
+            }),
             pay_url: None,
+            sandbox_merchant: Some(merchant),
             sandbox_lines: Mutex::new(Vec::new()),
         }
     }
@@ -61,6 +69,15 @@ impl Gateway {
             .clone()
             .unwrap_or_else(|| format!("{base}{SANDBOX_PATH}"))
     }
+}
+
+/// The merchant the built-in sandbox serves; 404 when the system uses a real gateway.
+fn sandbox_merchant(state: &AppState) -> Result<&Merchant, PageError> {
+    state
+        .gateway
+        .as_ref()
+        .and_then(|g| g.sandbox_merchant.as_ref())
+        .ok_or_else(|| PageError(ApiError::not_found("không có cổng thanh toán thử")))
 }
 
 fn gateway(state: &AppState) -> Result<&Arc<Gateway>, ApiError> {
@@ -128,7 +145,7 @@ pub async fn start(
     let gateway = gateway(&state).map_err(PageError)?.clone();
     let now = state.now();
     let mut tx = state.store.begin().await.map_err(page_error)?;
-    let started = payment::start_online(&mut tx, &code, "vnpay", &user, now)
+    let started = payment::start_online(&mut tx, &code, gateway.protocol.name(), &user, now)
         .await
         .map_err(page_error)?;
     tx.commit().await.map_err(page_error)?;
@@ -143,11 +160,11 @@ pub async fn start(
         created: to_local(now),
         expires: to_local(now + Duration::minutes(15)),
     };
-    Ok(see_other(&vnpay::payment_url(
-        &gateway.pay_url(&base),
-        &gateway.merchant,
-        &request,
-    )))
+    Ok(see_other(
+        &gateway
+            .protocol
+            .payment_url(&gateway.pay_url(&base), &request),
+    ))
 }
 
 /// Reads and settles a report in one transaction (logged even when refused).
@@ -156,12 +173,11 @@ async fn take(
     channel: Channel,
     params: &[(String, String)],
 ) -> Result<payment::Settled, StoreError> {
-    let merchant = &state
+    let gateway = state
         .gateway
         .as_ref()
-        .ok_or_else(|| StoreError::NotFound("cổng thanh toán".into()))?
-        .merchant;
-    let report = vnpay::read_report(merchant, params);
+        .ok_or_else(|| StoreError::NotFound("cổng thanh toán".into()))?;
+    let report = gateway.protocol.read_report(params);
     let text = serde_json::to_string(params).unwrap_or_default();
     let mut tx = state.store.begin().await?;
     let settled =
@@ -181,10 +197,14 @@ pub async fn ipn(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
             IpnAnswer::Unknown
         }
     };
+    let body = state
+        .gateway
+        .as_ref()
+        .map_or_else(|| answer.json(), |g| g.protocol.answer(answer));
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
-        answer.json(),
+        body,
     )
         .into_response()
 }
@@ -265,10 +285,10 @@ struct SandboxPage {
 
 /// The sandbox checks the merchant's request as a gateway would.
 fn sandbox_request(
-    gateway: &Gateway,
+    merchant: &Merchant,
     params: &[(String, String)],
 ) -> Result<(u64, String, String, String), String> {
-    if !vnpay::verify(&gateway.merchant.secret, params) {
+    if !vnpay::verify(&merchant.secret, params) {
         return Err("Yêu cầu thanh toán không có chữ ký hợp lệ của đơn vị.".into());
     }
     let get = |key: &str| {
@@ -296,14 +316,9 @@ pub async fn sandbox_page(
     ctx: PageContext,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let gateway = gateway(&state).map_err(PageError)?;
-    if gateway.pay_url.is_some() {
-        return Err(PageError(ApiError::not_found(
-            "không có cổng thanh toán thử",
-        )));
-    }
+    let merchant = sandbox_merchant(&state)?;
     let params = pairs(query.as_deref());
-    let (amount, order_info, problem) = match sandbox_request(gateway, &params) {
+    let (amount, order_info, problem) = match sandbox_request(merchant, &params) {
         Ok((amount, info, _, _)) => (format_vnd(amount), info, None),
         Err(problem) => (String::new(), String::new(), Some(problem)),
     };
@@ -333,13 +348,9 @@ pub async fn sandbox_pay(
 ) -> Result<Response, PageError> {
     ctx.check(&form.csrf)?;
     let gateway = gateway(&state).map_err(PageError)?.clone();
-    if gateway.pay_url.is_some() {
-        return Err(PageError(ApiError::not_found(
-            "không có cổng thanh toán thử",
-        )));
-    }
+    let merchant = sandbox_merchant(&state)?.clone();
     let request = pairs(Some(&form.query));
-    let (amount, _, txn_ref, return_url) = sandbox_request(&gateway, &request)
+    let (amount, _, txn_ref, return_url) = sandbox_request(&merchant, &request)
         .map_err(|problem| PageError(ApiError::bad_request(problem)))?;
     let code = if form.choice == "pay" { "00" } else { "24" };
     // The gateway's own transaction number (random: test money).
@@ -366,13 +377,7 @@ pub async fn sandbox_pay(
             paid_at: Some(to_local(state.now())),
         });
     }
-    let report = vnpay::report_params(
-        &gateway.merchant,
-        &request,
-        code,
-        &number,
-        to_local(state.now()),
-    );
+    let report = vnpay::report_params(&merchant, &request, code, &number, to_local(state.now()));
     if let Err(error) = take(&state, Channel::Ipn, &report).await {
         tracing::warn!("cổng thanh toán thử: IPN lỗi: {error}");
     }
@@ -482,7 +487,10 @@ async fn payments_page_response(
         result,
         summary,
         error: error.as_ref().map(|(_, m)| m.clone()),
-        sandbox: state.gateway.as_ref().is_some_and(|g| g.pay_url.is_none()),
+        sandbox: state
+            .gateway
+            .as_ref()
+            .is_some_and(|g| g.sandbox_merchant.is_some()),
     };
     Ok(ctx.finish(crate::pages::render_status(
         error.map_or(StatusCode::OK, |(s, _)| s),

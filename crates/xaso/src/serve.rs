@@ -173,10 +173,12 @@ fn payment_gateway(
         }
         tracing::info!(url = %url, "payment gateway");
         return Ok(Some(xaso_web::payment::Gateway::remote(
-            Merchant {
-                tmn_code,
-                secret: key,
-            },
+            Box::new(xaso_domain::payment::Vnpay {
+                merchant: Merchant {
+                    tmn_code,
+                    secret: key,
+                },
+            }),
             url,
         )));
     }
