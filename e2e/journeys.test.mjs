@@ -372,3 +372,42 @@ test('9. a paper scanned at the counter is reused online with consent, and the c
   await shots(page, 'du-lieu-cua-toi');
   await context.close();
 });
+
+test('10. the counter asks the fee, the citizen pays online through the sandbox gateway and gets a receipt', async () => {
+  // Online request for two copies of a civil-status extract (2.000635: 8.000 đ per copy).
+  const citizen = await session('congdan');
+  await visit(citizen.page, '/thu-tuc/2.000635/nop', 'nộp trực tuyến (trích lục)');
+  await citizen.page.setInputFiles('#file_0', { name: 'to-khai.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% to khai trich luc\n%%EOF\n') });
+  await Promise.all([citizen.page.waitForNavigation(), citizen.page.click('form[enctype] button[type=submit]')]);
+  await Promise.all([citizen.page.waitForNavigation(), citizen.page.click('text=Xác nhận nộp hồ sơ')]);
+  const feeCode = (await citizen.page.locator('#ma-ho-so').textContent()).trim();
+
+  const counter = await session('motcua');
+  await visit(counter.page, `/can-bo/ho-so/${feeCode}`, 'hồ sơ trực tuyến chờ tiếp nhận');
+  await act(counter.page, 'accept');
+  const ask = counter.page.locator('form[aria-labelledby="tt-request_payment"]');
+  await ask.locator('[name="copies"]').fill('2');
+  await Promise.all([counter.page.waitForNavigation(), ask.locator('button[type=submit]').click()]);
+  assert.match(await counter.page.locator('.notice-ok').textContent(), /Đã yêu cầu nộp 16\.000 đ/);
+  await accessible(counter.page, 'hồ sơ chờ nộp phí');
+  await counter.context.close();
+
+  const { page } = citizen;
+  await visit(page, `/ho-so/${feeCode}`, 'hồ sơ của tôi (nộp phí)');
+  assert.equal((await page.locator('#so-phai-nop').textContent()).trim(), '16.000 đ');
+  await shots(page, 'nop-phi');
+  await Promise.all([page.waitForNavigation(), page.click('text=Thanh toán trực tuyến')]);
+  assert.match(page.url(), /\/cong-thanh-toan-thu\/pay\?/);
+  assert.equal((await page.locator('#so-tien').textContent()).trim(), '16.000 đ');
+  await accessible(page, 'cổng thanh toán thử nghiệm');
+  await shots(page, 'cong-thanh-toan-thu');
+  await Promise.all([page.waitForNavigation(), page.click('button[value=pay]')]);
+  assert.match(page.url(), /\/thanh-toan\/ket-qua\?/);
+  assert.match(await page.locator('main').textContent(), /Thanh toán thành công[\s\S]*biên lai số BL/);
+  await accessible(page, 'kết quả thanh toán');
+  await visit(page, `/ho-so/${feeCode}`, 'hồ sơ đã nộp phí');
+  const receipt = await page.request.get(`${BASE}${await page.locator('a[href*="/bien-lai/"]').getAttribute('href')}`);
+  assert.equal(receipt.status(), 200);
+  assert.equal(receipt.headers()['content-type'], 'application/pdf');
+  await citizen.context.close();
+});
