@@ -55,6 +55,10 @@ fn province_year(count: u64) -> Vec<DossierFact> {
                 // Some reuse and some stored results, so that the counting does work.
                 reused: i % 6 == 0,
                 result_stored: i % 5 != 0 && i % 2 == 0,
+                // Fees asked in the fee-bearing procedures (P0, P4, …), paid online by the
+                // dossiers submitted online.
+                fee_requested: (i % 30) % 4 == 0,
+                paid_online: (i % 30) % 4 == 0 && i % 3 == 0,
                 rating: None,
                 rated_at: None,
             }

@@ -1,7 +1,8 @@
 //! What reports are computed from: one fact per dossier (with its procedure's field, its timing
 //! under its commune's calendar, whether it was digitised, reused a document of the applicant's
-//! store, got an e-result, had it put in that store, and a rating), one per current procedure,
-//! and the electronic certified copies of a period.
+//! store, was asked a fee and paid it online, got an e-result, had it put in that store, and a
+//! rating), one per current procedure, the electronic certified copies of a period, and the
+//! procedures paid online in it.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ struct DossierRow {
     e_result: bool,
     reused: bool,
     result_stored: bool,
+    paid_online: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
@@ -84,6 +86,9 @@ async fn compute(
                  EXISTS (SELECT 1 FROM citizen_documents c
                          WHERE c.source_dossier_id = d.id AND c.source = 'result' AND c.removed_at IS NULL)
                      AS result_stored,
+                 EXISTS (SELECT 1 FROM payments p
+                         WHERE p.dossier_id = d.id AND p.method = 'online' AND p.status = 'paid')
+                     AS paid_online,
                  r.rating, r.rated_at
              FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
              WHERE ($1 IS NULL OR d.handling_commune_id = $1) AND ($2 IS NULL OR d.id = $2)
@@ -142,6 +147,12 @@ async fn compute(
                 e_result: row.e_result,
                 reused: row.reused,
                 result_stored: row.result_stored,
+                // Asked through `RequestPayment`, which goes through `dossier::apply_action` and
+                // so `refresh`; the payment due stays in the state once paid.
+                fee_requested: state.payment.is_some(),
+                // The payment row is written paid before the Paid action settles the dossier
+                // (through `apply_action`, hence `refresh`), so this follows it.
+                paid_online: row.paid_online,
                 rating: rating_of(row.rating.as_deref()),
                 rated_at: row.rated_at,
                 code: row.code,
@@ -157,8 +168,9 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
                  received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at,
-                 reused, result_stored)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                 reused, result_stored, fee_requested, paid_online)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
@@ -166,7 +178,8 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
                  closed_at = excluded.closed_at, digitised = excluded.digitised, e_result = excluded.e_result,
                  rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
                  online = excluded.online, finished_at = excluded.finished_at, reused = excluded.reused,
-                 result_stored = excluded.result_stored",
+                 result_stored = excluded.result_stored, fee_requested = excluded.fee_requested,
+                 paid_online = excluded.paid_online",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -188,6 +201,8 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(fact.resolved_at.or(fact.closed_at))
         .bind(fact.reused)
         .bind(fact.result_stored)
+        .bind(fact.fee_requested)
+        .bind(fact.paid_online)
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -200,6 +215,8 @@ const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "received_online",
     "received_digitised",
     "received_reused",
+    "received_fee_requested",
+    "received_paid_online",
     "received_full_online",
     "received_full_online_online",
     "resolved",
@@ -428,13 +445,15 @@ struct FactRow {
     e_result: bool,
     reused: bool,
     result_stored: bool,
+    fee_requested: bool,
+    paid_online: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
 }
 
 const FACT_COLUMNS: &str = "dossier_id, handling_commune_id, code, procedure_code, field, online, channel,
     received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, reused, result_stored,
-    rating, rated_at";
+    fee_requested, paid_online, rating, rated_at";
 
 fn parse_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
     text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
@@ -461,6 +480,8 @@ impl FactRow {
                 e_result: self.e_result,
                 reused: self.reused,
                 result_stored: self.result_stored,
+                fee_requested: self.fee_requested,
+                paid_online: self.paid_online,
                 rating: rating_of(self.rating.as_deref()),
                 rated_at: self.rated_at,
             },
@@ -520,6 +541,34 @@ pub async fn certified_e_copies(
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
+/// The codes of the procedures with at least one dossier handled by the commune `scope` (all
+/// when `None`), received in `period` and paid online, once each and sorted
+/// (`Summary::paid_online_procedures`, equal to `xaso_domain::report::paid_online_procedures`
+/// on the kept facts). A set of procedures is not a sum of days, so it is read from the facts
+/// rather than from the daily sums; the index on received_at keeps it to the period's rows.
+pub async fn paid_online_procedures(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    period: &Period,
+) -> Result<Vec<String>, StoreError> {
+    let commune = scope_id(tx, scope).await?;
+    let mut codes: Vec<String> = db!(tx.conn(), |c| {
+        sqlx::query_scalar(
+            "SELECT DISTINCT procedure_code FROM report_facts
+             WHERE ($1 IS NULL OR handling_commune_id = $1) AND paid_online
+               AND received_at >= $2 AND received_at < $3",
+        )
+        .bind(commune)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    // The domain's order (by the code's bytes), whatever the database's collation.
+    codes.sort();
+    Ok(codes)
+}
+
 /// Steps finished late in a period: by unit, or by officer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct LateSteps {
@@ -563,6 +612,8 @@ struct CountsRow {
     received_online: i64,
     received_digitised: i64,
     received_reused: i64,
+    received_fee_requested: i64,
+    received_paid_online: i64,
     received_full_online: i64,
     received_full_online_online: i64,
     resolved: i64,
@@ -590,6 +641,8 @@ impl CountsRow {
             received_online: count(self.received_online),
             received_digitised: count(self.received_digitised),
             received_reused: count(self.received_reused),
+            received_fee_requested: count(self.received_fee_requested),
+            received_paid_online: count(self.received_paid_online),
             received_full_online: count(self.received_full_online),
             received_full_online_online: count(self.received_full_online_online),
             resolved: count(self.resolved),

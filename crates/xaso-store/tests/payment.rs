@@ -1,15 +1,18 @@
 //! Fees and payments on both backends: the amount asked comes from the catalog; money at the
 //! counter gets a receipt number; an online payment is settled once whatever the double clicks,
 //! forged, changed or replayed reports and the order of return and IPN; every report is logged.
+//! The reports' payment shares follow each settlement without a rebuild.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use xaso_domain::catalog::ComponentForm;
 use xaso_domain::dossier::{Action, Channel, Status};
 use xaso_domain::payment::fees::FeeCase;
 use xaso_domain::payment::vnpay::{self, IpnAnswer, Merchant};
+use xaso_domain::report::{measure, Measure, Metric, Period, Rate, Summary};
 use xaso_store::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent};
 use xaso_store::identity::User;
 use xaso_store::payment::{self, Channel as Via, CounterMethod};
+use xaso_store::report;
 use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
 use xaso_store::{Store, StoreError};
 
@@ -58,6 +61,63 @@ fn new_dossier(channel: Channel, centre: &str) -> NewDossier {
             .collect(),
         decision: (channel != Channel::Online).then_some(Decision::Accept),
     }
+}
+
+fn march() -> Period {
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+    Period::new(day(1), day(31)).expect("period")
+}
+
+fn rate(numerator: u64, denominator: u64) -> Measure {
+    Measure::Rate(Rate {
+        numerator,
+        denominator,
+    })
+}
+
+/// What March's reports say of payments, read from the kept facts and daily sums: the share of
+/// the fee-requested dossiers paid online, and the procedures paid online with their share of
+/// the fee-bearing ones. First checks that a rebuild from the dossiers and their payments finds
+/// no kept fact wrong (and throws the rebuild away, so that what is read is what was kept).
+async fn march_payments(store: &Store) -> (Measure, Vec<String>, Measure) {
+    let rules = dossier_rules();
+    let mut tx = store.begin().await.expect("begin");
+    let rebuilt = report::rebuild(&mut tx, &rules).await.expect("rebuild");
+    assert_eq!(rebuilt.differed, 0, "the kept facts followed the payments");
+    drop(tx);
+    let mut tx = store.read().await.expect("read");
+    let counts = report::counts(&mut tx, None, &march())
+        .await
+        .expect("counts");
+    let paid = report::paid_online_procedures(&mut tx, None, &march())
+        .await
+        .expect("paid");
+    let procedures = report::procedure_facts(&mut tx).await.expect("procedures");
+    tx.commit().await.expect("commit");
+    let fee_bearing = procedures.iter().filter(|p| p.fee_bearing).count() as u64;
+    assert!(
+        procedures
+            .iter()
+            .any(|p| p.code == SIGNATURE && p.fee_bearing),
+        "the signature fee"
+    );
+    let summary = Summary {
+        counts,
+        totals: Default::default(),
+        procedures: &procedures,
+        certified_e_copies: 0,
+        paid_online_procedures: paid.clone(),
+    };
+    let procedures_share = measure(Metric::FeeProceduresPaidOnline, &summary);
+    let Measure::Rate(Rate { denominator, .. }) = procedures_share else {
+        panic!("{procedures_share:?}");
+    };
+    assert_eq!(denominator, fee_bearing);
+    (
+        measure(Metric::PaidOnline, &summary),
+        paid,
+        procedures_share,
+    )
 }
 
 async fn status_of(store: &Store, code: &str) -> (Status, i64) {
@@ -151,6 +211,11 @@ xaso_store::backend_tests! {
         let receipt = paid.receipt_number.clone().expect("receipt");
         assert!(receipt.starts_with("BL2026-") && receipt.ends_with("-000001"), "{receipt}");
         assert_eq!(status_of(&store, &code).await.0, Status::Received);
+        // The one dossier asked a fee in March was paid in cash: 0 of 1 paid online, no procedure.
+        let (paid_online, procedures, share) = march_payments(&store).await;
+        assert_eq!(paid_online, rate(0, 1));
+        assert!(procedures.is_empty(), "{procedures:?}");
+        assert!(matches!(share, Measure::Rate(Rate { numerator: 0, .. })), "{share:?}");
         let mut tx = store.begin().await.expect("begin");
         let twice = payment::record_counter(&mut tx, &rules, &code, CounterMethod::Cash, &users["motcua"], now()).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
@@ -215,6 +280,7 @@ xaso_store::backend_tests! {
         cheaper_request.iter_mut().find(|(k, _)| k == "vnp_Amount").expect("amount").1 = "500000".into();
         assert_eq!(take(vnpay::report_params(&merchant(), &cheaper_request, "00", "2", paid_at), Via::Ipn).await.answer, IpnAnswer::InvalidAmount);
         assert_eq!(status_of(&store, &code).await.0, Status::WaitingPayment, "nothing changed");
+        assert_eq!(march_payments(&store).await.0, rate(0, 1), "asked, not paid yet");
 
         // The payer's browser comes back first, then the IPN, then a replay.
         let returned = take(good.clone(), Via::Return).await;
@@ -239,6 +305,11 @@ xaso_store::backend_tests! {
         assert_eq!(history.iter().filter(|h| h.action == "paid").count(), 1);
         assert!(history.iter().any(|h| h.actor == "Cổng thanh toán trực tuyến"), "{history:?}");
         drop(tx);
+        // Paid online: 1 of 1, and the signature procedure had an online payment.
+        let (paid_online, procedures, share) = march_payments(&store).await;
+        assert_eq!(paid_online, rate(1, 1));
+        assert_eq!(procedures, [SIGNATURE]);
+        assert!(matches!(share, Measure::Rate(Rate { numerator: 1, .. })), "{share:?}");
 
         // A failed payment leaves the dossier waiting; a new click then starts a new attempt.
         let code = waiting(&store, &users, Channel::Online, 1).await;
@@ -252,5 +323,11 @@ xaso_store::backend_tests! {
         let mut tx = store.begin().await.expect("begin");
         let second = payment::start_online(&mut tx, &code, "vnpay", &users["congdan"], now() + Duration::minutes(3)).await.expect("retry");
         assert_ne!(second.txn_ref, first.txn_ref);
+        tx.commit().await.expect("commit");
+        // Two dossiers of March asked a fee: the first paid online, the second's payment failed
+        // and its new attempt is pending → 1 of 2; still one procedure.
+        let (paid_online, procedures, _) = march_payments(&store).await;
+        assert_eq!(paid_online, rate(1, 2));
+        assert_eq!(procedures, [SIGNATURE]);
     }
 }

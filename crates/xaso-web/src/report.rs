@@ -147,6 +147,8 @@ pub struct Reports {
     pub procedures: Vec<xaso_domain::report::ProcedureFact>,
     #[serde(skip)]
     pub certified_e_copies: u64,
+    #[serde(skip)]
+    pub paid_online_procedures: Vec<String>,
 }
 
 impl Reports {
@@ -156,6 +158,7 @@ impl Reports {
             totals: self.ii06a.total.clone(),
             procedures: &self.procedures,
             certified_e_copies: self.certified_e_copies,
+            paid_online_procedures: self.paid_online_procedures.clone(),
         }
     }
 }
@@ -172,6 +175,7 @@ pub async fn compute(
     let counts = report::counts(&mut tx, agency, &period).await?;
     let procedures = report::procedure_facts(&mut tx).await?;
     let certified_e_copies = report::certified_e_copies(&mut tx, agency, &period).await?;
+    let paid_online_procedures = report::paid_online_procedures(&mut tx, agency, &period).await?;
     tx.commit().await?;
     let ii06a = Ii06a::from_rows(period, rows);
     let summary = Summary {
@@ -179,6 +183,7 @@ pub async fn compute(
         totals: ii06a.total.clone(),
         procedures: &procedures,
         certified_e_copies,
+        paid_online_procedures: paid_online_procedures.clone(),
     };
     let scorecard = evaluate(targets(), &summary, &period);
     Ok(Reports {
@@ -189,6 +194,7 @@ pub async fn compute(
         counts,
         procedures,
         certified_e_copies,
+        paid_online_procedures,
     })
 }
 
@@ -650,11 +656,16 @@ pub async fn dashboard(
                 report::certified_e_copies(&mut tx, Some(&commune.agency_code), &period)
                     .await
                     .map_err(|e| PageError(e.into()))?;
+            let paid_online_procedures =
+                report::paid_online_procedures(&mut tx, Some(&commune.agency_code), &period)
+                    .await
+                    .map_err(|e| PageError(e.into()))?;
             let summary = Summary {
                 counts: counts.get(&commune.id).copied().unwrap_or_default(),
                 totals: totals.get(&commune.id).cloned().unwrap_or_default(),
                 procedures: &procedures,
                 certified_e_copies,
+                paid_online_procedures,
             };
             let card = evaluate(targets(), &summary, &period);
             let on_time = card

@@ -15,12 +15,14 @@ use crate::dossier::Channel;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Received in the period, and of those: online, with a digital component, with a document
-    /// taken from the applicant's store, of a procedure offered fully online, and both of the
-    /// last two with an online submission.
+    /// taken from the applicant's store, asked to pay a fee, paid online, of a procedure offered
+    /// fully online, and both of the last two with an online submission.
     pub received: u64,
     pub received_online: u64,
     pub received_digitised: u64,
     pub received_reused: u64,
+    pub received_fee_requested: u64,
+    pub received_paid_online: u64,
     pub received_full_online: u64,
     pub received_full_online_online: u64,
     /// Resolved in the period, and of those: early or on time, with an e-result, with the
@@ -44,7 +46,7 @@ pub struct Counts {
 }
 
 /// How many numbers a `Counts` holds (see `to_signed`).
-pub const FIELDS: usize = 18;
+pub const FIELDS: usize = 20;
 
 /// TT 01/2018 indicator 1: earlier than the legal time 2, on time 1, late 0.
 pub fn time_points(timing: Option<Timing>) -> u64 {
@@ -80,6 +82,8 @@ impl Counts {
             &mut self.received_online,
             &mut self.received_digitised,
             &mut self.received_reused,
+            &mut self.received_fee_requested,
+            &mut self.received_paid_online,
             &mut self.received_full_online,
             &mut self.received_full_online_online,
             &mut self.resolved,
@@ -162,6 +166,8 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
             c.received_online += one(is_online);
             c.received_digitised += one(f.digitised);
             c.received_reused += one(f.reused);
+            c.received_fee_requested += one(f.fee_requested);
+            c.received_paid_online += one(f.paid_online);
             c.received_full_online += one(full);
             c.received_full_online_online += one(full && is_online);
         }

@@ -14,8 +14,8 @@ pub use counts::{
 };
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
-    evaluate, measure, parse_targets, IndexGroupResult, IndicatorResult, Measure, Metric, Rate,
-    Scorecard, Summary, TargetResult, Targets,
+    evaluate, measure, paid_online_procedures, parse_targets, IndexGroupResult, IndicatorResult,
+    Measure, Metric, Rate, Scorecard, Summary, TargetResult, Targets,
 };
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -94,6 +94,14 @@ pub struct DossierFact {
     /// The e-result was put in the applicant's citizen data store (counted on the day the
     /// dossier was resolved).
     pub result_stored: bool,
+    /// A fee or charge was asked of the applicant (the dossier's state holds a payment due,
+    /// paid or not); counted on the day the dossier was received, like the payment that
+    /// follows, so that a period's paid share is of its own dossiers.
+    pub fee_requested: bool,
+    /// The amount asked was paid online through a payment gateway (a payment with method
+    /// online and status paid), not in cash or by a transfer checked at the counter; counted
+    /// on the day the dossier was received.
+    pub paid_online: bool,
     pub rating: Option<Rating>,
     pub rated_at: Option<DateTime<Utc>>,
 }
@@ -104,7 +112,8 @@ pub struct ProcedureFact {
     pub code: String,
     pub online: OnlineLevel,
     pub location_independent: bool,
-    /// The fee schedule can charge something.
+    /// The fee schedule can charge something (`FeeSchedule::may_charge`): a procedure with a
+    /// financial obligation in the sense of the payment indicators.
     pub fee_bearing: bool,
 }
 

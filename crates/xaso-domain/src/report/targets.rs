@@ -42,14 +42,24 @@ pub enum Metric {
     /// Dossiers resolved whose e-result was put in the applicant's store ÷ dossiers resolved,
     /// in the period (links to the citizen's data store).
     CitizenStoreLinks,
+    /// Current procedures whose fee schedule may charge (`ProcedureFact::fee_bearing`) and that
+    /// have an online service ÷ current procedures whose fee schedule may charge (fee-bearing
+    /// procedures whose payment is offered online). Online payment is offered for every online
+    /// procedure once a gateway is configured (the built-in sandbox or a real one); the
+    /// procedure facts do not know whether one is, so this assumes it is.
+    FeeProceduresWithOnlinePayment,
+    /// Fee-bearing procedures with at least one dossier received in the period and paid online
+    /// ÷ fee-bearing procedures. Which procedures had one is not a sum of days: the summary
+    /// carries their codes (`Summary::paid_online_procedures`).
+    FeeProceduresPaidOnline,
+    /// Dossiers received in the period that were paid online (a payment with method online and
+    /// status paid) ÷ dossiers received in the period that were asked to pay a fee.
+    PaidOnline,
     // Data the system does not hold yet.
     PublishedOnTime,
     NationalDatabaseUpdated,
     AllPartsPublished,
     SyncedToPortal,
-    FeeProceduresWithOnlinePayment,
-    FeeProceduresPaidOnline,
-    PaidOnline,
     PopulationDataDossiers,
     PopulationDatabaseProcedures,
     FeedbackOnTime,
@@ -66,9 +76,6 @@ impl Metric {
                 "chưa có dữ liệu công bố, công khai thủ tục (Cơ sở dữ liệu quốc gia về TTHC)"
             }
             Metric::SyncedToPortal => "chưa đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia",
-            Metric::FeeProceduresWithOnlinePayment
-            | Metric::FeeProceduresPaidOnline
-            | Metric::PaidOnline => "hệ thống chưa có thanh toán trực tuyến",
             Metric::PopulationDataDossiers | Metric::PopulationDatabaseProcedures => {
                 "chưa kết nối Cơ sở dữ liệu quốc gia về dân cư"
             }
@@ -126,13 +133,30 @@ impl Measure {
 }
 
 /// What a period's metrics are computed from: its counts, its II.06a totals (for progress),
-/// the catalog, and the electronic certified copies issued.
+/// the catalog, the electronic certified copies issued, and the procedures paid online.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary<'a> {
     pub counts: Counts,
     pub totals: Ii06aRow,
     pub procedures: &'a [ProcedureFact],
     pub certified_e_copies: u64,
+    /// The codes of the procedures with at least one dossier received in the period and paid
+    /// online (once each). A set of procedures cannot be summed from per-day counts (a
+    /// procedure paid online on two days would count twice), so it comes with the counts
+    /// instead of inside them: from the facts here, from one query over the kept facts in the
+    /// store.
+    pub paid_online_procedures: Vec<String>,
+}
+
+/// The codes of the procedures with a dossier received in `period` and paid online, once each
+/// and sorted (`Summary::paid_online_procedures`).
+pub fn paid_online_procedures(dossiers: &[DossierFact], period: &Period) -> Vec<String> {
+    let codes: std::collections::BTreeSet<&str> = dossiers
+        .iter()
+        .filter(|f| f.paid_online && f.received_at.is_some_and(|at| period.contains(at)))
+        .map(|f| f.procedure_code.as_str())
+        .collect();
+    codes.into_iter().map(str::to_string).collect()
 }
 
 impl<'a> Summary<'a> {
@@ -148,6 +172,7 @@ impl<'a> Summary<'a> {
             totals: ii06a(dossiers, period).total,
             procedures,
             certified_e_copies,
+            paid_online_procedures: paid_online_procedures(dossiers, period),
         }
     }
 }
@@ -155,6 +180,7 @@ impl<'a> Summary<'a> {
 const NO_DOSSIERS: &str = "không có hồ sơ trong kỳ";
 const NO_RESOLVED: &str = "không có hồ sơ giải quyết xong trong kỳ";
 const NO_PROCEDURES: &str = "danh mục không có thủ tục phù hợp";
+const NO_FEE_PROCEDURES: &str = "danh mục không có thủ tục có nghĩa vụ tài chính";
 
 /// One metric of a period.
 pub fn measure(metric: Metric, summary: &Summary<'_>) -> Measure {
@@ -199,6 +225,21 @@ pub fn measure(metric: Metric, summary: &Summary<'_>) -> Measure {
         Metric::CitizenStoreLinks => {
             Measure::share(c.resolved_result_stored, c.resolved, NO_RESOLVED)
         }
+        Metric::FeeProceduresWithOnlinePayment => Measure::share(
+            procedure_count(&|p| p.fee_bearing && has_online(p)),
+            procedure_count(&|p| p.fee_bearing),
+            NO_FEE_PROCEDURES,
+        ),
+        Metric::FeeProceduresPaidOnline => Measure::share(
+            procedure_count(&|p| p.fee_bearing && summary.paid_online_procedures.contains(&p.code)),
+            procedure_count(&|p| p.fee_bearing),
+            NO_FEE_PROCEDURES,
+        ),
+        Metric::PaidOnline => Measure::share(
+            c.received_paid_online,
+            c.received_fee_requested,
+            "không có hồ sơ phải nộp phí, lệ phí trong kỳ",
+        ),
         Metric::LocationIndependentProcedures => Measure::share(
             procedure_count(&|p| p.location_independent),
             procedures.len() as u64,

@@ -40,6 +40,8 @@ fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str)
         e_result: false,
         reused: false,
         result_stored: false,
+        fee_requested: false,
+        paid_online: false,
         rating: None,
         rated_at: None,
     }
@@ -427,6 +429,17 @@ fn march_2026() -> Vec<DossierFact> {
         assert!(fact.e_result, "{code}: only an e-result can be stored");
         fact.result_stored = true;
     }
+    // Fees asked, in the fee-bearing procedures P3 (certification) and P10 (land): B1 B2 B9 B10
+    // D1 D2 D3 D7 R1 received in March, C5 in February; and A5 (P1), under a fee its procedure's
+    // current version no longer charges. Paid online: B9 D1 D2 A5 in March, C5 in February;
+    // the others at the counter or not yet.
+    for code in [
+        "B1", "B2", "B9", "B10", "D1", "D2", "D3", "D7", "R1", "C5", "A5",
+    ] {
+        let fact = all.iter_mut().find(|f| f.code == code).expect("fixture");
+        fact.fee_requested = true;
+        fact.paid_online = ["B9", "D1", "D2", "C5", "A5"].contains(&code);
+    }
     // Ratings given in March (A3 and D3 dissatisfied).
     let ratings = [
         ("A1", Rating::VerySatisfied),
@@ -581,19 +594,27 @@ fn every_target_of_march_by_hand() {
     // Ratings in March: 8, of which A3 and D3 dissatisfied → 6 of 8 (X1 was rated in February).
     assert_eq!(by_metric(Metric::Satisfaction).measure, rate(6, 8));
     assert_eq!(by_metric(Metric::Satisfaction).met, Some(false));
-    // No data, never a number: online payment (both), feedback.
-    for metric in [
-        Metric::FeeProceduresWithOnlinePayment,
-        Metric::PaidOnline,
-        Metric::FeedbackOnTime,
-    ] {
-        let target = by_metric(metric);
-        assert!(
-            matches!(target.measure, Measure::NoData { .. }),
-            "{metric:?}"
-        );
-        assert_eq!(target.met, None);
-    }
+    // Fee-bearing procedures P2 P3 P5 P10, of which P2 P3 P10 are offered online → 3 of 4 =
+    //   75 % < 80 %.
+    assert_eq!(
+        by_metric(Metric::FeeProceduresWithOnlinePayment).measure,
+        rate(3, 4)
+    );
+    assert_eq!(
+        by_metric(Metric::FeeProceduresWithOnlinePayment).met,
+        Some(false)
+    );
+    // Asked a fee among the 37 received: B1 B2 B9 B10 D1 D2 D3 D7 R1 A5 = 10 (C5 was received in
+    //   February); paid online B9 D1 D2 A5 = 4 → 40 % < 60 %.
+    assert_eq!(by_metric(Metric::PaidOnline).measure, rate(4, 10));
+    assert_eq!(by_metric(Metric::PaidOnline).met, Some(false));
+    // No data, never a number: feedback.
+    let feedback = by_metric(Metric::FeedbackOnTime);
+    assert!(
+        matches!(feedback.measure, Measure::NoData { .. }),
+        "{feedback:?}"
+    );
+    assert_eq!(feedback.met, None);
     assert_eq!(card.targets.len(), 11);
 }
 
@@ -615,8 +636,18 @@ fn the_766_index_of_march_by_hand() {
     //   Sum 9.7623.
     assert_eq!(group(3).indicators[0].measure, rate(16, 27));
     assert!(close(group(3).points, 9.7623), "{}", group(3).points);
-    // 4 Payment: no data.
-    assert_eq!(group(4).max_with_data, 0);
+    // 4 Payment: fee-bearing procedures offered online 3/4 = 75 % < 80 % → 75 × 2 / 80 = 1.875;
+    //   fee-bearing procedures with a dossier of March paid online: P3 (B9) and P10 (D1 D2), not
+    //   P1 (A5, no fee in its current version) → 2/4 = 50 % < 80 % → 50 × 2 / 80 = 1.25; paid
+    //   online 4/10 = 40 %, no target → 6 × 0.4 = 2.4. Sum 5.525 of 10.
+    let paid_procedures = group(4)
+        .indicators
+        .iter()
+        .find(|i| i.metric == Metric::FeeProceduresPaidOnline)
+        .expect("indicator");
+    assert_eq!(paid_procedures.measure, rate(2, 4));
+    assert!(close(group(4).points, 5.525), "{}", group(4).points);
+    assert_eq!(group(4).max_with_data, 10);
     // 5 Satisfaction with handling: bad = late C3 A9 A14 D3 + dissatisfied A3 (D3 counted once)
     //   = 5 of 30 → 25/30 = 83.33 % < 90 % → 83.33 × 6 / 90 = 5.5556.
     assert_eq!(group(5).indicators[2].measure, rate(25, 30));
@@ -634,9 +665,9 @@ fn the_766_index_of_march_by_hand() {
     assert_eq!(links.measure, rate(5, 30));
     assert!(close(group(6).points, 11.7856), "{}", group(6).points);
     assert_eq!(group(6).max_with_data, 18);
-    // Index: 16 + 9.7623 + 5.5556 + 11.7856 = 43.1034 of the 56 points that have data.
-    assert!(close(card.index_points, 43.1034), "{}", card.index_points);
-    assert_eq!(card.index_max_with_data, 56);
+    // Index: 16 + 9.7623 + 5.525 + 5.5556 + 11.7856 = 48.6285 of the 66 points that have data.
+    assert!(close(card.index_points, 48.6285), "{}", card.index_points);
+    assert_eq!(card.index_max_with_data, 66);
 }
 
 #[test]
@@ -672,6 +703,67 @@ fn the_store_metrics_say_why_an_empty_period_has_no_share() {
         measure(Metric::CitizenStoreLinks, &summary),
         measure(Metric::ElectronicResults, &summary)
     );
+}
+
+#[test]
+fn the_payment_metrics_follow_the_period_by_hand() {
+    let procedures = procedures();
+    let facts = march_2026();
+    let month = |m: u32, last: u32| {
+        Period::new(
+            NaiveDate::from_ymd_opt(2026, m, 1).expect("date"),
+            NaiveDate::from_ymd_opt(2026, m, last).expect("date"),
+        )
+        .expect("period")
+    };
+    // March: the procedures paid online are those of B9 (P3), D1 D2 (P10) and A5 (P1), once each.
+    assert_eq!(
+        paid_online_procedures(&facts, &month(3, 31)),
+        vec!["P1".to_string(), "P10".into(), "P3".into()]
+    );
+    // February: C5 (P10) is the only dossier received that was asked a fee, and it was paid
+    //   online → 1 of 1; of the fee-bearing procedures only P10 → 1 of 4. Offered online does
+    //   not depend on the period: 3 of 4.
+    let february = Summary::from_facts(&facts, &procedures, 0, &month(2, 28));
+    assert_eq!(february.paid_online_procedures, vec!["P10".to_string()]);
+    assert_eq!(measure(Metric::PaidOnline, &february), rate(1, 1));
+    assert_eq!(
+        measure(Metric::FeeProceduresPaidOnline, &february),
+        rate(1, 4)
+    );
+    assert_eq!(
+        measure(Metric::FeeProceduresWithOnlinePayment, &february),
+        rate(3, 4)
+    );
+    // January: nothing received, so no fee asked: no share, and why; no procedure was paid
+    //   online: 0 of 4, a real zero.
+    let january = Summary::from_facts(&facts, &procedures, 0, &month(1, 31));
+    assert_eq!(
+        measure(Metric::PaidOnline, &january),
+        Measure::NoData {
+            reason: "không có hồ sơ phải nộp phí, lệ phí trong kỳ".into()
+        }
+    );
+    assert_eq!(
+        measure(Metric::FeeProceduresPaidOnline, &january),
+        rate(0, 4)
+    );
+    // A catalog without a fee-bearing procedure has no procedure share.
+    let free: Vec<ProcedureFact> = procedures
+        .iter()
+        .filter(|p| !p.fee_bearing)
+        .cloned()
+        .collect();
+    let summary = Summary::from_facts(&facts, &free, 0, &month(3, 31));
+    for metric in [
+        Metric::FeeProceduresWithOnlinePayment,
+        Metric::FeeProceduresPaidOnline,
+    ] {
+        assert!(
+            matches!(measure(metric, &summary), Measure::NoData { .. }),
+            "{metric:?}"
+        );
+    }
 }
 
 #[test]
@@ -759,7 +851,7 @@ fn a_period_counts_the_sum_of_its_days() {
 
 proptest::proptest! {
     #[test]
-    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4, e_result: bool, reused: bool, result_stored: bool) {
+    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4, e_result: bool, reused: bool, result_stored: bool, payment in 0usize..3) {
         let start = at("2026-03-01T00:00");
         let received_at = start + chrono::Duration::hours(received);
         let mut fact = dossier("Q1", HO_TICH, [Channel::Counter, Channel::Online, Channel::Postal][online], "2026-03-01T08:00", "2026-03-05T17:00");
@@ -768,6 +860,9 @@ proptest::proptest! {
         fact.reused = reused;
         fact.supplements = supplements;
         fact.online = [Some(OnlineLevel::Full), Some(OnlineLevel::Partial), None][online];
+        // No fee, a fee asked (unpaid or paid at the counter), a fee paid online.
+        fact.fee_requested = payment > 0;
+        fact.paid_online = payment == 2;
         if resolved {
             fact.resolved_at = Some(received_at + chrono::Duration::hours(took));
             fact.timing = Some([Timing::Early, Timing::OnTime, Timing::Late][timing]);

@@ -43,3 +43,10 @@ CREATE TABLE payment_callbacks (
     payment_id UUID REFERENCES payments (id)
 );
 CREATE INDEX payment_callbacks_txn ON payment_callbacks (txn_ref);
+
+-- What reports count: dossiers asked to pay a fee, and those paid online (both on the day the
+-- dossier was received).
+ALTER TABLE report_facts ADD COLUMN fee_requested BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE report_facts ADD COLUMN paid_online BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE report_daily ADD COLUMN received_fee_requested BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE report_daily ADD COLUMN received_paid_online BIGINT NOT NULL DEFAULT 0;
