@@ -375,6 +375,28 @@ async fn log_callback(
     Ok(())
 }
 
+/// Logs a report that could not be handled at all (the transaction that handled it failed): the
+/// attempt stays on record with the gateway's "unknown error" answer.
+pub async fn log_unhandled(
+    tx: &mut Tx,
+    channel: Channel,
+    params: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    log_callback(
+        tx,
+        channel,
+        None,
+        params,
+        IpnAnswer::Unknown,
+        detail,
+        None,
+        now,
+    )
+    .await
+}
+
 /// The system's own account for what the gateway settles, acting as the receiving counter.
 fn gateway_actor(receiving_code: &str) -> User {
     User {

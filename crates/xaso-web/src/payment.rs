@@ -179,11 +179,29 @@ async fn take(
         .ok_or_else(|| StoreError::NotFound("cổng thanh toán".into()))?;
     let report = gateway.protocol.read_report(params);
     let text = serde_json::to_string(params).unwrap_or_default();
-    let mut tx = state.store.begin().await?;
-    let settled =
-        payment::take_report(&mut tx, &state.rules, channel, &text, report, state.now()).await?;
-    tx.commit().await?;
-    Ok(settled)
+    let handled = async {
+        let mut tx = state.store.begin().await?;
+        let settled =
+            payment::take_report(&mut tx, &state.rules, channel, &text, report, state.now())
+                .await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(settled)
+    }
+    .await;
+    if let Err(error) = &handled {
+        // The handling rolled back with its log line: the attempt is still put on record.
+        let detail = format!("không xử lý được: {error}");
+        let logged = async {
+            let mut tx = state.store.begin().await?;
+            payment::log_unhandled(&mut tx, channel, &text, &detail, state.now()).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(also) = logged {
+            tracing::warn!("không ghi được nhật ký báo cáo thanh toán: {also}");
+        }
+    }
+    handled
 }
 
 /// `GET /api/v1/payments/vnpay/ipn`: the gateway's server-to-server report; the answer is the
