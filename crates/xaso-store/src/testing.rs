@@ -120,6 +120,40 @@ fn repo_files(folder: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A dossier of a shipped procedure with every mandatory component provided as an original, for
+/// `applicant`; received with "accept" unless it comes online.
+pub fn new_dossier(
+    procedure: &str,
+    channel: xaso_domain::dossier::Channel,
+    centre: &str,
+    applicant: crate::dossier::Applicant,
+) -> crate::dossier::NewDossier {
+    let procedure = shipped_catalog()
+        .into_iter()
+        .find(|p| p.code == procedure)
+        .unwrap_or_else(|| panic!("no procedure {procedure} in data/catalog"));
+    crate::dossier::NewDossier {
+        procedure_code: procedure.code.clone(),
+        channel,
+        receiving_agency: centre.into(),
+        handling_commune: None,
+        applicant,
+        owner_name: None,
+        proxy_name: None,
+        components: procedure
+            .components
+            .iter()
+            .filter(|c| c.mandatory)
+            .map(|c| crate::dossier::ProvidedComponent {
+                name: c.name.clone(),
+                provided: Some(xaso_domain::catalog::ComponentForm::Original),
+            })
+            .collect(),
+        decision: (channel != xaso_domain::dossier::Channel::Online)
+            .then_some(crate::dossier::Decision::Accept),
+    }
+}
+
 /// Workflows and calendars from the repository's `data/`.
 pub fn dossier_rules() -> crate::dossier::DossierRules {
     let workflows = repo_files("workflows")

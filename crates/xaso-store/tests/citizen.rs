@@ -6,11 +6,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use xaso_domain::catalog::ComponentForm;
 use xaso_domain::dossier::{Action, Channel};
 use xaso_store::audit::Actor;
 use xaso_store::citizen::{self, Channel as ReadChannel, Consent, NewDocument, Reader};
-use xaso_store::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent, StoredFile};
+use xaso_store::dossier::{self, Applicant, NewDossier, StoredFile};
 use xaso_store::identity::User;
 use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
 use xaso_store::{Store, StoreError};
@@ -30,33 +29,16 @@ fn now() -> DateTime<Utc> {
 }
 
 fn new_dossier(procedure: &str, channel: Channel, centre: &str, number: &str) -> NewDossier {
-    let procedure = shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure");
-    NewDossier {
-        procedure_code: procedure.code.clone(),
+    xaso_store::testing::new_dossier(
+        procedure,
         channel,
-        receiving_agency: centre.into(),
-        handling_commune: None,
-        applicant: Applicant {
+        centre,
+        Applicant {
             name: "Nguyễn Văn An".into(),
             id_number: Some(number.into()),
             ..Default::default()
         },
-        owner_name: None,
-        proxy_name: None,
-        components: procedure
-            .components
-            .iter()
-            .filter(|c| c.mandatory)
-            .map(|c| ProvidedComponent {
-                name: c.name.clone(),
-                provided: Some(ComponentForm::Original),
-            })
-            .collect(),
-        decision: (channel != Channel::Online).then_some(Decision::Accept),
-    }
+    )
 }
 
 fn pdf(text: &str) -> StoredFile {

@@ -4,16 +4,15 @@
 //! The reports' payment shares follow each settlement without a rebuild.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use xaso_domain::catalog::ComponentForm;
 use xaso_domain::dossier::{Action, Channel, Status};
 use xaso_domain::payment::fees::FeeCase;
 use xaso_domain::payment::vnpay::{self, IpnAnswer, Merchant};
 use xaso_domain::report::{measure, Measure, Metric, Period, Rate, Summary};
-use xaso_store::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent};
+use xaso_store::dossier::{self, Applicant, NewDossier};
 use xaso_store::identity::User;
 use xaso_store::payment::{self, Channel as Via, CounterMethod};
 use xaso_store::report;
-use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
+use xaso_store::testing::{demo_world, dossier_rules};
 use xaso_store::{Store, StoreError};
 
 /// Chứng thực chữ ký: 10.000 đ per case.
@@ -34,33 +33,16 @@ fn merchant() -> Merchant {
 }
 
 fn new_dossier(channel: Channel, centre: &str) -> NewDossier {
-    let procedure = shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == SIGNATURE)
-        .expect("procedure");
-    NewDossier {
-        procedure_code: SIGNATURE.into(),
+    xaso_store::testing::new_dossier(
+        SIGNATURE,
         channel,
-        receiving_agency: centre.into(),
-        handling_commune: None,
-        applicant: Applicant {
+        centre,
+        Applicant {
             name: "Nguyễn Văn An".into(),
             id_number: Some("075201001234".into()),
             ..Default::default()
         },
-        owner_name: None,
-        proxy_name: None,
-        components: procedure
-            .components
-            .iter()
-            .filter(|c| c.mandatory)
-            .map(|c| ProvidedComponent {
-                name: c.name.clone(),
-                provided: Some(ComponentForm::Original),
-            })
-            .collect(),
-        decision: (channel != Channel::Online).then_some(Decision::Accept),
-    }
+    )
 }
 
 fn march() -> Period {

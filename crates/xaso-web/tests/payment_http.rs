@@ -5,10 +5,9 @@
 mod common;
 
 use axum::http::{header, StatusCode};
-use xaso_domain::catalog::ComponentForm;
 use xaso_domain::dossier::{Action, Channel};
 use xaso_domain::payment::vnpay;
-use xaso_store::dossier::{self, Applicant, Decision, NewDossier, ProvidedComponent};
+use xaso_store::dossier::{self, Applicant};
 use xaso_store::Store;
 
 /// Chứng thực chữ ký: 10.000 đ per case.
@@ -17,32 +16,12 @@ const SIGNATURE: &str = "2.000884";
 /// A dossier received (online by `congdan`, accepted; or at the counter).
 async fn received(app: &common::TestApp, channel: Channel) -> (String, i64) {
     let rules = xaso_store::testing::dossier_rules();
-    let procedure = xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == SIGNATURE)
-        .expect("procedure");
-    let new = NewDossier {
-        procedure_code: SIGNATURE.into(),
-        channel,
-        receiving_agency: app.agency_of("motcua"),
-        handling_commune: None,
-        applicant: Applicant {
-            name: "Võ Thị Mai".into(),
-            ..Default::default()
-        },
-        owner_name: None,
-        proxy_name: None,
-        components: procedure
-            .components
-            .iter()
-            .filter(|c| c.mandatory)
-            .map(|c| ProvidedComponent {
-                name: c.name.clone(),
-                provided: Some(ComponentForm::Original),
-            })
-            .collect(),
-        decision: (channel != Channel::Online).then_some(Decision::Accept),
+    let applicant = Applicant {
+        name: "Võ Thị Mai".into(),
+        ..Default::default()
     };
+    let new =
+        xaso_store::testing::new_dossier(SIGNATURE, channel, &app.agency_of("motcua"), applicant);
     let submitter = if channel == Channel::Online {
         &app.users["congdan"]
     } else {
