@@ -7,6 +7,7 @@ pub mod certification;
 pub mod citizen;
 pub mod datafile;
 pub mod dossier;
+pub mod feedback;
 pub mod identity;
 pub mod money;
 pub mod payment;
