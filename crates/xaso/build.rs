@@ -30,6 +30,7 @@ fn main() {
         ("PLANS", "plans"),
         ("CITIZEN", "citizen"),
         ("FEES", "fees"),
+        ("FEEDBACK", "feedback"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

@@ -34,6 +34,8 @@ pub struct DossierRules {
     pub citizen: Arc<xaso_domain::citizen::CitizenRules>,
     /// Who is exempted from fees, and where (`data/fees/`).
     pub exemptions: Arc<Vec<xaso_domain::payment::fees::Exemption>>,
+    /// Deadlines of citizens' feedback (`data/feedback/`).
+    pub feedback: xaso_domain::feedback::FeedbackRules,
 }
 
 impl DossierRules {

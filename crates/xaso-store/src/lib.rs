@@ -13,6 +13,7 @@ pub mod certification;
 pub mod citizen;
 mod connect;
 pub mod dossier;
+pub mod feedback;
 pub mod files;
 pub mod identity;
 pub mod meta;

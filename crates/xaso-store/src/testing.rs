@@ -180,6 +180,10 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
         calendars: std::sync::Arc::new(calendars),
         citizen: std::sync::Arc::new(citizen),
         exemptions: std::sync::Arc::new(exemptions),
+        feedback: repo_files("feedback")
+            .iter()
+            .find_map(|(name, text)| xaso_domain::feedback::parse_rules(name, text).ok())
+            .expect("data/feedback/thoi-han.toml"),
     }
 }
 

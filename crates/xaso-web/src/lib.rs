@@ -8,6 +8,7 @@ pub mod certification;
 pub mod citizen;
 pub mod dossier;
 mod error;
+pub mod feedback;
 pub mod identity;
 pub mod metrics;
 mod pages;
@@ -241,6 +242,9 @@ pub fn router(state: AppState) -> Router {
             get(citizen::api_document),
         )
         .route("/api/v1/me/data", get(citizen::api_mine))
+        .route("/open311/v2/services.json", get(feedback::services))
+        .route("/open311/v2/requests.json", post(feedback::create))
+        .route("/open311/v2/requests/{id}", get(feedback::request))
         .route("/ho-so/{code}/thanh-toan", post(payment::start))
         .route("/ho-so/{code}/bien-lai/{number}", get(payment::receipt_pdf))
         .route("/thanh-toan/ket-qua", get(payment::returned))

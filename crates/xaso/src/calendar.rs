@@ -113,11 +113,16 @@ pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
     for (name, text) in embedded::FEES {
         exemptions.extend(xaso_domain::payment::fees::parse_exemptions(name, text)?);
     }
+    let (name, text) = embedded::FEEDBACK
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("thiếu tệp dữ liệu data/feedback/thoi-han.toml"))?;
+    let feedback = xaso_domain::feedback::parse_rules(name, text)?;
     Ok(Arc::new(DossierRules {
         workflows,
         calendars: load(store).await?,
         citizen: Arc::new(citizen),
         exemptions: Arc::new(exemptions),
+        feedback,
     }))
 }
 

@@ -11,14 +11,24 @@ use crate::calendar::{CalendarError, Timing, WorkCalendar};
 use crate::datafile::{DataError, DataFile};
 use crate::report::Rating;
 
-/// The deadlines, in working days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+/// The deadlines, in working days, and the kinds of feedback offered (Open311 "services").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct FeedbackRules {
     pub refuse_days: u32,
     pub supplement_days: u32,
     pub forward_days: u32,
     pub answer_days: u32,
     pub publish_days: u32,
+    pub services: Vec<Service>,
+}
+
+/// A kind of feedback a citizen may send.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub code: String,
+    pub name: String,
+    pub description: String,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +42,8 @@ struct RulesFile {
     forward_days: toml::Spanned<i64>,
     answer_days: toml::Spanned<i64>,
     publish_days: toml::Spanned<i64>,
+    #[serde(rename = "service")]
+    services: Vec<toml::Spanned<toml::Value>>,
 }
 
 /// Reads the deadlines: each 1 to 90 working days, problems with their lines.
@@ -52,12 +64,54 @@ pub fn parse_rules(file_name: &str, source: &str) -> Result<FeedbackRules, DataE
             }
         }
     };
+    let (refuse_days, supplement_days, forward_days, answer_days, publish_days) = (
+        days(&raw.refuse_days, "refuse_days"),
+        days(&raw.supplement_days, "supplement_days"),
+        days(&raw.forward_days, "forward_days"),
+        days(&raw.answer_days, "answer_days"),
+        days(&raw.publish_days, "publish_days"),
+    );
+    let mut services: Vec<Service> = Vec::new();
+    for entry in raw.services {
+        let span = entry.span();
+        match Service::deserialize(entry.into_inner()) {
+            Ok(mut service) => {
+                service.name = crate::text::clean(&service.name);
+                let valid = !service.code.is_empty()
+                    && service
+                        .code
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !valid
+                    || services.iter().any(|s| s.code == service.code)
+                    || service.name.is_empty()
+                {
+                    problems.push(file.problem_in(
+                        &span,
+                        Some("code"),
+                        &format!(
+                            "loại phản ánh “{}” sai mã, trùng hoặc thiếu tên",
+                            service.code
+                        ),
+                    ));
+                }
+                services.push(service);
+            }
+            Err(e) => {
+                problems.push(file.problem_in(&span, None, &format!("loại phản ánh sai: {e}")))
+            }
+        }
+    }
+    if services.is_empty() {
+        problems.push(file.problem_at(1, "cần ít nhất một loại phản ánh ([[service]])".into()));
+    }
     let rules = FeedbackRules {
-        refuse_days: days(&raw.refuse_days, "refuse_days"),
-        supplement_days: days(&raw.supplement_days, "supplement_days"),
-        forward_days: days(&raw.forward_days, "forward_days"),
-        answer_days: days(&raw.answer_days, "answer_days"),
-        publish_days: days(&raw.publish_days, "publish_days"),
+        refuse_days,
+        supplement_days,
+        forward_days,
+        answer_days,
+        publish_days,
+        services,
     };
     DataError::or_value(problems, rules)
 }

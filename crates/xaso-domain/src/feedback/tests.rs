@@ -60,7 +60,9 @@ fn the_shipped_deadlines_and_bad_files() {
         ),
         (2, 5, 5, 15, 2)
     );
-    let error = parse_rules("t.toml", "refuse_days = 0\nsupplement_days = 5\nforward_days = 5\nanswer_days = 500\npublish_days = 2\n")
+    assert_eq!(r.services.len(), 4);
+    assert!(r.services.iter().any(|s| s.code == "ha-tang"));
+    let error = parse_rules("t.toml", "refuse_days = 0\nsupplement_days = 5\nforward_days = 5\nanswer_days = 500\npublish_days = 2\n[[service]]\ncode = \"A\"\nname = \"x\"\ndescription = \"y\"\n")
         .expect_err("bad")
         .to_string();
     assert!(

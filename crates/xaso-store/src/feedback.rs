@@ -1,0 +1,364 @@
+//! Citizens' feedback (PAKN): the register of items with a number per commune and year, each
+//! item's state under the domain's rules (deadlines on the commune's calendar), its history, and
+//! who may act: the officers of the commune it is with, the author for supplements and rating.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::feedback::{self, Actor, FeedbackAction, FeedbackState};
+use xaso_domain::identity::Role;
+use xaso_domain::text;
+
+use crate::agency;
+use crate::dossier::DossierRules;
+use crate::identity::User;
+use crate::{db, new_id, StoreError, Tx};
+
+/// Where an item came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Portal,
+    Counter,
+    Open311,
+}
+
+impl Channel {
+    fn code(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Counter => "counter",
+            Channel::Open311 => "open311",
+        }
+    }
+}
+
+/// A new item as its author or the counter gives it.
+#[derive(Debug, Clone)]
+pub struct NewFeedback {
+    /// The commune it is sent to; `None`: the first commune of the installation.
+    pub agency_code: Option<String>,
+    pub channel: Channel,
+    pub service_code: String,
+    pub author_name: String,
+    pub author_contact: Option<String>,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Feedback {
+    pub id: Uuid,
+    pub code: String,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub channel: String,
+    pub service_code: String,
+    #[serde(skip)]
+    pub author_id: Option<Uuid>,
+    pub author_name: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub state: FeedbackState,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    code: String,
+    agency_code: String,
+    agency_name: String,
+    channel: String,
+    service_code: String,
+    author_id: Option<Uuid>,
+    author_name: String,
+    description: String,
+    address: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    state: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_feedback(self) -> Result<Feedback, StoreError> {
+        let state = serde_json::from_str(&self.state).map_err(|e| {
+            StoreError::Foreign(format!("trạng thái phản ánh {} bị hỏng: {e}", self.code))
+        })?;
+        Ok(Feedback {
+            id: self.id,
+            code: self.code,
+            agency_code: self.agency_code,
+            agency_name: self.agency_name,
+            channel: self.channel,
+            service_code: self.service_code,
+            author_id: self.author_id,
+            author_name: self.author_name,
+            description: self.description,
+            address: self.address,
+            lat: self.lat,
+            lon: self.lon,
+            state,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+fn map_rule_error(error: feedback::FeedbackError) -> StoreError {
+    match error {
+        feedback::FeedbackError::NotAllowed(m) => StoreError::Conflict(m),
+        feedback::FeedbackError::Invalid(m) => StoreError::Invalid(m),
+        feedback::FeedbackError::Calendar(e) => StoreError::Invalid(e.to_string()),
+    }
+}
+
+/// One item by its register number.
+pub async fn by_code(tx: &mut Tx, code: &str) -> Result<Option<Feedback>, StoreError> {
+    let row: Option<Row> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT f.id, f.code, a.agency_code, a.name AS agency_name, f.channel, f.service_code, f.author_id,
+             f.author_name, f.description, f.address, f.lat, f.lon, f.state, f.version, f.created_at, f.updated_at
+         FROM feedback f JOIN agencies a ON a.id = f.agency_id WHERE f.code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await
+    })?;
+    row.map(Row::into_feedback).transpose()
+}
+
+async fn history_line(
+    tx: &mut Tx,
+    id: Uuid,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    content: &str,
+) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO feedback_history (feedback_id, at, actor, action, content) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(id)
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(content)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Registers an item: checked, numbered `PAKN-{year}-{commune}-{seq:06}`, deadlines set on the
+/// commune's calendar, its first history line written.
+pub async fn submit(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    new: &NewFeedback,
+    author: Option<&User>,
+    now: DateTime<Utc>,
+) -> Result<Feedback, StoreError> {
+    if !rules
+        .feedback
+        .services
+        .iter()
+        .any(|s| s.code == new.service_code)
+    {
+        return Err(invalid(format!(
+            "không có loại phản ánh “{}”",
+            new.service_code
+        )));
+    }
+    let description = text::clean(&new.description);
+    if description.chars().count() < 10 || description.chars().count() > 8000 {
+        return Err(invalid("nội dung phản ánh cần từ 10 đến 8000 ký tự"));
+    }
+    let author_name = text::clean(&new.author_name);
+    if author_name.is_empty() || author_name.chars().count() > 200 {
+        return Err(invalid("cần họ tên người phản ánh (không quá 200 ký tự)"));
+    }
+    for (value, range, what) in [
+        (new.lat, 8.0..=24.0, "vĩ độ"),
+        (new.lon, 102.0..=118.0, "kinh độ"),
+    ] {
+        if let Some(v) = value {
+            if !v.is_finite() || !range.contains(&v) {
+                return Err(invalid(format!("{what} {v} không ở Việt Nam")));
+            }
+        }
+    }
+    let commune = match &new.agency_code {
+        Some(code) => agency::by_code(tx, code)
+            .await?
+            .filter(|a| a.kind == "commune")
+            .ok_or_else(|| invalid(format!("không có xã, phường mã {code}")))?,
+        None => crate::dossier::communes(tx)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound("xã, phường nào".into()))?,
+    };
+    let calendar = rules.calendar(&commune.agency_code)?;
+    let state =
+        FeedbackState::new(&rules.feedback, &calendar, now).map_err(|e| invalid(e.to_string()))?;
+    let year = i64::from(to_local(now).date().year());
+    let last: i64 = db!(tx.conn(), |c| {
+        sqlx::query_scalar(
+        "INSERT INTO feedback_counters (agency_code, year, last) VALUES ($1, $2, 1)
+         ON CONFLICT (agency_code, year) DO UPDATE SET last = feedback_counters.last + 1 RETURNING last"
+    )
+    .bind(&commune.agency_code)
+    .bind(year)
+    .fetch_one(&mut *c)
+    .await
+    })?;
+    let code = format!("PAKN-{year}-{}-{last:06}", commune.agency_code);
+    let id = new_id();
+    let state_json = serde_json::to_string(&state).map_err(|e| invalid(e.to_string()))?;
+    let contact = new
+        .author_contact
+        .as_deref()
+        .map(text::clean)
+        .filter(|c| !c.is_empty());
+    let address = new
+        .address
+        .as_deref()
+        .map(text::clean)
+        .filter(|a| !a.is_empty());
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO feedback (id, code, agency_id, channel, service_code, author_id, author_name, author_contact,
+             description, address, lat, lon, status, state, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15)"
+    )
+    .bind(id)
+    .bind(&code)
+    .bind(commune.id)
+    .bind(new.channel.code())
+    .bind(&new.service_code)
+    .bind(author.map(|u| u.id))
+    .bind(&author_name)
+    .bind(&contact)
+    .bind(&description)
+    .bind(&address)
+    .bind(new.lat)
+    .bind(new.lon)
+    .bind(status_code(&state))
+    .bind(&state_json)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    history_line(
+        tx,
+        id,
+        now,
+        &author_name,
+        "submit",
+        "Tiếp nhận phản ánh, kiến nghị",
+    )
+    .await?;
+    by_code(tx, &code)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("phản ánh {code}")))
+}
+
+fn status_code(state: &FeedbackState) -> String {
+    serde_json::to_value(state.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Applies an action by `user`: officers of the item's commune act on it, its author supplements
+/// and rates; anyone else gets "not found".
+pub async fn act(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    code: &str,
+    expected_version: i64,
+    action: &FeedbackAction,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<Feedback, StoreError> {
+    let not_found = || StoreError::NotFound(format!("phản ánh {code}"));
+    let item = by_code(tx, code).await?.ok_or_else(not_found)?;
+    let officer = !user.roles.iter().all(|r| *r == Role::Citizen)
+        && agency::commune_of_user(tx, user)
+            .await?
+            .is_some_and(|c| c.agency_code == item.agency_code);
+    let actor = if officer {
+        Actor::Officer
+    } else if item.author_id == Some(user.id) {
+        Actor::Author
+    } else {
+        return Err(not_found());
+    };
+    if item.version != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "phản ánh {code} vừa được cập nhật; hãy tải lại"
+        )));
+    }
+    let calendar = rules.calendar(&item.agency_code)?;
+    let (next, line) = feedback::apply(&item.state, action, actor, now, &rules.feedback, &calendar)
+        .map_err(map_rule_error)?;
+    let state_json = serde_json::to_string(&next).map_err(|e| invalid(e.to_string()))?;
+    let updated = db!(tx.conn(), |c| sqlx::query(
+        "UPDATE feedback SET status = $1, state = $2, version = version + 1, updated_at = $3
+         WHERE id = $4 AND version = $5"
+    )
+    .bind(status_code(&next))
+    .bind(&state_json)
+    .bind(now)
+    .bind(item.id)
+    .bind(item.version)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if updated != 1 {
+        return Err(StoreError::Conflict(format!(
+            "phản ánh {code} vừa được cập nhật; hãy tải lại"
+        )));
+    }
+    let action_key = serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    history_line(tx, item.id, now, &user.full_name, &action_key, &line).await?;
+    by_code(tx, code).await?.ok_or_else(not_found)
+}
+
+/// An item's history, oldest first: (when, who, what).
+pub async fn history(
+    tx: &mut Tx,
+    code: &str,
+) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError> {
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT h.at, h.actor, h.content FROM feedback_history h JOIN feedback f ON f.id = h.feedback_id
+         WHERE f.code = $1 ORDER BY h.id"
+    )
+    .bind(code)
+    .fetch_all(&mut *c)
+    .await
+    })?)
+}
