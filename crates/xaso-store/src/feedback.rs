@@ -302,17 +302,7 @@ pub async fn act(
 ) -> Result<Feedback, StoreError> {
     let not_found = || StoreError::NotFound(format!("phản ánh {code}"));
     let item = by_code(tx, code).await?.ok_or_else(not_found)?;
-    let officer = !user.roles.iter().all(|r| *r == Role::Citizen)
-        && agency::commune_of_user(tx, user)
-            .await?
-            .is_some_and(|c| c.agency_code == item.agency_code);
-    let actor = if officer {
-        Actor::Officer
-    } else if item.author_id == Some(user.id) {
-        Actor::Author
-    } else {
-        return Err(not_found());
-    };
+    let actor = role_of(tx, &item, user).await?.ok_or_else(not_found)?;
     if item.version != expected_version {
         return Err(StoreError::Conflict(format!(
             "phản ánh {code} vừa được cập nhật; hãy tải lại"
@@ -361,4 +351,51 @@ pub async fn history(
     .fetch_all(&mut *c)
     .await
     })?)
+}
+
+/// A line of a feedback list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Line {
+    pub code: String,
+    pub service_code: String,
+    pub author_name: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The items sent to the user's commune (officers), or sent by the user (citizens), newest first.
+pub async fn list_for(tx: &mut Tx, user: &User) -> Result<Vec<Line>, StoreError> {
+    let commune = if user.roles.iter().all(|r| *r == Role::Citizen) {
+        None
+    } else {
+        agency::commune_of_user(tx, user).await?.map(|a| a.id)
+    };
+    Ok(db!(tx.conn(), |c| sqlx::query_as(
+        "SELECT code, service_code, author_name, status, created_at FROM feedback
+         WHERE ($1 IS NOT NULL AND agency_id = $1) OR ($1 IS NULL AND author_id = $2)
+         ORDER BY created_at DESC, code DESC LIMIT 500"
+    )
+    .bind(commune)
+    .bind(user.id)
+    .fetch_all(&mut *c)
+    .await)?)
+}
+
+/// Who `user` is to an item: an officer of its commune, its author, or nobody (`None`).
+pub async fn role_of(
+    tx: &mut Tx,
+    item: &Feedback,
+    user: &User,
+) -> Result<Option<Actor>, StoreError> {
+    let officer = !user.roles.iter().all(|r| *r == Role::Citizen)
+        && agency::commune_of_user(tx, user)
+            .await?
+            .is_some_and(|c| c.agency_code == item.agency_code);
+    Ok(if officer {
+        Some(Actor::Officer)
+    } else if item.author_id == Some(user.id) {
+        Some(Actor::Author)
+    } else {
+        None
+    })
 }

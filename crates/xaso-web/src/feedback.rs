@@ -9,6 +9,7 @@ use axum::{Form, Json};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use xaso_domain::feedback::FeedbackAction;
 use xaso_store::feedback::{self, Channel, NewFeedback};
 use xaso_store::StoreError;
 
@@ -217,4 +218,347 @@ pub async fn request(State(state): State<AppState>, Path(id): Path<String>) -> R
         "long": item.lon,
     }]))
     .into_response()
+}
+
+/// One item as its page shows it.
+struct ItemLine {
+    code: String,
+    kind: String,
+    author: String,
+    status: String,
+    created: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "feedback_list.html")]
+struct ListPage {
+    nav: crate::pages::Nav,
+    officer: bool,
+    services: Vec<(String, String)>,
+    items: Vec<ItemLine>,
+    error: Option<String>,
+}
+
+fn local(at: DateTime<Utc>) -> String {
+    xaso_domain::calendar::deadline::to_local(at)
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
+}
+
+fn service_name(state: &AppState, code: &str) -> String {
+    state
+        .rules
+        .feedback
+        .services
+        .iter()
+        .find(|s| s.code == code)
+        .map_or(code.to_string(), |s| s.name.clone())
+}
+
+async fn list_response(
+    state: &AppState,
+    ctx: &crate::pages::PageContext,
+    user: &xaso_store::identity::User,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, crate::error::PageError> {
+    use crate::dossier::pages::page_error;
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let lines = feedback::list_for(&mut tx, user)
+        .await
+        .map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let status_label = |code: &str| {
+        serde_json::from_value::<xaso_domain::feedback::FeedbackStatus>(json!(code))
+            .map_or(code.to_string(), |s| s.label().to_string())
+    };
+    let page = ListPage {
+        nav: ctx.nav(),
+        officer: !user
+            .roles
+            .iter()
+            .all(|r| *r == xaso_domain::identity::Role::Citizen),
+        services: state
+            .rules
+            .feedback
+            .services
+            .iter()
+            .map(|s| (s.code.clone(), s.name.clone()))
+            .collect(),
+        items: lines
+            .into_iter()
+            .map(|l| ItemLine {
+                kind: service_name(state, &l.service_code),
+                status: status_label(&l.status),
+                created: local(l.created_at),
+                author: l.author_name,
+                code: l.code,
+            })
+            .collect(),
+        error: error.as_ref().map(|(_, m)| m.clone()),
+    };
+    Ok(ctx.finish(crate::pages::render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `GET /phan-anh`: the citizen's form and feedback, or the commune's register for officers.
+pub async fn list_page(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+) -> Result<Response, crate::error::PageError> {
+    let user = match ctx.require("/phan-anh") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    list_response(&state, &ctx, &user, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    csrf: String,
+    service_code: String,
+    description: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// `POST /phan-anh`: a signed-in citizen sends feedback.
+pub async fn submit_page(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    Form(form): Form<SubmitForm>,
+) -> Result<Response, crate::error::PageError> {
+    let user = match ctx.require("/phan-anh") {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    ctx.check(&form.csrf)?;
+    let new = NewFeedback {
+        agency_code: None,
+        channel: Channel::Portal,
+        service_code: form.service_code,
+        author_name: user.full_name.clone(),
+        author_contact: None,
+        description: form.description,
+        address: Some(form.address),
+        lat: None,
+        lon: None,
+    };
+    let made = async {
+        let mut tx = state.store.begin().await?;
+        let item = feedback::submit(&mut tx, &state.rules, &new, Some(&user), state.now()).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(item)
+    }
+    .await;
+    match made {
+        Ok(item) => Ok(crate::pages::see_other(&format!("/phan-anh/{}", item.code))),
+        Err(error) => {
+            let problem = crate::dossier::pages::shown(error)?;
+            list_response(&state, &ctx, &user, Some(problem)).await
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "feedback_item.html")]
+struct ItemPage {
+    nav: crate::pages::Nav,
+    code: String,
+    version: i64,
+    kind: String,
+    status: String,
+    agency: String,
+    author: String,
+    description: String,
+    address: String,
+    received: String,
+    answer_by: String,
+    answer: Option<String>,
+    history: Vec<(String, String, String)>,
+    /// The actions the viewer may take now: (key, label).
+    actions: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn item_response(
+    state: &AppState,
+    ctx: &crate::pages::PageContext,
+    user: &xaso_store::identity::User,
+    code: &str,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, crate::error::PageError> {
+    use crate::dossier::pages::page_error;
+    use xaso_domain::feedback::{Actor, FeedbackStatus as S};
+    let mut tx = state.store.read().await.map_err(page_error)?;
+    let item = feedback::by_code(&mut tx, code).await.map_err(page_error)?;
+    let Some(item) = item else {
+        return Err(crate::error::PageError(crate::error::ApiError::not_found(
+            format!("không có phản ánh {code}"),
+        )));
+    };
+    let Some(role) = feedback::role_of(&mut tx, &item, user)
+        .await
+        .map_err(page_error)?
+    else {
+        return Err(crate::error::PageError(crate::error::ApiError::not_found(
+            format!("không có phản ánh {code}"),
+        )));
+    };
+    let history = feedback::history(&mut tx, code).await.map_err(page_error)?;
+    tx.commit().await.map_err(page_error)?;
+    let s = &item.state;
+    let actions: Vec<(&'static str, &'static str)> = match (role, s.status) {
+        (Actor::Officer, S::Received) => vec![
+            ("classify", "Phân loại và xử lý"),
+            ("request_supplement", "Yêu cầu bổ sung thông tin"),
+            ("forward", "Chuyển cơ quan có thẩm quyền"),
+            ("refuse", "Không tiếp nhận"),
+        ],
+        (Actor::Officer, S::Handling) => {
+            let mut a = vec![
+                ("answer", "Trả lời"),
+                ("forward", "Chuyển cơ quan có thẩm quyền"),
+            ];
+            if !s.supplement_asked {
+                a.push(("request_supplement", "Yêu cầu bổ sung thông tin"));
+            }
+            a
+        }
+        (Actor::Officer, S::Answered) => vec![("publish", "Công khai kết quả trả lời")],
+        (Actor::Author, S::WaitingSupplement) => vec![("supplemented", "Gửi thông tin bổ sung")],
+        (Actor::Author, S::Answered | S::Published) if s.rating.is_none() => {
+            vec![("rate", "Đánh giá câu trả lời")]
+        }
+        _ => Vec::new(),
+    };
+    let page = ItemPage {
+        nav: ctx.nav(),
+        version: item.version,
+        kind: service_name(state, &item.service_code),
+        status: s.status.label().to_string(),
+        agency: s.forwarded_to.clone().unwrap_or(item.agency_name.clone()),
+        author: item.author_name.clone(),
+        description: item.description.clone(),
+        address: item.address.clone().unwrap_or_default(),
+        received: local(s.submitted_at),
+        answer_by: local(s.deadlines.answer_by),
+        answer: s.answer.clone(),
+        history: history
+            .into_iter()
+            .map(|(at, who, what)| (local(at), who, what))
+            .collect(),
+        actions,
+        error: error.as_ref().map(|(_, m)| m.clone()),
+        code: item.code,
+    };
+    Ok(ctx.finish(crate::pages::render_status(
+        error.map_or(StatusCode::OK, |(s, _)| s),
+        &page,
+    )))
+}
+
+/// `GET /phan-anh/{code}`: an item for its author or the officers of its commune.
+pub async fn item_page(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    Path(code): Path<String>,
+) -> Result<Response, crate::error::PageError> {
+    let user = match ctx.require(&format!("/phan-anh/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    item_response(&state, &ctx, &user, &code, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    version: i64,
+    action: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    rating: String,
+}
+
+fn action_of(form: &ActionForm) -> Result<FeedbackAction, String> {
+    use xaso_domain::feedback::Category;
+    Ok(match form.action.as_str() {
+        "classify" => FeedbackAction::Classify {
+            category: match form.category.as_str() {
+                "conduct" => Category::Conduct,
+                "outside_authority" => Category::OutsideAuthority,
+                _ => Category::WithinAuthority,
+            },
+        },
+        "refuse" => FeedbackAction::Refuse {
+            reasons: form.text.clone(),
+        },
+        "request_supplement" => FeedbackAction::RequestSupplement {
+            items: form.text.clone(),
+        },
+        "supplemented" => FeedbackAction::Supplemented {
+            text: form.text.clone(),
+        },
+        "forward" => FeedbackAction::Forward {
+            to: form.text.clone(),
+        },
+        "answer" => FeedbackAction::Answer {
+            text: form.text.clone(),
+        },
+        "publish" => FeedbackAction::Publish,
+        "rate" => FeedbackAction::Rate {
+            rating: xaso_domain::report::Rating::parse(&form.rating)
+                .ok_or_else(|| "Hãy chọn mức đánh giá".to_string())?,
+            reason: Some(form.text.clone()),
+        },
+        other => return Err(format!("Thao tác “{other}” không tồn tại")),
+    })
+}
+
+/// `POST /phan-anh/{code}`: one action by an officer of the commune or the author.
+pub async fn item_action(
+    State(state): State<AppState>,
+    ctx: crate::pages::PageContext,
+    Path(code): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, crate::error::PageError> {
+    let user = match ctx.require(&format!("/phan-anh/{code}")) {
+        Ok(user) => user.clone(),
+        Err(response) => return Ok(*response),
+    };
+    ctx.check(&form.csrf)?;
+    let action = match action_of(&form) {
+        Ok(action) => action,
+        Err(problem) => {
+            let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, problem));
+            return item_response(&state, &ctx, &user, &code, problem).await;
+        }
+    };
+    let done = async {
+        let mut tx = state.store.begin().await?;
+        feedback::act(
+            &mut tx,
+            &state.rules,
+            &code,
+            form.version,
+            &action,
+            &user,
+            state.now(),
+        )
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(crate::pages::see_other(&format!("/phan-anh/{code}"))),
+        Err(error) => {
+            let problem = crate::dossier::pages::shown(error)?;
+            item_response(&state, &ctx, &user, &code, Some(problem)).await
+        }
+    }
 }

@@ -242,6 +242,14 @@ pub fn router(state: AppState) -> Router {
             get(citizen::api_document),
         )
         .route("/api/v1/me/data", get(citizen::api_mine))
+        .route(
+            "/phan-anh",
+            get(feedback::list_page).post(feedback::submit_page),
+        )
+        .route(
+            "/phan-anh/{code}",
+            get(feedback::item_page).post(feedback::item_action),
+        )
         .route("/open311/v2/services.json", get(feedback::services))
         .route("/open311/v2/requests.json", post(feedback::create))
         .route("/open311/v2/requests/{id}", get(feedback::request))

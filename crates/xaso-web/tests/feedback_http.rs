@@ -79,4 +79,49 @@ xaso_store::backend_tests! {
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.json()[0]["code"], 404);
     }
+
+    async fn a_citizen_sends_feedback_on_the_portal_and_rates_the_answer(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-04-16T10:00");
+        let (citizen, csrf) = app.browser_session("congdan").await;
+        let short = app.post_fields("/phan-anh", &citizen, &[("csrf", &csrf), ("service_code", "can-bo"), ("description", "ngắn")]).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
+        let sent = app.post_fields("/phan-anh", &citizen, &[("csrf", &csrf), ("service_code", "can-bo"), ("description", "Cán bộ một cửa hẹn trả kết quả sai ngày"), ("address", "")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let page = sent.headers[header::LOCATION].to_str().expect("ascii").to_string();
+        let code = page.trim_start_matches("/phan-anh/").to_string();
+        let mine = app.get_with("/phan-anh", &citizen).await;
+        assert!(mine.body.contains(&code) && mine.body.contains("Đã tiếp nhận"), "{}", mine.body);
+        // Someone else's citizen account does not see it.
+        let (other, _) = app.browser_session("congdan2").await;
+        assert_eq!(app.get_with(&page, &other).await.status, StatusCode::NOT_FOUND);
+
+        // The commune's register lists it; the specialist classifies and answers, the leader publishes.
+        let (officer, officer_csrf) = app.browser_session("chuyenvien").await;
+        let register = app.get_with("/phan-anh", &officer).await;
+        assert!(register.body.contains("Sổ tiếp nhận phản ánh") && register.body.contains(&code), "{}", register.body);
+        let post = |cookie: String, csrf: String, fields: Vec<(&'static str, String)>| {
+            let (app, page) = (&app, page.clone());
+            async move {
+                let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+                all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                app.post_fields(&page, &cookie, &all).await
+            }
+        };
+        assert_eq!(post(officer.clone(), officer_csrf.clone(), vec![("version", "1".into()), ("action", "classify".into()), ("category", "conduct".into())]).await.status, StatusCode::SEE_OTHER);
+        // A stale version is refused.
+        assert_eq!(post(officer.clone(), officer_csrf.clone(), vec![("version", "1".into()), ("action", "answer".into()), ("text", "x".into())]).await.status, StatusCode::CONFLICT);
+        assert_eq!(post(officer.clone(), officer_csrf.clone(), vec![("version", "2".into()), ("action", "answer".into()), ("text", "Đã nhắc nhở cán bộ và hẹn lại đúng ngày.".into())]).await.status, StatusCode::SEE_OTHER);
+        let (leader, leader_csrf) = app.browser_session("lanhdao").await;
+        assert_eq!(post(leader, leader_csrf, vec![("version", "3".into()), ("action", "publish".into())]).await.status, StatusCode::SEE_OTHER);
+
+        // The citizen reads the answer and rates it once.
+        let item = app.get_with(&page, &citizen).await;
+        assert!(item.body.contains("Đã công khai kết quả") && item.body.contains("Đã nhắc nhở cán bộ") && item.body.contains("Đánh giá câu trả lời"), "{}", item.body);
+        let unhappy = post(citizen.clone(), csrf.clone(), vec![("version", "4".into()), ("action", "rate".into()), ("rating", "dissatisfied".into()), ("text", "".into())]).await;
+        assert_eq!(unhappy.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unhappy.body);
+        assert_eq!(post(citizen.clone(), csrf.clone(), vec![("version", "4".into()), ("action", "rate".into()), ("rating", "satisfied".into())]).await.status, StatusCode::SEE_OTHER);
+        let rated = app.get_with(&page, &citizen).await;
+        assert!(rated.body.contains("Người gửi đánh giá: Hài lòng") && !rated.body.contains("Đánh giá câu trả lời</h3>"), "{}", rated.body);
+    }
 }
