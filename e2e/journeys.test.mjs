@@ -411,3 +411,44 @@ test('10. the counter asks the fee, the citizen pays online through the sandbox 
   assert.equal(receipt.headers()['content-type'], 'application/pdf');
   await citizen.context.close();
 });
+
+test('11. a citizen sends feedback, the commune answers and publishes, the citizen rates the answer', async () => {
+  const citizen = await session('congdan');
+  await visit(citizen.page, '/phan-anh', 'gửi phản ánh, kiến nghị');
+  await citizen.page.selectOption('#service_code', 'ha-tang');
+  await citizen.page.fill('#description', 'Đèn chiếu sáng đường vào ấp 3 hỏng đã một tuần');
+  await citizen.page.fill('#address', 'Ấp 3, xã Minh Đức');
+  await Promise.all([citizen.page.waitForNavigation(), citizen.page.click('form[action="/phan-anh"] button[type=submit]')]);
+  assert.match(citizen.page.url(), /\/phan-anh\/PAKN-\d{4}-/);
+  const item = new URL(citizen.page.url()).pathname;
+  assert.equal((await citizen.page.locator('#trang-thai').textContent()).trim(), 'Đã tiếp nhận');
+  await accessible(citizen.page, 'phản ánh đã gửi');
+
+  const officer = await session('chuyenvien');
+  await visit(officer.page, '/phan-anh', 'sổ tiếp nhận phản ánh');
+  await visit(officer.page, item, 'phản ánh (cán bộ)');
+  const submit = async (page, key, fill) => {
+    const form = page.locator(`form[aria-labelledby="pa-${key}"]`);
+    if (fill) await form.locator('[name="text"]').fill(fill);
+    await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+  };
+  await submit(officer.page, 'classify');
+  await submit(officer.page, 'answer', 'Ngày 17/4 xã đã thay bóng đèn, đường đã sáng lại.');
+  assert.equal((await officer.page.locator('#trang-thai').textContent()).trim(), 'Đã trả lời');
+  await officer.context.close();
+  const leader = await session('lanhdao');
+  await visit(leader.page, item, 'phản ánh (lãnh đạo)');
+  await submit(leader.page, 'publish');
+  await leader.context.close();
+
+  await visit(citizen.page, item, 'phản ánh đã trả lời');
+  assert.match(await citizen.page.locator('#tra-loi').textContent(), /thay bóng đèn/);
+  await shots(citizen.page, 'phan-anh');
+  await citizen.page.check('#r2');
+  await Promise.all([citizen.page.waitForNavigation(), citizen.page.locator('form[aria-labelledby="pa-rate"] button[type=submit]').click()]);
+  assert.match(await citizen.page.locator('main').textContent(), /Người gửi đánh giá: Hài lòng/);
+  // Open311 shows the same item, closed.
+  const open311 = await citizen.page.request.get(`${BASE}/open311/v2/requests/${item.split('/').pop()}.json`);
+  assert.equal((await open311.json())[0].status, 'closed');
+  await citizen.context.close();
+});
