@@ -623,3 +623,23 @@ fn verify_checks_a_signed_result() {
     );
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[test]
+fn output_into_a_reader_that_stops_ends_quietly() {
+    let dir = std::env::temp_dir().join(format!("xaso-pipe-{}", std::process::id()));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xaso"))
+        .args(["calendar", "2026", "--data-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xaso runs");
+    // The reader goes away before the command has printed anything (it is still starting), as
+    // `xaso … | head -0` would: every line it prints meets a broken pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
