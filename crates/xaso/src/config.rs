@@ -76,6 +76,14 @@ pub struct Config {
     /// keys never sit in a configuration file that gets copied around.
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<Secret>,
+    /// The payment gateway's payment page (https); `None`: the sandbox or no online payment.
+    pub payment_url: Setting<Option<String>>,
+    /// The terminal code the gateway issued.
+    pub payment_tmn_code: Setting<Option<String>>,
+    /// The built-in sandbox gateway; by default on with the demo data.
+    pub payment_sandbox: Setting<bool>,
+    /// Only from the environment (`XASO_PAYMENT_SECRET`).
+    pub payment_secret: Option<Secret>,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -112,6 +120,11 @@ struct FileConfig {
     // Accepted by the parser only to refuse them with a message that says where keys belong.
     files_s3_access_key_id: Option<serde::de::IgnoredAny>,
     files_s3_secret_access_key: Option<serde::de::IgnoredAny>,
+    payment_url: Option<String>,
+    payment_tmn_code: Option<String>,
+    payment_sandbox: Option<bool>,
+    // Refused with a message that says where the secret belongs.
+    payment_secret: Option<serde::de::IgnoredAny>,
 }
 
 /// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
@@ -176,6 +189,19 @@ impl Config {
             },
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            payment_url: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+            payment_tmn_code: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+            payment_sandbox: Setting {
+                value: true,
+                origin: Origin::Default,
+            },
+            payment_secret: None,
         };
 
         let explicit_file = flags
@@ -212,6 +238,20 @@ impl Config {
                     "{name}: khóa truy cập S3 không được ghi trong tệp cấu hình — đặt bằng biến môi \
                      trường XASO_S3_ACCESS_KEY_ID và XASO_S3_SECRET_ACCESS_KEY"
                 );
+            }
+            if parsed.payment_secret.is_some() {
+                bail!(
+                    "{name}: khóa bí mật của cổng thanh toán không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_PAYMENT_SECRET"
+                );
+            }
+            if let Some(url) = parsed.payment_url.and_then(non_blank) {
+                config.payment_url.set(Some(url), Origin::File);
+            }
+            if let Some(code) = parsed.payment_tmn_code.and_then(non_blank) {
+                config.payment_tmn_code.set(Some(code), Origin::File);
+            }
+            if let Some(sandbox) = parsed.payment_sandbox {
+                config.payment_sandbox.set(sandbox, Origin::File);
             }
             if let Some(bucket) = parsed.files_s3_bucket.and_then(non_blank) {
                 config.files_s3_bucket.set(Some(bucket), Origin::File);
@@ -257,6 +297,20 @@ impl Config {
         if let Some(prefix) = env("XASO_S3_PREFIX") {
             config.files_s3_prefix.set(prefix, Origin::Env);
         }
+        if let Some(url) = env("XASO_PAYMENT_URL").and_then(non_blank) {
+            config.payment_url.set(Some(url), Origin::Env);
+        }
+        if let Some(code) = env("XASO_PAYMENT_TMN_CODE").and_then(non_blank) {
+            config.payment_tmn_code.set(Some(code), Origin::Env);
+        }
+        if let Some(sandbox) = env("XASO_PAYMENT_SANDBOX") {
+            config
+                .payment_sandbox
+                .set(parse_bool(&sandbox, "XASO_PAYMENT_SANDBOX")?, Origin::Env);
+        }
+        config.payment_secret = env("XASO_PAYMENT_SECRET")
+            .filter(|s| !s.is_empty())
+            .map(Secret);
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
         config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
             .filter(|s| !s.is_empty())
@@ -275,6 +329,10 @@ impl Config {
         }
         if flags.no_demo {
             config.demo.set(false, Origin::Flag);
+        }
+        // The sandbox follows the demo data unless set on its own.
+        if config.payment_sandbox.origin == Origin::Default {
+            config.payment_sandbox.value = config.demo.value;
         }
         Ok(config)
     }
@@ -380,7 +438,37 @@ impl Config {
             self.demo.origin.label()
         );
         self.describe_files(&mut out, line);
+        self.describe_payment(&mut out);
         out
+    }
+
+    /// The payment gateway part of `describe`; the secret as `***`, never its value.
+    fn describe_payment(&self, out: &mut String) {
+        let shown = |set: bool, value: String| if set { value } else { "chưa đặt".into() };
+        for (key, setting) in [
+            ("payment_url", &self.payment_url),
+            ("payment_tmn_code", &self.payment_tmn_code),
+        ] {
+            match &setting.value {
+                Some(value) => {
+                    let _ = writeln!(*out, "{key} = {value:?}  # {}", setting.origin.label());
+                }
+                None => {
+                    let _ = writeln!(*out, "# {key}: chưa đặt");
+                }
+            }
+        }
+        let _ = writeln!(
+            *out,
+            "payment_sandbox = {}  # {}",
+            self.payment_sandbox.value,
+            self.payment_sandbox.origin.label()
+        );
+        let _ = writeln!(
+            *out,
+            "# XASO_PAYMENT_SECRET: {}",
+            shown(self.payment_secret.is_some(), "***".into())
+        );
     }
 
     /// The file storage part of `describe`: the S3 keys when a bucket or an endpoint is set, the
@@ -511,6 +599,55 @@ mod tests {
     }
 
     const SECRET: &str = "very-secret-value";
+
+    #[test]
+    fn payment_settings_follow_the_layers_and_the_secret_stays_out_of_files() {
+        let none = ConfigFlags::default();
+        let demo = Config::resolve(&none, env(&[])).expect("defaults");
+        assert!(
+            demo.payment_sandbox.value,
+            "the sandbox comes with the demo data"
+        );
+        let real = Config::resolve(
+            &ConfigFlags {
+                no_demo: true,
+                ..Default::default()
+            },
+            env(&[
+                ("XASO_PAYMENT_URL", "https://cong.example.vn/pay"),
+                ("XASO_PAYMENT_TMN_CODE", "XASO0001"),
+                ("XASO_PAYMENT_SECRET", "bi-mat-cua-cong"),
+            ]),
+        )
+        .expect("layers");
+        assert!(!real.payment_sandbox.value, "no demo, no sandbox");
+        assert_eq!(
+            real.payment_url.value.as_deref(),
+            Some("https://cong.example.vn/pay")
+        );
+        let shown = real.describe();
+        assert!(
+            shown.contains("payment_tmn_code = \"XASO0001\"  # biến môi trường"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("# XASO_PAYMENT_SECRET: ***") && !shown.contains("bi-mat-cua-cong"),
+            "{shown}"
+        );
+        let path = file("payment_secret = \"khong-duoc-o-day\"\n");
+        let refused = Config::resolve(
+            &ConfigFlags {
+                config: Some(path),
+                ..Default::default()
+            },
+            env(&[]),
+        )
+        .expect_err("secret in the file");
+        assert!(
+            refused.to_string().contains("XASO_PAYMENT_SECRET"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn a_bucket_from_the_environment_and_the_secret_never_shown() {

@@ -151,25 +151,28 @@ async fn sweep_periodically(
     }
 }
 
-/// The payment gateway: a real one from `XASO_PAYMENT_URL`, `XASO_PAYMENT_TMN_CODE` and
-/// `XASO_PAYMENT_SECRET`; otherwise the built-in sandbox when `XASO_PAYMENT_SANDBOX=true` or the
-/// demo data is on (its secret derived from the installation's, so it survives restarts).
+/// The payment gateway: a real one when `payment_url` is configured (with `payment_tmn_code` and
+/// `XASO_PAYMENT_SECRET`), otherwise the built-in sandbox when `payment_sandbox` is on (by default
+/// with the demo data; its secret derived from the installation's, so it survives restarts).
 fn payment_gateway(
     config: &Config,
     secret: &[u8; 32],
 ) -> anyhow::Result<Option<xaso_web::payment::Gateway>> {
     use xaso_domain::payment::vnpay::Merchant;
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if let Some(url) = var("XASO_PAYMENT_URL") {
-        let (Some(tmn_code), Some(key)) =
-            (var("XASO_PAYMENT_TMN_CODE"), var("XASO_PAYMENT_SECRET"))
-        else {
+    if let Some(url) = &config.payment_url.value {
+        let (Some(tmn_code), Some(key)) = (
+            config.payment_tmn_code.value.clone(),
+            config
+                .payment_secret
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+        ) else {
             anyhow::bail!(
-                "XASO_PAYMENT_URL cần kèm XASO_PAYMENT_TMN_CODE và XASO_PAYMENT_SECRET (mã đơn vị và khóa bí mật do cổng thanh toán cấp)"
+                "payment_url cần kèm payment_tmn_code và biến XASO_PAYMENT_SECRET (mã đơn vị và khóa bí mật do cổng thanh toán cấp)"
             );
         };
         if !url.starts_with("https://") && !url.starts_with("http://127.0.0.1") {
-            anyhow::bail!("XASO_PAYMENT_URL “{url}” phải là địa chỉ https://");
+            anyhow::bail!("payment_url “{url}” phải là địa chỉ https://");
         }
         tracing::info!(url = %url, "payment gateway");
         return Ok(Some(xaso_web::payment::Gateway::remote(
@@ -179,14 +182,10 @@ fn payment_gateway(
                     secret: key,
                 },
             }),
-            url,
+            url.clone(),
         )));
     }
-    let sandbox = match var("XASO_PAYMENT_SANDBOX") {
-        Some(v) => matches!(v.trim(), "1" | "true" | "yes" | "on"),
-        None => config.demo.value,
-    };
-    if !sandbox {
+    if !config.payment_sandbox.value {
         return Ok(None);
     }
     let derived = xaso_store::files::sha256_hex(&[secret.as_slice(), b"payment-sandbox"].concat());
