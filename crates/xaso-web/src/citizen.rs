@@ -19,15 +19,13 @@ use xaso_store::identity::User;
 use xaso_store::StoreError;
 
 use crate::dossier::file_response;
-use crate::dossier::pages::{field, optional_field, page_error, read_form, shown, staff, Upload};
+use crate::dossier::pages::{
+    field, local, optional_field, page_error, read_form, shown, staff, Upload,
+};
 use crate::error::{ApiError, PageError};
 use crate::identity::CurrentUser;
 use crate::pages::{render_status, see_other, Nav, PageContext};
 use crate::AppState;
-
-fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    to_local(at).format("%H:%M %d/%m/%Y").to_string()
-}
 
 fn day(text: &Option<String>) -> String {
     text.as_deref()
@@ -61,7 +59,7 @@ fn lines(state: &AppState, documents: &[Document]) -> Vec<DocumentLine> {
             issued: day(&d.issued_on),
             expires: day(&d.expires_on),
             size_kib: (d.size + 1023) / 1024,
-            added: local_time(d.added_at),
+            added: local(Some(d.added_at)),
         })
         .collect()
 }
@@ -81,7 +79,7 @@ fn read_lines(reads: &[Read]) -> Vec<ReadLine> {
     reads
         .iter()
         .map(|r| ReadLine {
-            at: local_time(r.at),
+            at: local(Some(r.at)),
             who: r.reader_name.clone(),
             unit: r.unit_name.clone().unwrap_or_default(),
             what: r.what_label().to_string(),

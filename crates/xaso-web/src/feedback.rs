@@ -13,6 +13,7 @@ use xaso_domain::feedback::FeedbackAction;
 use xaso_store::feedback::{self, Channel, NewFeedback};
 use xaso_store::StoreError;
 
+use crate::dossier::pages::local;
 use crate::dossier::{within_public_limit, ClientIp};
 use crate::AppState;
 
@@ -239,12 +240,6 @@ struct ListPage {
     error: Option<String>,
 }
 
-fn local(at: DateTime<Utc>) -> String {
-    xaso_domain::calendar::deadline::to_local(at)
-        .format("%H:%M %d/%m/%Y")
-        .to_string()
-}
-
 fn service_name(state: &AppState, code: &str) -> String {
     state
         .rules
@@ -289,7 +284,7 @@ async fn list_response(
             .map(|l| ItemLine {
                 kind: service_name(state, &l.service_code),
                 status: status_label(&l.status),
-                created: local(l.created_at),
+                created: local(Some(l.created_at)),
                 author: l.author_name,
                 code: l.code,
             })
@@ -442,12 +437,12 @@ async fn item_response(
         author: item.author_name.clone(),
         description: item.description.clone(),
         address: item.address.clone().unwrap_or_default(),
-        received: local(s.submitted_at),
-        answer_by: local(s.deadlines.answer_by),
+        received: local(Some(s.submitted_at)),
+        answer_by: local(Some(s.deadlines.answer_by)),
         answer: s.answer.clone(),
         history: history
             .into_iter()
-            .map(|(at, who, what)| (local(at), who, what))
+            .map(|(at, who, what)| (local(Some(at)), who, what))
             .collect(),
         actions,
         error: error.as_ref().map(|(_, m)| m.clone()),

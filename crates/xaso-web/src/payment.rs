@@ -490,7 +490,7 @@ async fn payments_page_response(
             amount: format_vnd(u64::try_from(p.amount).unwrap_or(0)),
             method: p.method,
             reference: p.txn_ref.unwrap_or_default(),
-            since: to_local(p.created_at).format("%H:%M %d/%m/%Y").to_string(),
+            since: crate::dossier::pages::local(Some(p.created_at)),
             why,
         })
         .collect();

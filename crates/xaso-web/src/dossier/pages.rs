@@ -25,7 +25,8 @@ use crate::error::{ApiError, PageError};
 use crate::pages::{render, render_status, see_other, Nav, PageContext};
 use crate::AppState;
 
-pub(super) fn local(instant: Option<DateTime<Utc>>) -> String {
+/// An instant as pages show it, in Vietnam time: "09:15 02/03/2026"; empty for none.
+pub(crate) fn local(instant: Option<DateTime<Utc>>) -> String {
     instant
         .map(|i| to_local(i).format("%H:%M %d/%m/%Y").to_string())
         .unwrap_or_default()
