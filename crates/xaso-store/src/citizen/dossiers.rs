@@ -175,6 +175,15 @@ pub(crate) async fn keep_attachment(
     }
 }
 
+/// The rules without the per-citizen limits: results and certified copies are the state's own
+/// papers, kept even beyond the quota.
+fn beyond_quota(rules: &CitizenRules) -> CitizenRules {
+    let mut unlimited = rules.clone();
+    unlimited.store.quota_bytes = u64::MAX;
+    unlimited.store.max_documents = u64::MAX;
+    unlimited
+}
+
 /// Puts a dossier's signed e-result in the applicant's store, as the kind of document the
 /// procedure's result is.
 #[allow(clippy::too_many_arguments)] // the dossier, its procedure, the file, when
@@ -205,10 +214,7 @@ pub(crate) async fn keep_result(
         file_name: &file.name,
         stored,
     };
-    // Results are the state's own papers: they are kept even beyond the quota.
-    let mut unlimited = rules.clone();
-    unlimited.store.quota_bytes = u64::MAX;
-    unlimited.store.max_documents = u64::MAX;
+    let unlimited = beyond_quota(rules);
     add_document(
         tx,
         &unlimited,
@@ -256,9 +262,7 @@ pub async fn keep_certified_copy(
         file_name: "ban-sao-chung-thuc.pdf",
         stored,
     };
-    let mut unlimited = rules.clone();
-    unlimited.store.quota_bytes = u64::MAX;
-    unlimited.store.max_documents = u64::MAX;
+    let unlimited = beyond_quota(rules);
     let actor = Actor::user(officer.id, &officer.full_name);
     add_document(tx, &unlimited, &id_number, &new, &actor, now).await?;
     Ok(())
