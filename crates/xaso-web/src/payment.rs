@@ -87,41 +87,10 @@ fn gateway(state: &AppState) -> Result<&Arc<Gateway>, ApiError> {
         .ok_or_else(|| ApiError::not_found("hệ thống chưa cấu hình cổng thanh toán trực tuyến"))
 }
 
-/// The query string as (name, value) pairs, decoded.
+/// The query string as (name, value) pairs, decoded as forms are (`+` a space, `%XX` a byte), in
+/// their order.
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    let decode = |text: &str| {
-        let bytes = text.replace('+', " ");
-        let bytes = bytes.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| {
-                std::str::from_utf8(h)
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            });
-            match (bytes[i], hex) {
-                (b'%', Some(byte)) => {
-                    out.push(byte);
-                    i += 3;
-                }
-                (byte, _) => {
-                    out.push(byte);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+    serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
