@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod feedback;
 pub mod identity;
 pub mod money;
+pub mod notification;
 pub mod payment;
 pub mod plan;
 pub mod report;
