@@ -31,6 +31,7 @@ fn main() {
         ("CITIZEN", "citizen"),
         ("FEES", "fees"),
         ("FEEDBACK", "feedback"),
+        ("NOTIFICATIONS", "notifications"),
     ] {
         let dir = data.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());

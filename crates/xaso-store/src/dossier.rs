@@ -36,6 +36,8 @@ pub struct DossierRules {
     pub exemptions: Arc<Vec<xaso_domain::payment::fees::Exemption>>,
     /// Deadlines of citizens' feedback (`data/feedback/`).
     pub feedback: xaso_domain::feedback::FeedbackRules,
+    /// The messages citizens get, and the portal's address for their links (`data/notifications/`).
+    pub notices: Arc<crate::notification::Notices>,
 }
 
 impl DossierRules {
@@ -619,9 +621,9 @@ pub async fn receive(
             reasons: reasons.clone(),
         }),
     };
-    if let Some(action) = action {
+    if let Some(action) = &action {
         let (next, entry) =
-            apply(&state, &action, &scope, now, &domain_rules).map_err(map_rule_error)?;
+            apply(&state, action, &scope, now, &domain_rules).map_err(map_rule_error)?;
         state = next;
         entries.push(entry);
     }
@@ -673,6 +675,16 @@ pub async fn receive(
     for entry in &entries {
         insert_history(tx, id, now, user, entry).await?;
     }
+    crate::notification::on_dossier(
+        tx,
+        rules,
+        id,
+        action.as_ref(),
+        Status::Registered,
+        &state,
+        now,
+    )
+    .await?;
     crate::report::refresh(tx, rules, id).await?;
     view(tx, rules, &code.to_string(), now)
         .await?
@@ -785,6 +797,8 @@ pub(crate) async fn apply_action(
         )));
     }
     insert_history(tx, row.id, now, user, &entry).await?;
+    crate::notification::on_dossier(tx, rules, row.id, Some(action), state.status, &next, now)
+        .await?;
     crate::report::refresh(tx, rules, row.id).await?;
     view(tx, rules, code, now).await?.ok_or_else(not_found)
 }

@@ -334,6 +334,9 @@ pub async fn act(
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_string))
         .unwrap_or_default();
     history_line(tx, item.id, now, &user.full_name, &action_key, &line).await?;
+    if matches!(action, FeedbackAction::Answer { .. }) {
+        crate::notification::on_feedback_answered(tx, rules, item.id, now).await?;
+    }
     by_code(tx, code).await?.ok_or_else(not_found)
 }
 

@@ -17,6 +17,7 @@ pub mod feedback;
 pub mod files;
 pub mod identity;
 pub mod meta;
+pub mod notification;
 pub mod payment;
 pub mod pki;
 pub mod plan;

@@ -184,6 +184,15 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
             .iter()
             .find_map(|(name, text)| xaso_domain::feedback::parse_rules(name, text).ok())
             .expect("data/feedback/thoi-han.toml"),
+        notices: std::sync::Arc::new(crate::notification::Notices::new(
+            repo_files("notifications")
+                .iter()
+                .map(|(name, text)| xaso_domain::notification::Templates::parse(name, text))
+                .next()
+                .expect("data/notifications/mau-thong-bao.toml")
+                .unwrap_or_else(|e| panic!("{e}")),
+            "http://xa.example",
+        )),
     }
 }
 

@@ -97,7 +97,10 @@ pub async fn load(store: &Store) -> anyhow::Result<Arc<CalendarSet>> {
 }
 
 /// The workflows built into the binary, and the calendars: everything dossiers are handled under.
-pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
+pub async fn load_rules(
+    store: &Store,
+    config: &crate::config::Config,
+) -> anyhow::Result<Arc<DossierRules>> {
     let mut workflows = std::collections::HashMap::new();
     for (name, text) in embedded::WORKFLOWS {
         let workflow = xaso_domain::dossier::parse_workflow(name, text)?;
@@ -123,6 +126,7 @@ pub async fn load_rules(store: &Store) -> anyhow::Result<Arc<DossierRules>> {
         citizen: Arc::new(citizen),
         exemptions: Arc::new(exemptions),
         feedback,
+        notices: Arc::new(config.notify.notices(config.listen.value)?),
     }))
 }
 
@@ -266,7 +270,7 @@ pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     .await?;
     tx.commit().await?;
     // Days off move deadlines and timings: the report facts follow.
-    let rules = load_rules(&store).await?;
+    let rules = load_rules(&store, config).await?;
     let mut tx = store.begin().await?;
     xaso_store::report::rebuild(&mut tx, &rules).await?;
     tx.commit().await?;

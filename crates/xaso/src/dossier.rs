@@ -52,7 +52,7 @@ fn local(instant: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 pub async fn run(config: &Config, command: DossierCommand) -> anyhow::Result<()> {
     let (store, _) = open_store(config).await?;
-    let rules = crate::calendar::load_rules(&store).await?;
+    let rules = crate::calendar::load_rules(&store, config).await?;
     let now = chrono::Utc::now();
     if let DossierCommand::Sweep = command {
         let mut tx = store.begin().await?;

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dossier;
 mod files;
+mod notification;
 mod payment;
 mod pki;
 mod plan;
@@ -77,6 +78,9 @@ enum Command {
     /// Online payments: reconcile a day with the gateway's list
     #[command(subcommand)]
     Payments(payment::PaymentsCommand),
+    /// Messages to citizens: deliver the outbox, its states, the templates
+    #[command(subcommand)]
+    Notifications(notification::NotificationsCommand),
     /// Back up the database and every file it refers to into a new folder, while serving
     Backup {
         /// The folder to create (must not exist, or be empty)
@@ -180,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Files(command) => files::run(&config, command).await,
         Command::Backup { to } => files::backup(&config, &to).await,
         Command::Payments(command) => payment::run(&config, command).await,
+        Command::Notifications(command) => notification::run(&config, command).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

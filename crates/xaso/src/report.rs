@@ -48,7 +48,7 @@ fn period(scope: &ReportScope) -> anyhow::Result<Period> {
 
 pub async fn run(config: &Config, command: ReportCommand) -> anyhow::Result<()> {
     let (store, _) = open_store(config).await?;
-    let rules = crate::calendar::load_rules(&store).await?;
+    let rules = crate::calendar::load_rules(&store, config).await?;
     let (args, is_ii06a) = match &command {
         ReportCommand::Ii06a(args) => (args, true),
         ReportCommand::Targets(args) => (args, false),

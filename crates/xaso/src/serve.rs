@@ -14,7 +14,20 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     // Files before anything else starts: a wrong bucket or key stops here, not at the first upload.
     let files = config.files().await?;
     tracing::info!(files = %files.describe(), "file storage");
-    let rules = crate::calendar::load_rules(&store).await?;
+    // Bound first: the links in messages name the address actually served when none is configured.
+    let listener = tokio::net::TcpListener::bind(config.listen.value)
+        .await
+        .with_context(|| format!("không mở được cổng {}", config.listen.value))?;
+    let address = listener.local_addr()?;
+    let config = &Config {
+        listen: crate::config::Setting {
+            value: address,
+            origin: config.listen.origin,
+        },
+        ..config.clone()
+    };
+    let channels = config.notify.channels()?;
+    let rules = crate::calendar::load_rules(&store, config).await?;
     if let Some(first) =
         seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?
     {
@@ -55,16 +68,25 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         tracing::info!(count, "report facts built");
     }
     tx.commit().await?;
-    let listener = tokio::net::TcpListener::bind(config.listen.value)
-        .await
-        .with_context(|| format!("không mở được cổng {}", config.listen.value))?;
     let shutdown = shutdown_signal()?;
-    let address = listener.local_addr()?;
     println!(
         "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
         store.location
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
+    // Every instance delivers: claims with leases keep two from sending the same message.
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = {
+        let worker = xaso_store::notification::Worker::new(store.clone(), channels);
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = worker_stopped.await;
+            };
+            worker
+                .run(&chrono::Utc::now, std::time::Duration::from_secs(5), stop)
+                .await;
+        })
+    };
     // Signing keys are sealed with the installation's secret; a first start makes the demo's.
     let secret = crate::pki::secret(config)?;
     if config.demo.value {
@@ -94,6 +116,8 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     .await
     .context("máy chủ dừng bất thường")?;
     sweeper.abort();
+    let _ = stop_worker.send(());
+    let _ = worker.await;
     store.close().await;
     println!("Đã dừng Xã Số.");
     Ok(())
@@ -101,7 +125,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
 
 /// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called — before the
 /// address is announced — so a signal sent right after start-up still shuts down gracefully.
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -84,6 +84,8 @@ pub struct Config {
     pub payment_sandbox: Setting<bool>,
     /// Only from the environment (`XASO_PAYMENT_SECRET`).
     pub payment_secret: Option<Secret>,
+    /// Messages to citizens: links, templates, SMTP, SMS.
+    pub notify: notify::NotifyConfig,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -125,6 +127,15 @@ struct FileConfig {
     payment_sandbox: Option<bool>,
     // Refused with a message that says where the secret belongs.
     payment_secret: Option<serde::de::IgnoredAny>,
+    public_url: Option<String>,
+    notification_templates: Option<PathBuf>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    sms_url: Option<String>,
+    sms_template: Option<String>,
+    // Refused, like the other secrets.
+    smtp_password: Option<serde::de::IgnoredAny>,
+    sms_token: Option<serde::de::IgnoredAny>,
 }
 
 /// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
@@ -202,6 +213,7 @@ impl Config {
                 origin: Origin::Default,
             },
             payment_secret: None,
+            notify: notify::NotifyConfig::defaults(),
         };
 
         let explicit_file = flags
@@ -244,6 +256,19 @@ impl Config {
                     "{name}: khóa bí mật của cổng thanh toán không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_PAYMENT_SECRET"
                 );
             }
+            if parsed.smtp_password.is_some() || parsed.sms_token.is_some() {
+                bail!(
+                    "{name}: mật khẩu máy chủ thư và khóa cổng SMS không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_SMTP_PASSWORD, XASO_SMS_TOKEN"
+                );
+            }
+            config.notify.apply_file(notify::FileNotify {
+                public_url: parsed.public_url,
+                notification_templates: parsed.notification_templates,
+                smtp_url: parsed.smtp_url,
+                smtp_from: parsed.smtp_from,
+                sms_url: parsed.sms_url,
+                sms_template: parsed.sms_template,
+            });
             if let Some(url) = parsed.payment_url.and_then(non_blank) {
                 config.payment_url.set(Some(url), Origin::File);
             }
@@ -311,6 +336,7 @@ impl Config {
         config.payment_secret = env("XASO_PAYMENT_SECRET")
             .filter(|s| !s.is_empty())
             .map(Secret);
+        config.notify.apply_env(&env);
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
         config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
             .filter(|s| !s.is_empty())
@@ -439,6 +465,7 @@ impl Config {
         );
         self.describe_files(&mut out, line);
         self.describe_payment(&mut out);
+        self.notify.describe(&mut out);
         out
     }
 
@@ -522,248 +549,7 @@ impl Config {
     }
 }
 
+mod notify;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |key| map.get(key).cloned()
-    }
-
-    fn file(text: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!("xaso-config-{}.toml", xaso_store::new_id()));
-        std::fs::write(&path, text).expect("write config");
-        path
-    }
-
-    #[test]
-    fn defaults_need_nothing() {
-        let config = Config::resolve(&ConfigFlags::default(), env(&[])).expect("defaults");
-        assert_eq!(config.listen.value.to_string(), "127.0.0.1:8080");
-        assert_eq!(
-            config.effective_database_url(),
-            "sqlite://xaso-data/xaso.db"
-        );
-        assert!(config.demo.value);
-    }
-
-    #[test]
-    fn flags_beat_environment_beat_file() {
-        let path = file("listen = \"127.0.0.1:7000\"\ndata_dir = \"/srv/file\"\ndatabase_url = \"postgres://xaso:secret@db/xaso\"\ndemo = false\n");
-        let flags = ConfigFlags {
-            config: Some(path.clone()),
-            listen: Some("0.0.0.0:9000".into()),
-            ..Default::default()
-        };
-        let config = Config::resolve(
-            &flags,
-            env(&[
-                ("XASO_LISTEN", "127.0.0.1:8000"),
-                ("XASO_DATA_DIR", "/srv/env"),
-            ]),
-        )
-        .expect("layers");
-        assert_eq!(config.listen.value.to_string(), "0.0.0.0:9000");
-        assert_eq!(config.listen.origin, Origin::Flag);
-        assert_eq!(config.data_dir.value, PathBuf::from("/srv/env"));
-        assert_eq!(config.data_dir.origin, Origin::Env);
-        assert_eq!(config.database_url.origin, Origin::File);
-        assert!(!config.demo.value);
-        let shown = config.describe();
-        assert!(shown.contains("postgres://xaso:***@db/xaso"), "{shown}");
-        assert!(!shown.contains("secret"), "{shown}");
-        std::fs::remove_file(path).expect("clean up");
-    }
-
-    #[test]
-    fn bad_values_are_named() {
-        let err = Config::resolve(
-            &ConfigFlags::default(),
-            env(&[("XASO_LISTEN", "localhost")]),
-        )
-        .expect_err("bad listen");
-        assert!(err.to_string().contains("XASO_LISTEN"), "{err}");
-        let path = file("listen = \"127.0.0.1:7000\"\nlisen = 1\n");
-        let flags = ConfigFlags {
-            config: Some(path.clone()),
-            ..Default::default()
-        };
-        let err = Config::resolve(&flags, env(&[])).expect_err("unknown key");
-        assert!(format!("{err:#}").contains(":2:"), "{err:#}");
-        std::fs::remove_file(path).expect("clean up");
-    }
-
-    const SECRET: &str = "very-secret-value";
-
-    #[test]
-    fn payment_settings_follow_the_layers_and_the_secret_stays_out_of_files() {
-        let none = ConfigFlags::default();
-        let demo = Config::resolve(&none, env(&[])).expect("defaults");
-        assert!(
-            demo.payment_sandbox.value,
-            "the sandbox comes with the demo data"
-        );
-        let real = Config::resolve(
-            &ConfigFlags {
-                no_demo: true,
-                ..Default::default()
-            },
-            env(&[
-                ("XASO_PAYMENT_URL", "https://cong.example.vn/pay"),
-                ("XASO_PAYMENT_TMN_CODE", "XASO0001"),
-                ("XASO_PAYMENT_SECRET", "bi-mat-cua-cong"),
-            ]),
-        )
-        .expect("layers");
-        assert!(!real.payment_sandbox.value, "no demo, no sandbox");
-        assert_eq!(
-            real.payment_url.value.as_deref(),
-            Some("https://cong.example.vn/pay")
-        );
-        let shown = real.describe();
-        assert!(
-            shown.contains("payment_tmn_code = \"XASO0001\"  # biến môi trường"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("# XASO_PAYMENT_SECRET: ***") && !shown.contains("bi-mat-cua-cong"),
-            "{shown}"
-        );
-        let path = file("payment_secret = \"khong-duoc-o-day\"\n");
-        let refused = Config::resolve(
-            &ConfigFlags {
-                config: Some(path),
-                ..Default::default()
-            },
-            env(&[]),
-        )
-        .expect_err("secret in the file");
-        assert!(
-            refused.to_string().contains("XASO_PAYMENT_SECRET"),
-            "{refused}"
-        );
-    }
-
-    #[test]
-    fn a_bucket_from_the_environment_and_the_secret_never_shown() {
-        let path = file(
-            "files_s3_endpoint = \"http://127.0.0.1:9000\"\nfiles_s3_prefix = \"tinh-h19/\"\n",
-        );
-        let flags = ConfigFlags {
-            config: Some(path.clone()),
-            ..Default::default()
-        };
-        let config = Config::resolve(
-            &flags,
-            env(&[
-                ("XASO_S3_BUCKET", "xaso-files"),
-                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
-                ("XASO_S3_SECRET_ACCESS_KEY", SECRET),
-            ]),
-        )
-        .expect("layers");
-        assert_eq!(config.files_s3_bucket.value.as_deref(), Some("xaso-files"));
-        assert_eq!(config.files_s3_bucket.origin, Origin::Env);
-        assert_eq!(config.files_s3_endpoint.origin, Origin::File);
-        assert_eq!(config.files_s3_prefix.value, "tinh-h19/");
-        assert_eq!(config.files_s3_region.value, "us-east-1");
-        assert_eq!(config.files_s3_region.origin, Origin::Default);
-        let shown = config.describe();
-        assert!(
-            shown.contains("files_s3_bucket = \"xaso-files\"  # biến môi trường"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("files_s3_endpoint = \"http://127.0.0.1:9000\"  # tệp cấu hình"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("XASO_S3_ACCESS_KEY_ID: \"AKIATEST\""),
-            "{shown}"
-        );
-        assert!(shown.contains("XASO_S3_SECRET_ACCESS_KEY: ***"), "{shown}");
-        assert!(!shown.contains(SECRET), "{shown}");
-        assert!(!format!("{config:?}").contains(SECRET));
-        std::fs::remove_file(path).expect("clean up");
-    }
-
-    #[tokio::test]
-    async fn files_stay_local_without_a_bucket() {
-        let config = Config::resolve(&ConfigFlags::default(), env(&[])).expect("defaults");
-        let files = config.files().await.expect("local");
-        assert!(matches!(files, Files::Local(_)));
-        assert!(
-            config
-                .describe()
-                .contains("# tệp đính kèm: thư mục xaso-data/files"),
-            "{}",
-            config.describe()
-        );
-    }
-
-    #[tokio::test]
-    async fn s3_settings_are_checked_before_use() {
-        let no_secret = Config::resolve(
-            &ConfigFlags::default(),
-            env(&[
-                ("XASO_S3_BUCKET", "xaso-files"),
-                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
-            ]),
-        )
-        .expect("resolves: only using files needs the keys");
-        let err = no_secret.files().await.expect_err("no secret");
-        assert!(
-            err.to_string().contains("XASO_S3_SECRET_ACCESS_KEY"),
-            "{err}"
-        );
-
-        let no_bucket = Config::resolve(
-            &ConfigFlags::default(),
-            env(&[("XASO_S3_ENDPOINT", "http://127.0.0.1:9000")]),
-        )
-        .expect("resolves");
-        let err = no_bucket
-            .files()
-            .await
-            .expect_err("endpoint without bucket");
-        assert!(err.to_string().contains("XASO_S3_BUCKET"), "{err}");
-
-        let path = file("files_s3_bucket = \"xaso-files\"\nfiles_s3_secret_access_key = \"x\"\n");
-        let flags = ConfigFlags {
-            config: Some(path.clone()),
-            ..Default::default()
-        };
-        let err = Config::resolve(&flags, env(&[])).expect_err("a secret in the file");
-        assert!(
-            err.to_string().contains("XASO_S3_SECRET_ACCESS_KEY"),
-            "{err}"
-        );
-        std::fs::remove_file(path).expect("clean up");
-
-        // A closed port: the start-up probe fails, naming the endpoint and never the secret.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let unreachable = Config::resolve(
-            &ConfigFlags::default(),
-            env(&[
-                ("XASO_S3_BUCKET", "xaso-files"),
-                ("XASO_S3_ENDPOINT", &endpoint),
-                ("XASO_S3_ACCESS_KEY_ID", "AKIATEST"),
-                ("XASO_S3_SECRET_ACCESS_KEY", SECRET),
-            ]),
-        )
-        .expect("resolves");
-        let err = unreachable.files().await.expect_err("nothing listens");
-        let message = format!("{err:#}");
-        assert!(message.contains(&endpoint), "{message}");
-        assert!(!message.contains(SECRET), "{message}");
-    }
-}
+mod tests;

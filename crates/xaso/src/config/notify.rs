@@ -1,0 +1,203 @@
+//! Settings for messages to citizens: the portal's public address (for links), the templates file
+//! a commune edits, the SMTP server and the SMS gateway. Passwords and tokens only from the
+//! environment, like every other secret.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use xaso_store::notification::{Channels, Notices, SmsGateway, Smtp};
+
+use super::{non_blank, Origin, Secret, Setting};
+
+/// What `xaso.toml` may say about messages.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileNotify {
+    pub public_url: Option<String>,
+    pub notification_templates: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub sms_url: Option<String>,
+    pub sms_template: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// How citizens reach the portal, e.g. `https://dichvucong.minhduc.gov.vn`; by default the
+    /// address `serve` listens on.
+    pub public_url: Setting<Option<String>>,
+    /// A commune's own templates, replacing the built-in `data/notifications/mau-thong-bao.toml`.
+    pub notification_templates: Setting<Option<PathBuf>>,
+    pub smtp_url: Setting<Option<String>>,
+    pub smtp_from: Setting<String>,
+    pub sms_url: Setting<Option<String>>,
+    pub sms_template: Setting<Option<String>>,
+    /// Only from the environment (`XASO_SMTP_PASSWORD`, `XASO_SMS_TOKEN`).
+    pub smtp_password: Option<Secret>,
+    pub sms_token: Option<Secret>,
+}
+
+fn unset<T>(value: T) -> Setting<T> {
+    Setting {
+        value,
+        origin: Origin::Default,
+    }
+}
+
+impl NotifyConfig {
+    pub(super) fn defaults() -> NotifyConfig {
+        NotifyConfig {
+            public_url: unset(None),
+            notification_templates: unset(None),
+            smtp_url: unset(None),
+            smtp_from: unset("Xã Số <khong-tra-loi@localhost>".into()),
+            sms_url: unset(None),
+            sms_template: unset(None),
+            smtp_password: None,
+            sms_token: None,
+        }
+    }
+
+    pub(super) fn apply_file(&mut self, file: FileNotify) {
+        let text = |setting: &mut Setting<Option<String>>, value: Option<String>| {
+            if let Some(value) = value.and_then(non_blank) {
+                setting.set(Some(value), Origin::File);
+            }
+        };
+        text(&mut self.public_url, file.public_url);
+        text(&mut self.smtp_url, file.smtp_url);
+        text(&mut self.sms_url, file.sms_url);
+        text(&mut self.sms_template, file.sms_template);
+        if let Some(from) = file.smtp_from.and_then(non_blank) {
+            self.smtp_from.set(from, Origin::File);
+        }
+        if let Some(path) = file.notification_templates {
+            self.notification_templates.set(Some(path), Origin::File);
+        }
+    }
+
+    pub(super) fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) {
+        let text = |setting: &mut Setting<Option<String>>, key: &str| {
+            if let Some(value) = env(key).and_then(non_blank) {
+                setting.set(Some(value), Origin::Env);
+            }
+        };
+        text(&mut self.public_url, "XASO_PUBLIC_URL");
+        text(&mut self.smtp_url, "XASO_SMTP_URL");
+        text(&mut self.sms_url, "XASO_SMS_URL");
+        text(&mut self.sms_template, "XASO_SMS_TEMPLATE");
+        if let Some(from) = env("XASO_SMTP_FROM").and_then(non_blank) {
+            self.smtp_from.set(from, Origin::Env);
+        }
+        if let Some(path) = env("XASO_NOTIFICATION_TEMPLATES").and_then(non_blank) {
+            self.notification_templates
+                .set(Some(PathBuf::from(path)), Origin::Env);
+        }
+        self.smtp_password = env("XASO_SMTP_PASSWORD")
+            .filter(|s| !s.is_empty())
+            .map(Secret);
+        self.sms_token = env("XASO_SMS_TOKEN").filter(|s| !s.is_empty()).map(Secret);
+    }
+
+    /// The templates (the commune's file when set, checked with its lines) and the links' base.
+    pub fn notices(&self, listen: std::net::SocketAddr) -> anyhow::Result<Notices> {
+        let templates = match &self.notification_templates.value {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("không đọc được tệp mẫu thông báo {}", path.display())
+                })?;
+                xaso_domain::notification::Templates::parse(&path.display().to_string(), &text)
+                    .map_err(|e| anyhow::anyhow!("tệp mẫu thông báo có lỗi:\n{e}"))?
+            }
+            None => built_in_templates()?,
+        };
+        let public_url = match &self.public_url.value {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.clone(),
+            Some(url) => bail!(
+                "public_url “{url}” ({}) phải bắt đầu bằng https:// hoặc http://",
+                self.public_url.origin.label()
+            ),
+            None => format!("http://{listen}"),
+        };
+        Ok(Notices::new(templates, &public_url))
+    }
+
+    /// The channels this instance delivers on: e-mail when `smtp_url` is set, SMS when `sms_url` is.
+    pub fn channels(&self) -> anyhow::Result<Channels> {
+        let email = match &self.smtp_url.value {
+            Some(url) => Some(Smtp::new(
+                url,
+                &self.smtp_from.value,
+                self.smtp_password.as_ref().map(Secret::expose),
+            )?),
+            None => None,
+        };
+        let sms = match &self.sms_url.value {
+            Some(url) => Some(SmsGateway::new(
+                url,
+                self.sms_template.value.as_deref(),
+                self.sms_token.as_ref().map(Secret::expose),
+            )?),
+            None => None,
+        };
+        Ok(Channels { email, sms })
+    }
+
+    /// The messages part of `xaso config`; secrets as `***`.
+    pub(super) fn describe(&self, out: &mut String) {
+        for (key, setting) in [
+            ("public_url", &self.public_url),
+            ("smtp_url", &self.smtp_url),
+            ("sms_url", &self.sms_url),
+            ("sms_template", &self.sms_template),
+        ] {
+            match &setting.value {
+                Some(value) => {
+                    let _ = writeln!(out, "{key} = {value:?}  # {}", setting.origin.label());
+                }
+                None => {
+                    let _ = writeln!(out, "# {key}: chưa đặt");
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "smtp_from = {:?}  # {}",
+            self.smtp_from.value,
+            self.smtp_from.origin.label()
+        );
+        match &self.notification_templates.value {
+            Some(path) => {
+                let _ = writeln!(
+                    out,
+                    "notification_templates = {:?}  # {}",
+                    path.display().to_string(),
+                    self.notification_templates.origin.label()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "# notification_templates: mẫu có sẵn");
+            }
+        }
+        for (key, secret) in [
+            ("XASO_SMTP_PASSWORD", &self.smtp_password),
+            ("XASO_SMS_TOKEN", &self.sms_token),
+        ] {
+            let shown = if secret.is_some() {
+                "***"
+            } else {
+                "chưa đặt"
+            };
+            let _ = writeln!(out, "# {key}: {shown}");
+        }
+    }
+}
+
+/// The templates built into the binary.
+fn built_in_templates() -> anyhow::Result<xaso_domain::notification::Templates> {
+    let (name, text) = crate::embedded::NOTIFICATIONS
+        .first()
+        .context("thiếu tệp dữ liệu data/notifications/mau-thong-bao.toml")?;
+    Ok(xaso_domain::notification::Templates::parse(name, text)?)
+}
