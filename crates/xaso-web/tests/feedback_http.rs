@@ -266,6 +266,9 @@ xaso_store::backend_tests! {
         tx.commit().await.expect("commit");
         assert_eq!((item.channel.as_str(), item.author_name.as_str(), item.author_id), ("counter", "Trần Thị Lan", None));
         assert!(audit.iter().any(|a| a.action == "feedback.counter" && a.actor == "motcua"), "{audit:?}");
+        let unknown = app.post_fields("/phan-anh/quay", &counter, &[("csrf", &counter_csrf), ("author_name", "Trần Thị Lan"), ("service_code", "can-bo"), ("description", "Hồ sơ của tôi bị hẹn lại nhiều lần"), ("dossier_code", "000.00.61.H19-260416-0001")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.body);
+        assert!(unknown.body.contains("không tìm thấy hồ sơ 000.00.61.H19-260416-0001 của xã"), "{}", unknown.body);
         let (citizen, citizen_csrf) = app.browser_session("congdan").await;
         let not_staff = app.post_fields("/phan-anh/quay", &citizen, &[("csrf", &citizen_csrf), ("author_name", "X"), ("service_code", "ha-tang"), ("description", "Nội dung đủ dài để gửi")]).await;
         assert_eq!(not_staff.status, StatusCode::FORBIDDEN, "{}", not_staff.body);
