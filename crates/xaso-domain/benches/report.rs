@@ -61,6 +61,10 @@ fn province_year(count: u64) -> Vec<DossierFact> {
                 paid_online: (i % 30) % 4 == 0 && i % 3 == 0,
                 rating: None,
                 rated_at: None,
+                complaint: i % 11 == 0,
+                points_bodies: None,
+                points_attitude: None,
+                points_feedback: None,
             }
         })
         .collect()

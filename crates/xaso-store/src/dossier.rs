@@ -34,10 +34,12 @@ pub struct DossierRules {
     pub citizen: Arc<xaso_domain::citizen::CitizenRules>,
     /// Who is exempted from fees, and where (`data/fees/`).
     pub exemptions: Arc<Vec<xaso_domain::payment::fees::Exemption>>,
-    /// Deadlines of citizens' feedback (`data/feedback/`).
+    /// Deadlines of citizens' feedback (`data/feedback/thoi-han.toml`).
     pub feedback: xaso_domain::feedback::FeedbackRules,
     /// The messages citizens get, and the portal's address for their links (`data/notifications/`).
     pub notices: Arc<crate::notification::Notices>,
+    /// TT 01/2018 points of indicators 4, 7 and 8 (`data/feedback/chi-so-tt01.toml`).
+    pub indicators: xaso_domain::report::IndicatorRules,
 }
 
 impl DossierRules {
@@ -206,6 +208,9 @@ pub struct DossierView {
     pub payment: Option<xaso_domain::dossier::machine::PaymentDue>,
     pub files: Vec<FileMeta>,
     pub history: Vec<HistoryRow>,
+    /// Citizens' feedback about the dossier (it counts in the dossier's satisfaction).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<crate::feedback::AboutDossier>,
 }
 
 impl DossierView {
@@ -881,6 +886,7 @@ pub async fn view(
         payment: state.payment.clone(),
         files: files_of(tx, row.id).await?,
         history: history(tx, row.id).await?,
+        feedback: crate::feedback::about_dossier(tx, row.id).await?,
     }))
 }
 
@@ -1358,16 +1364,29 @@ pub async fn file_for(
 
 pub use xaso_domain::report::Rating;
 
+/// The applicant's rating of a dossier, with the optional TT 01/2018 questions of the form: how
+/// many bodies they had to contact (indicator 4) and the officers' attitude, a choice of
+/// `data/feedback/chi-so-tt01.toml` (indicator 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRating {
+    pub rating: Rating,
+    /// Required when dissatisfied.
+    pub reason: Option<String>,
+    pub bodies_contacted: Option<u32>,
+    pub attitude: Option<String>,
+}
+
 /// Records the applicant's rating: only the applicant, only once the result was returned, only
-/// once; a reason is required when dissatisfied.
+/// once; a reason is required when dissatisfied; the optional answers must be among the choices.
 pub async fn rate(
     tx: &mut Tx,
+    rules: &DossierRules,
     code: &str,
-    rating: Rating,
-    reason: Option<&str>,
+    answers: &NewRating,
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let rating = answers.rating;
     let not_found = || StoreError::NotFound(format!("hồ sơ {code}"));
     let row = load_row(tx, code).await?.ok_or_else(not_found)?;
     let scope = scope_of(tx, user, &row).await?;
@@ -1379,7 +1398,11 @@ pub async fn rate(
             "chỉ đánh giá sau khi đã nhận kết quả".into(),
         ));
     }
-    let reason = reason.map(text::clean).filter(|r| !r.is_empty());
+    let reason = answers
+        .reason
+        .as_deref()
+        .map(text::clean)
+        .filter(|r| !r.is_empty());
     if rating == Rating::Dissatisfied && reason.is_none() {
         return Err(StoreError::Invalid(
             "hãy cho biết lý do không hài lòng".into(),
@@ -1388,9 +1411,29 @@ pub async fn rate(
     if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
         return Err(StoreError::Invalid("lý do dài quá 2000 ký tự".into()));
     }
+    let points_bodies = match answers.bodies_contacted {
+        None => None,
+        Some(n @ 1..=50) => rules.indicators.bodies_points(n),
+        Some(n) => {
+            return Err(StoreError::Invalid(format!(
+                "số cơ quan phải liên hệ phải từ 1 đến 50, không phải {n}"
+            )))
+        }
+    };
+    let points_attitude = match answers.attitude.as_deref() {
+        None => None,
+        Some(code) => Some(
+            rules
+                .indicators
+                .attitude(code)
+                .ok_or_else(|| StoreError::Invalid(format!("không có lựa chọn thái độ “{code}”")))?
+                .points,
+        ),
+    };
     let inserted = db!(tx.conn(), |c| {
         sqlx::query(
-        "INSERT INTO dossier_ratings (dossier_id, rating, reason, rated_at, rated_by) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO dossier_ratings (dossier_id, rating, reason, rated_at, rated_by, bodies_contacted, attitude)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (dossier_id) DO NOTHING"
     )
     .bind(row.id)
@@ -1398,6 +1441,8 @@ pub async fn rate(
     .bind(&reason)
     .bind(now)
     .bind(user.id)
+    .bind(answers.bodies_contacted.map(i64::from))
+    .bind(&answers.attitude)
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected())
@@ -1405,7 +1450,7 @@ pub async fn rate(
     if inserted == 0 {
         return Err(StoreError::Conflict("hồ sơ này đã được đánh giá".into()));
     }
-    crate::report::mark_rating(tx, row.id, rating, now).await?;
+    crate::report::mark_rating(tx, row.id, rating, now, (points_bodies, points_attitude)).await?;
     audit::record(
         tx,
         now,
@@ -1413,7 +1458,11 @@ pub async fn rate(
         "dossier.rate",
         "dossier",
         &row.id.to_string(),
-        serde_json::json!({ "rating": rating.key() }),
+        serde_json::json!({
+            "rating": rating.key(),
+            "bodies_contacted": answers.bodies_contacted,
+            "attitude": answers.attitude,
+        }),
     )
     .await
 }

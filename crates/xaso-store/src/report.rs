@@ -1,7 +1,7 @@
 //! What reports are computed from: one fact per dossier (with its procedure's field, its timing
 //! under its commune's calendar, whether it was digitised, reused a document of the applicant's
 //! store, was asked a fee and paid it online, got an e-result, had it put in that store, and a
-//! rating), one per current procedure, the electronic certified copies of a period, and the
+//! rating with the TT 01/2018 answers, complaints from the feedback about it), one per current procedure, the electronic certified copies of a period, and the
 //! procedures paid online in it.
 
 use std::collections::hash_map::Entry;
@@ -35,6 +35,8 @@ struct DossierRow {
     paid_online: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
+    bodies_contacted: Option<i64>,
+    attitude: Option<String>,
 }
 
 /// The agency's id when `scope` names one; `Ok(None)` for the whole province.
@@ -89,7 +91,7 @@ async fn compute(
                  EXISTS (SELECT 1 FROM payments p
                          WHERE p.dossier_id = d.id AND p.method = 'online' AND p.status = 'paid')
                      AS paid_online,
-                 r.rating, r.rated_at
+                 r.rating, r.rated_at, r.bodies_contacted, r.attitude
              FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
              WHERE ($1 IS NULL OR d.handling_commune_id = $1) AND ($2 IS NULL OR d.id = $2)
              ORDER BY d.code",
@@ -99,10 +101,12 @@ async fn compute(
         .fetch_all(&mut *c)
         .await
     })?;
+    let complaints = crate::feedback::complaints_by_dossier(tx, commune, dossier).await?;
     let mut fields: HashMap<(String, i64), (String, OnlineLevel)> = HashMap::new();
     let mut communes: HashMap<Uuid, String> = HashMap::new();
     let mut facts = Vec::with_capacity(rows.len());
     for row in rows {
+        let answered: &[Option<bool>] = complaints.get(&row.id).map_or(&[], Vec::as_slice);
         let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
             StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
         })?;
@@ -155,6 +159,19 @@ async fn compute(
                 paid_online: row.paid_online,
                 rating: rating_of(row.rating.as_deref()),
                 rated_at: row.rated_at,
+                complaint: !answered.is_empty(),
+                points_bodies: row
+                    .bodies_contacted
+                    .and_then(|n| u32::try_from(n).ok())
+                    .and_then(|n| rules.indicators.bodies_points(n)),
+                points_attitude: row
+                    .attitude
+                    .as_deref()
+                    .and_then(|a| rules.indicators.attitude(a))
+                    .map(|a| a.points),
+                points_feedback: rules
+                    .indicators
+                    .dossier_feedback_points(answered.iter().copied()),
                 code: row.code,
             },
         });
@@ -168,9 +185,10 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO report_facts (dossier_id, code, handling_commune_id, procedure_code, field, channel,
                  received_at, due_at, resolved_at, timing, closed_at, digitised, e_result, rating, rated_at, supplements, online, finished_at,
-                 reused, result_stored, fee_requested, paid_online)
+                 reused, result_stored, fee_requested, paid_online, complaint, points_bodies, points_attitude,
+                 points_feedback)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22)
+                 $21, $22, $23, $24, $25, $26)
              ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code,
                  handling_commune_id = excluded.handling_commune_id, procedure_code = excluded.procedure_code,
                  field = excluded.field, channel = excluded.channel, received_at = excluded.received_at,
@@ -179,7 +197,9 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
                  rating = excluded.rating, rated_at = excluded.rated_at, supplements = excluded.supplements,
                  online = excluded.online, finished_at = excluded.finished_at, reused = excluded.reused,
                  result_stored = excluded.result_stored, fee_requested = excluded.fee_requested,
-                 paid_online = excluded.paid_online",
+                 paid_online = excluded.paid_online, complaint = excluded.complaint,
+                 points_bodies = excluded.points_bodies, points_attitude = excluded.points_attitude,
+                 points_feedback = excluded.points_feedback",
         )
         .bind(keyed.dossier_id)
         .bind(&fact.code)
@@ -203,6 +223,10 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
         .bind(fact.result_stored)
         .bind(fact.fee_requested)
         .bind(fact.paid_online)
+        .bind(fact.complaint)
+        .bind(fact.points_bodies.map(i64::from))
+        .bind(fact.points_attitude.map(i64::from))
+        .bind(fact.points_feedback.map(i64::from))
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -231,6 +255,12 @@ const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "rated_satisfied",
     "resolved_early",
     "closed",
+    "rated_bodies",
+    "points_bodies",
+    "rated_attitude",
+    "points_attitude",
+    "resolved_with_feedback",
+    "points_feedback",
 ];
 
 /// Adds (`sign` 1) or takes away (-1) what a fact contributes to its commune's days.
@@ -346,16 +376,19 @@ pub(crate) async fn mark_result_stored(tx: &mut Tx, dossier_id: Uuid) -> Result<
     change_kept(tx, dossier_id, |fact| fact.result_stored = true).await
 }
 
-/// Keeps the rating of a dossier's fact.
+/// Keeps the rating of a dossier's fact, with the TT 01/2018 points of the optional answers
+/// (indicators 4 and 7).
 pub(crate) async fn mark_rating(
     tx: &mut Tx,
     dossier_id: Uuid,
     rating: Rating,
     at: DateTime<Utc>,
+    points: (Option<u8>, Option<u8>),
 ) -> Result<(), StoreError> {
     change_kept(tx, dossier_id, |fact| {
         fact.rating = Some(rating);
         fact.rated_at = Some(at);
+        (fact.points_bodies, fact.points_attitude) = points;
     })
     .await
 }
@@ -449,11 +482,19 @@ struct FactRow {
     paid_online: bool,
     rating: Option<String>,
     rated_at: Option<DateTime<Utc>>,
+    complaint: bool,
+    points_bodies: Option<i64>,
+    points_attitude: Option<i64>,
+    points_feedback: Option<i64>,
 }
 
 const FACT_COLUMNS: &str = "dossier_id, handling_commune_id, code, procedure_code, field, online, channel,
     received_at, due_at, resolved_at, timing, closed_at, supplements, digitised, e_result, reused, result_stored,
-    fee_requested, paid_online, rating, rated_at";
+    fee_requested, paid_online, rating, rated_at, complaint, points_bodies, points_attitude, points_feedback";
+
+fn points_of(value: Option<i64>) -> Option<u8> {
+    value.and_then(|v| u8::try_from(v).ok())
+}
 
 fn parse_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
     text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
@@ -484,6 +525,10 @@ impl FactRow {
                 paid_online: self.paid_online,
                 rating: rating_of(self.rating.as_deref()),
                 rated_at: self.rated_at,
+                complaint: self.complaint,
+                points_bodies: points_of(self.points_bodies),
+                points_attitude: points_of(self.points_attitude),
+                points_feedback: points_of(self.points_feedback),
             },
         }
     }
@@ -628,6 +673,12 @@ struct CountsRow {
     rated_satisfied: i64,
     resolved_early: i64,
     closed: i64,
+    rated_bodies: i64,
+    points_bodies: i64,
+    rated_attitude: i64,
+    points_attitude: i64,
+    resolved_with_feedback: i64,
+    points_feedback: i64,
 }
 
 fn count(value: i64) -> u64 {
@@ -657,6 +708,12 @@ impl CountsRow {
             rated_satisfied: count(self.rated_satisfied),
             resolved_early: count(self.resolved_early),
             closed: count(self.closed),
+            rated_bodies: count(self.rated_bodies),
+            points_bodies: count(self.points_bodies),
+            rated_attitude: count(self.rated_attitude),
+            points_attitude: count(self.points_attitude),
+            resolved_with_feedback: count(self.resolved_with_feedback),
+            points_feedback: count(self.points_feedback),
         }
     }
 }

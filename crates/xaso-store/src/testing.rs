@@ -182,7 +182,10 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
         exemptions: std::sync::Arc::new(exemptions),
         feedback: repo_files("feedback")
             .iter()
-            .find_map(|(name, text)| xaso_domain::feedback::parse_rules(name, text).ok())
+            .find(|(name, _)| name.ends_with("thoi-han.toml"))
+            .map(|(name, text)| {
+                xaso_domain::feedback::parse_rules(name, text).unwrap_or_else(|e| panic!("{e}"))
+            })
             .expect("data/feedback/thoi-han.toml"),
         notices: std::sync::Arc::new(crate::notification::Notices::new(
             repo_files("notifications")
@@ -193,6 +196,14 @@ pub fn dossier_rules() -> crate::dossier::DossierRules {
                 .unwrap_or_else(|e| panic!("{e}")),
             "http://xa.example",
         )),
+        indicators: repo_files("feedback")
+            .iter()
+            .find(|(name, _)| name.ends_with("chi-so-tt01.toml"))
+            .map(|(name, text)| {
+                xaso_domain::report::parse_indicator_rules(name, text)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .expect("data/feedback/chi-so-tt01.toml"),
     }
 }
 

@@ -161,7 +161,7 @@ xaso_store::backend_tests! {
         let counts = march_counts(&store).await;
         assert_eq!((counts.received, counts.received_digitised, counts.received_reused), (2, 2, 1));
         use xaso_domain::report::{measure, Measure, Metric, Rate, Summary};
-        let summary = Summary { counts, totals: Default::default(), procedures: &[], certified_e_copies: 0, paid_online_procedures: Vec::new() };
+        let summary = Summary { counts, totals: Default::default(), procedures: &[], certified_e_copies: 0, paid_online_procedures: Vec::new(), feedback: Default::default() };
         assert_eq!(measure(Metric::DataReuse, &summary), Measure::Rate(Rate { numerator: 1, denominator: 2 }));
         assert_eq!(measure(Metric::DigitisedDossiers, &summary), Measure::Rate(Rate { numerator: 2, denominator: 2 }));
 

@@ -89,6 +89,7 @@ async fn march_payments(store: &Store) -> (Measure, Vec<String>, Measure) {
         procedures: &procedures,
         certified_e_copies: 0,
         paid_online_procedures: paid.clone(),
+        feedback: Default::default(),
     };
     let procedures_share = measure(Metric::FeeProceduresPaidOnline, &summary);
     let Measure::Rate(Rate { denominator, .. }) = procedures_share else {

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use xaso_domain::catalog::ComponentForm;
 use xaso_domain::dossier::{Action, Channel};
+use xaso_domain::feedback::{Category, FeedbackAction};
 use xaso_store::dossier::{
     self, Applicant, Decision, NewDossier, ProvidedComponent, Rating, StoredFile,
 };
 use xaso_store::identity::User;
 use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
-use xaso_store::{report, Store};
+use xaso_store::{feedback, report, Store};
 
 /// A small deterministic generator (xorshift): each seed is one random history.
 struct Random(u64);
@@ -228,25 +229,91 @@ async fn one_history(store: &Store, users: &std::collections::HashMap<String, Us
                     }
                 }
             }
+            9 if !codes.is_empty() && random.next(2) == 0 => {
+                // The applicant complains about one of their dossiers; an officer of the commune
+                // handling it classifies the item (a complaint or not) and perhaps answers it.
+                let code = codes[random.next(codes.len() as u64) as usize].clone();
+                let new = feedback::NewFeedback {
+                    agency_code: None,
+                    channel: feedback::Channel::Portal,
+                    service_code: "can-bo".into(),
+                    author_name: "Võ Thị Mai".into(),
+                    author_contact: None,
+                    description: "Cán bộ hẹn trả kết quả sai ngày".into(),
+                    address: None,
+                    lat: None,
+                    lon: None,
+                    dossier_code: Some(code),
+                };
+                let mut tx = store.begin().await.expect("begin");
+                let Ok(item) =
+                    feedback::submit(&mut tx, &rules, &new, Some(&users["congdan"]), now).await
+                else {
+                    continue;
+                };
+                let category = [
+                    Category::Conduct,
+                    Category::WithinAuthority,
+                    Category::OutsideAuthority,
+                ][random.next(3) as usize];
+                for officer in ["lanhdao", "lanhdao.tk"] {
+                    let classify = FeedbackAction::Classify { category };
+                    if feedback::act(
+                        &mut tx,
+                        &rules,
+                        &item.code,
+                        1,
+                        &classify,
+                        &users[officer],
+                        now,
+                    )
+                    .await
+                    .is_ok()
+                    {
+                        if random.next(2) == 0 {
+                            // Answered now, or weeks later (past the 15 working days).
+                            let later =
+                                now + Duration::days(i64::try_from(random.next(40)).unwrap_or(0));
+                            let answer = FeedbackAction::Answer {
+                                text: "Đã chấn chỉnh".into(),
+                            };
+                            feedback::act(
+                                &mut tx,
+                                &rules,
+                                &item.code,
+                                2,
+                                &answer,
+                                &users[officer],
+                                later,
+                            )
+                            .await
+                            .expect("answer");
+                        }
+                        break;
+                    }
+                }
+                tx.commit().await.expect("commit");
+            }
             _ if !codes.is_empty() => {
-                // The applicant rates one of their returned dossiers not rated yet, if any.
+                // The applicant rates one of their returned dossiers not rated yet, if any, and
+                // answers the optional TT 01/2018 questions or not.
                 let rating = [
                     Rating::VerySatisfied,
                     Rating::Satisfied,
                     Rating::Dissatisfied,
                 ][random.next(3) as usize];
+                let answers = dossier::NewRating {
+                    rating,
+                    reason: Some("Chờ lâu".into()),
+                    bodies_contacted: [None, Some(1), Some(2), Some(4)][random.next(4) as usize],
+                    attitude: [None, Some("lich-su"), Some("phien-ha")][random.next(3) as usize]
+                        .map(str::to_string),
+                };
                 for code in &codes {
                     let mut tx = store.begin().await.expect("begin");
-                    if dossier::rate(
-                        &mut tx,
-                        code,
-                        rating,
-                        Some("Chờ lâu"),
-                        &users["congdan"],
-                        now,
-                    )
-                    .await
-                    .is_ok()
+                    if dossier::rate(&mut tx, &rules, code, &answers, &users["congdan"], now)
+                        .await
+                        .is_ok()
                     {
                         tx.commit().await.expect("commit");
                         break;
@@ -278,6 +345,8 @@ xaso_store::backend_tests! {
         // The histories reached every kind of end, so the comparison means something.
         assert!(kept.iter().any(|f| f.resolved_at.is_some()) && kept.iter().any(|f| f.closed_at.is_some()));
         assert!(kept.iter().any(|f| f.rating.is_some()) && kept.iter().any(|f| f.digitised) && kept.iter().any(|f| f.received_at.is_none()));
+        assert!(kept.iter().any(|f| f.complaint) && kept.iter().any(|f| f.points_feedback.is_some()), "some complaints");
+        assert!(kept.iter().any(|f| f.points_bodies.is_some()) && kept.iter().any(|f| f.points_attitude.is_some()), "some answers");
         assert_eq!(kept, fresh);
         let minh_duc = users["lanhdao"].agency_code.clone().expect("commune");
         assert_eq!(
@@ -298,6 +367,12 @@ xaso_store::backend_tests! {
                 let rows = report::ii06a_rows(&mut tx, scope, &period).await.expect("rows");
                 assert_eq!(rows, xaso_domain::report::ii06a(&facts, &period).rows, "{period:?} {scope:?}");
                 compared += usize::from(expected.resolved > 0 && expected.received > 0);
+                let items = feedback::feedback_facts(&mut tx, scope).await.expect("feedback facts");
+                assert_eq!(
+                    feedback::feedback_counts(&mut tx, scope, &period).await.expect("feedback counts"),
+                    xaso_domain::report::feedback_counts(&items, &period),
+                    "{period:?} {scope:?}"
+                );
             }
         }
         assert!(compared >= 4, "the periods hold dossiers");

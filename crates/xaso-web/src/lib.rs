@@ -250,6 +250,7 @@ pub fn router(state: AppState) -> Router {
             "/phan-anh/{code}",
             get(feedback::item_page).post(feedback::item_action),
         )
+        .route("/phan-anh/quay", post(feedback::counter_page))
         .route("/open311/v2/services.json", get(feedback::services))
         .route("/open311/v2/requests.json", post(feedback::create))
         .route("/open311/v2/requests/{id}", get(feedback::request))

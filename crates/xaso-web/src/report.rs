@@ -149,6 +149,8 @@ pub struct Reports {
     pub certified_e_copies: u64,
     #[serde(skip)]
     pub paid_online_procedures: Vec<String>,
+    #[serde(skip)]
+    pub feedback: xaso_domain::report::FeedbackCounts,
 }
 
 impl Reports {
@@ -159,6 +161,7 @@ impl Reports {
             procedures: &self.procedures,
             certified_e_copies: self.certified_e_copies,
             paid_online_procedures: self.paid_online_procedures.clone(),
+            feedback: self.feedback,
         }
     }
 }
@@ -176,6 +179,7 @@ pub async fn compute(
     let procedures = report::procedure_facts(&mut tx).await?;
     let certified_e_copies = report::certified_e_copies(&mut tx, agency, &period).await?;
     let paid_online_procedures = report::paid_online_procedures(&mut tx, agency, &period).await?;
+    let feedback = xaso_store::feedback::feedback_counts(&mut tx, agency, &period).await?;
     tx.commit().await?;
     let ii06a = Ii06a::from_rows(period, rows);
     let summary = Summary {
@@ -184,6 +188,7 @@ pub async fn compute(
         procedures: &procedures,
         certified_e_copies,
         paid_online_procedures: paid_online_procedures.clone(),
+        feedback,
     };
     let scorecard = evaluate(targets(), &summary, &period);
     Ok(Reports {
@@ -195,6 +200,7 @@ pub async fn compute(
         procedures,
         certified_e_copies,
         paid_online_procedures,
+        feedback,
     })
 }
 
@@ -660,12 +666,17 @@ pub async fn dashboard(
                 report::paid_online_procedures(&mut tx, Some(&commune.agency_code), &period)
                     .await
                     .map_err(|e| PageError(e.into()))?;
+            let feedback =
+                xaso_store::feedback::feedback_counts(&mut tx, Some(&commune.agency_code), &period)
+                    .await
+                    .map_err(|e| PageError(e.into()))?;
             let summary = Summary {
                 counts: counts.get(&commune.id).copied().unwrap_or_default(),
                 totals: totals.get(&commune.id).cloned().unwrap_or_default(),
                 procedures: &procedures,
                 certified_e_copies,
                 paid_online_procedures,
+                feedback,
             };
             let card = evaluate(targets(), &summary, &period);
             let on_time = card

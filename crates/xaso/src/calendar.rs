@@ -116,10 +116,17 @@ pub async fn load_rules(
     for (name, text) in embedded::FEES {
         exemptions.extend(xaso_domain::payment::fees::parse_exemptions(name, text)?);
     }
-    let (name, text) = embedded::FEEDBACK
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("thiếu tệp dữ liệu data/feedback/thoi-han.toml"))?;
+    // data/feedback holds two files, each read by its own parser.
+    let feedback_file = |wanted: &str| {
+        embedded::FEEDBACK
+            .iter()
+            .find(|(name, _)| name.ends_with(wanted))
+            .ok_or_else(|| anyhow::anyhow!("thiếu tệp dữ liệu data/feedback/{wanted}"))
+    };
+    let (name, text) = feedback_file("thoi-han.toml")?;
     let feedback = xaso_domain::feedback::parse_rules(name, text)?;
+    let (name, text) = feedback_file("chi-so-tt01.toml")?;
+    let indicators = xaso_domain::report::parse_indicator_rules(name, text)?;
     Ok(Arc::new(DossierRules {
         workflows,
         calendars: load(store).await?,
@@ -127,6 +134,7 @@ pub async fn load_rules(
         exemptions: Arc::new(exemptions),
         feedback,
         notices: Arc::new(config.notify.notices(config.listen.value)?),
+        indicators,
     }))
 }
 

@@ -463,6 +463,61 @@ pub fn apply(
     Ok((next, line))
 }
 
+/// Whether an item about a dossier counts as a complaint about it (QĐ 766 "with complaint or
+/// dislike"): classified as about the officers' conduct or about the handling within this
+/// body's authority. Refused items and those outside the body's authority do not count, nor
+/// unclassified ones until they are classified.
+pub fn is_complaint(state: &FeedbackState) -> bool {
+    is_complaint_of(state.category, state.status)
+}
+
+/// `is_complaint` from the classification and status alone (as the store keeps them).
+pub fn is_complaint_of(category: Option<Category>, status: FeedbackStatus) -> bool {
+    status != FeedbackStatus::Refused
+        && matches!(
+            category,
+            Some(Category::Conduct | Category::WithinAuthority)
+        )
+}
+
+/// Forwarding to another body of the system: allowed where `Forward` is (received or being
+/// handled, by an officer). The item then starts again at that body (`received_by_transfer` on
+/// its calendar). Whether the 5 working days for forwarding were kept goes into the history
+/// line rather than blocking it: refusing a late forward would leave the item with a body that
+/// cannot answer it.
+pub fn forward_within_system(
+    state: &FeedbackState,
+    actor: Actor,
+    to_name: &str,
+    now: DateTime<Utc>,
+    rules: &FeedbackRules,
+    from_calendar: &WorkCalendar,
+    to_calendar: &WorkCalendar,
+) -> Result<(FeedbackState, String), FeedbackError> {
+    if actor != Actor::Officer {
+        return Err(FeedbackError::NotAllowed(
+            "chỉ cán bộ của cơ quan tiếp nhận thực hiện được thao tác này".into(),
+        ));
+    }
+    if !matches!(
+        state.status,
+        FeedbackStatus::Received | FeedbackStatus::Handling
+    ) {
+        return Err(not_allowed(state, "chuyển"));
+    }
+    let late = from_calendar.timing(now, state.deadlines.forward_by) == Timing::Late;
+    let mut next = received_by_transfer(rules, to_calendar, state.submitted_at, now)?;
+    next.supplement_asked = state.supplement_asked;
+    let late = if late {
+        format!(", chuyển quá {} ngày làm việc", rules.forward_days)
+    } else {
+        String::new()
+    };
+    let line =
+        format!("Chuyển {to_name} (không thuộc thẩm quyền); thời hạn tính lại từ khi nhận{late}");
+    Ok((next, line))
+}
+
 /// A transferred item arrives at the competent body: its deadlines count again from now.
 pub fn received_by_transfer(
     rules: &FeedbackRules,

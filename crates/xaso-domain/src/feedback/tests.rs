@@ -349,3 +349,102 @@ proptest! {
         prop_assert!(asked <= 1);
     }
 }
+
+#[test]
+fn complaints_are_the_classified_items_about_conduct_or_handling() {
+    let received = FeedbackState::new(&rules(), &calendar(), at("2026-04-16T10:00")).expect("new");
+    assert!(!is_complaint(&received), "not classified yet");
+    for (category, complaint) in [
+        (Category::Conduct, true),
+        (Category::WithinAuthority, true),
+        (Category::OutsideAuthority, false),
+    ] {
+        let classified = step(
+            &received,
+            FeedbackAction::Classify { category },
+            Actor::Officer,
+            "2026-04-16T11:00",
+        )
+        .expect("classify");
+        assert_eq!(is_complaint(&classified), complaint, "{category:?}");
+    }
+    let refused = step(
+        &received,
+        FeedbackAction::Refuse {
+            reasons: "Nội dung không rõ".into(),
+        },
+        Actor::Officer,
+        "2026-04-16T11:00",
+    )
+    .expect("refuse");
+    assert!(!is_complaint(&refused));
+}
+
+#[test]
+fn forwarding_inside_the_system_restarts_the_clock_and_notes_a_late_forward() {
+    let (rules, calendar) = (rules(), calendar());
+    // Thursday 16 April 2026: the 5 working days to forward end on Thursday 23 April.
+    let received = FeedbackState::new(&rules, &calendar, at("2026-04-16T10:00")).expect("new");
+    let forward = |when: &str| {
+        forward_within_system(
+            &received,
+            Actor::Officer,
+            "UBND xã Tân Khai",
+            at(when),
+            &rules,
+            &calendar,
+            &calendar,
+        )
+    };
+    let (moved, line) = forward("2026-04-20T09:00").expect("forward");
+    assert_eq!(moved.status, FeedbackStatus::Received);
+    assert_eq!(moved.submitted_at, at("2026-04-16T10:00"));
+    assert_eq!(moved.clock_from, at("2026-04-20T09:00"));
+    // Refusal within 2 working days of Monday 20 April: Wednesday 22 April.
+    assert_eq!(local(moved.deadlines.refuse_by), "2026-04-22 09:00");
+    assert!(
+        line.contains("UBND xã Tân Khai") && !line.contains("quá"),
+        "{line}"
+    );
+    let (_, late) = forward("2026-04-24T09:00").expect("a late forward still goes");
+    assert!(late.ends_with("chuyển quá 5 ngày làm việc"), "{late}");
+    assert!(matches!(
+        forward_within_system(
+            &received,
+            Actor::Author,
+            "x",
+            at("2026-04-20T09:00"),
+            &rules,
+            &calendar,
+            &calendar
+        ),
+        Err(FeedbackError::NotAllowed(_))
+    ));
+    let answered = step(
+        &step(
+            &received,
+            FeedbackAction::Classify {
+                category: Category::WithinAuthority,
+            },
+            Actor::Officer,
+            "2026-04-16T11:00",
+        )
+        .expect("classify"),
+        FeedbackAction::Answer {
+            text: "Đã trả lời".into(),
+        },
+        Actor::Officer,
+        "2026-04-17T11:00",
+    )
+    .expect("answer");
+    assert!(forward_within_system(
+        &answered,
+        Actor::Officer,
+        "x",
+        at("2026-04-20T09:00"),
+        &rules,
+        &calendar,
+        &calendar
+    )
+    .is_err());
+}

@@ -26,7 +26,8 @@ pub struct Counts {
     pub received_full_online: u64,
     pub received_full_online_online: u64,
     /// Resolved in the period, and of those: early or on time, with an e-result, with the
-    /// e-result put in the applicant's store, neither late nor rated dissatisfied.
+    /// e-result put in the applicant's store, "well" (QĐ 766: neither late, nor rated
+    /// dissatisfied, nor with a complaint about it).
     pub resolved: u64,
     pub resolved_in_time: u64,
     pub resolved_e_result: u64,
@@ -43,10 +44,19 @@ pub struct Counts {
     pub resolved_early: u64,
     /// Received once, then ended in the period without a result: withdrawn, stopped, refused.
     pub closed: u64,
+    /// TT 01/2018 indicators 4 and 7 over the ratings of the period that answered them: how
+    /// many answered, and their points summed.
+    pub rated_bodies: u64,
+    pub points_bodies: u64,
+    pub rated_attitude: u64,
+    pub points_attitude: u64,
+    /// TT 01/2018 indicator 8 over the resolved with a complaint about them.
+    pub resolved_with_feedback: u64,
+    pub points_feedback: u64,
 }
 
 /// How many numbers a `Counts` holds (see `to_signed`).
-pub const FIELDS: usize = 20;
+pub const FIELDS: usize = 26;
 
 /// TT 01/2018 indicator 1: earlier than the legal time 2, on time 1, late 0.
 pub fn time_points(timing: Option<Timing>) -> u64 {
@@ -98,6 +108,12 @@ impl Counts {
             &mut self.rated_satisfied,
             &mut self.resolved_early,
             &mut self.closed,
+            &mut self.rated_bodies,
+            &mut self.points_bodies,
+            &mut self.rated_attitude,
+            &mut self.points_attitude,
+            &mut self.resolved_with_feedback,
+            &mut self.points_feedback,
         ]
     }
 
@@ -178,8 +194,13 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
             c.resolved_in_time += one(in_time);
             c.resolved_e_result += one(f.e_result);
             c.resolved_result_stored += one(f.result_stored);
-            c.resolved_well +=
-                one(f.timing != Some(Timing::Late) && f.rating != Some(Rating::Dissatisfied));
+            c.resolved_well += one(f.timing != Some(Timing::Late)
+                && f.rating != Some(Rating::Dissatisfied)
+                && !f.complaint);
+            if let Some(points) = f.points_feedback {
+                c.resolved_with_feedback += 1;
+                c.points_feedback += u64::from(points);
+            }
             c.points_time += time_points(f.timing);
             c.points_contacts += contact_points(f.supplements);
             c.points_online += online_points(level);
@@ -190,6 +211,51 @@ pub fn counts(facts: &[DossierFact], period: &Period) -> Counts {
         if f.rating.is_some() && within(f.rated_at) {
             c.rated += 1;
             c.rated_satisfied += one(f.rating != Some(Rating::Dissatisfied));
+            if let Some(points) = f.points_bodies {
+                c.rated_bodies += 1;
+                c.points_bodies += u64::from(points);
+            }
+            if let Some(points) = f.points_attitude {
+                c.rated_attitude += 1;
+                c.points_attitude += u64::from(points);
+            }
+        }
+    }
+    c
+}
+
+/// What the feedback metrics need to know about one item (QĐ 766 group 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FeedbackFact {
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `feedback::FeedbackState::answered_in_time` on the calendar of the body that answered.
+    pub answered_in_time: Option<bool>,
+    pub rating: Option<Rating>,
+    pub rated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The feedback of a period: answered in it, of those by their deadline; answers rated in it,
+/// of those "very satisfied" or "satisfied".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackCounts {
+    pub answered: u64,
+    pub answered_in_time: u64,
+    pub rated: u64,
+    pub rated_satisfied: u64,
+}
+
+/// The feedback counts of `period` (the store counts the same in SQL; tests hold them equal).
+pub fn feedback_counts(facts: &[FeedbackFact], period: &Period) -> FeedbackCounts {
+    let within = |at: Option<chrono::DateTime<chrono::Utc>>| at.is_some_and(|t| period.contains(t));
+    let mut c = FeedbackCounts::default();
+    for f in facts {
+        if within(f.answered_at) {
+            c.answered += 1;
+            c.answered_in_time += u64::from(f.answered_in_time == Some(true));
+        }
+        if f.rating.is_some() && within(f.rated_at) {
+            c.rated += 1;
+            c.rated_satisfied += u64::from(f.rating != Some(Rating::Dissatisfied));
         }
     }
     c

@@ -3,15 +3,17 @@
 //! over one `DossierFact` per dossier and one `ProcedureFact` per procedure.
 
 mod counts;
+mod indicators;
 mod satisfaction;
 mod targets;
 #[cfg(test)]
 mod tests;
 
 pub use counts::{
-    contact_points, counts, daily_contributions, online_points, time_points, Counts,
-    FIELDS as COUNT_FIELDS,
+    contact_points, counts, daily_contributions, feedback_counts, online_points, time_points,
+    Counts, FeedbackCounts, FeedbackFact, FIELDS as COUNT_FIELDS,
 };
+pub use indicators::{parse_indicator_rules, Attitude, IndicatorRules};
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
     evaluate, measure, paid_online_procedures, parse_targets, IndexGroupResult, IndicatorResult,
@@ -104,6 +106,16 @@ pub struct DossierFact {
     pub paid_online: bool,
     pub rating: Option<Rating>,
     pub rated_at: Option<DateTime<Utc>>,
+    /// Feedback about the dossier was classified as about the officers' conduct or the handling
+    /// (`feedback::is_complaint`): QĐ 766 counts it as "with complaint", like a dissatisfied
+    /// rating.
+    pub complaint: bool,
+    /// TT 01/2018 points given at rating (indicator 4, bodies contacted; indicator 7, the
+    /// officers' attitude), when the applicant answered those optional questions.
+    pub points_bodies: Option<u8>,
+    pub points_attitude: Option<u8>,
+    /// TT 01/2018 indicator 8 from the complaints about the dossier (`None` without one).
+    pub points_feedback: Option<u8>,
 }
 
 /// What a report needs to know about one procedure of the catalog.

@@ -1,8 +1,10 @@
 //! TT 01/2018 Art. 13 (REFERENCES §4): nine indicators scored 2 / 1 / 0 per dossier (the points
 //! are summed in `Counts`, see `counts::time_points` and the like), each
 //! averaged over the dossiers resolved in the period (one decimal), and the classifications of
-//! officials (indicators 1+2+3+4+7) and of agencies (all nine). Indicators whose data the system
-//! does not hold say so, and so does any classification that needs them.
+//! officials (indicators 1+2+3+4+7) and of agencies (all nine). Indicators 4 and 7 (optional
+//! questions at rating) and 8 (complaints about a dossier) are averaged over the dossiers that
+//! have them. Indicators whose data the system does not hold say so, and so does any
+//! classification that needs them.
 
 use serde::Serialize;
 
@@ -77,8 +79,9 @@ fn classify(
 }
 
 pub fn satisfaction(counts: &Counts) -> Satisfaction {
-    let average =
-        |points: u64| (counts.resolved > 0).then(|| round1(points as f64 / counts.resolved as f64));
+    let average_over =
+        |points: u64, over: u64| (over > 0).then(|| round1(points as f64 / over as f64));
+    let average = |points: u64| average_over(points, counts.resolved);
     let indicators: Vec<IndicatorScore> = NAMES
         .iter()
         .enumerate()
@@ -88,6 +91,10 @@ pub fn satisfaction(counts: &Counts) -> Satisfaction {
                 1 => average(counts.points_time),
                 3 => average(counts.points_contacts),
                 9 => average(counts.points_online),
+                // Optional answers and complaints: averaged over the dossiers that have them.
+                4 => average_over(counts.points_bodies, counts.rated_bodies),
+                7 => average_over(counts.points_attitude, counts.rated_attitude),
+                8 => average_over(counts.points_feedback, counts.resolved_with_feedback),
                 _ => None,
             };
             IndicatorScore {
@@ -96,6 +103,8 @@ pub fn satisfaction(counts: &Counts) -> Satisfaction {
                 reason: match (score, number) {
                     (Some(_), _) => None,
                     (None, 1 | 3 | 9) => Some("không có hồ sơ giải quyết xong trong kỳ"),
+                    (None, 4 | 7) => Some("không có đánh giá nào trả lời câu hỏi này trong kỳ"),
+                    (None, 8) => Some("không có hồ sơ có phản ánh, kiến nghị trong kỳ"),
                     (None, _) => Some(NO_DATA),
                 },
                 score,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{counts, ii06a, Counts, DossierFact, Ii06aRow, Period, ProcedureFact};
+use super::{counts, ii06a, Counts, DossierFact, FeedbackCounts, Ii06aRow, Period, ProcedureFact};
 use crate::catalog::OnlineLevel;
 use crate::datafile::{DataError, DataFile};
 
@@ -32,7 +32,7 @@ pub enum Metric {
     LocationIndependentProcedures,
     /// Ratings "very satisfied" or "satisfied" ÷ ratings given in the period.
     Satisfaction,
-    /// 100 % − (late + rated dissatisfied) ÷ resolved.
+    /// 100 % − (late + rated dissatisfied + with a complaint) ÷ resolved (`Counts::resolved_well`).
     HandlingSatisfaction,
     /// The commune issued electronic certified copies in the period (100 % or 0 %).
     ElectronicCertifiedCopies,
@@ -62,7 +62,9 @@ pub enum Metric {
     SyncedToPortal,
     PopulationDataDossiers,
     PopulationDatabaseProcedures,
+    /// Feedback answered by its deadline ÷ feedback answered, in the period.
     FeedbackOnTime,
+    /// Answers rated "very satisfied" or "satisfied" ÷ answers rated, in the period.
     FeedbackSatisfaction,
 }
 
@@ -78,9 +80,6 @@ impl Metric {
             Metric::SyncedToPortal => "chưa đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia",
             Metric::PopulationDataDossiers | Metric::PopulationDatabaseProcedures => {
                 "chưa kết nối Cơ sở dữ liệu quốc gia về dân cư"
-            }
-            Metric::FeedbackOnTime | Metric::FeedbackSatisfaction => {
-                "hệ thống chưa tiếp nhận phản ánh, kiến nghị"
             }
             _ => return None,
         })
@@ -146,6 +145,8 @@ pub struct Summary<'a> {
     /// instead of inside them: from the facts here, from one query over the kept facts in the
     /// store.
     pub paid_online_procedures: Vec<String>,
+    /// Feedback answered and rated in the period (not per dossier: from the feedback register).
+    pub feedback: FeedbackCounts,
 }
 
 /// The codes of the procedures with a dossier received in `period` and paid online, once each
@@ -173,6 +174,7 @@ impl<'a> Summary<'a> {
             procedures,
             certified_e_copies,
             paid_online_procedures: paid_online_procedures(dossiers, period),
+            feedback: FeedbackCounts::default(),
         }
     }
 }
@@ -249,6 +251,16 @@ pub fn measure(metric: Metric, summary: &Summary<'_>) -> Measure {
             Measure::share(c.rated_satisfied, c.rated, "không có đánh giá nào trong kỳ")
         }
         Metric::HandlingSatisfaction => Measure::share(c.resolved_well, c.resolved, NO_RESOLVED),
+        Metric::FeedbackOnTime => Measure::share(
+            summary.feedback.answered_in_time,
+            summary.feedback.answered,
+            "không có phản ánh, kiến nghị nào được trả lời trong kỳ",
+        ),
+        Metric::FeedbackSatisfaction => Measure::share(
+            summary.feedback.rated_satisfied,
+            summary.feedback.rated,
+            "không có đánh giá câu trả lời phản ánh, kiến nghị nào trong kỳ",
+        ),
         Metric::ElectronicCertifiedCopies => {
             Measure::share(u64::from(summary.certified_e_copies > 0), 1, "")
         }

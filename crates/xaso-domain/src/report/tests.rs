@@ -44,6 +44,10 @@ fn dossier(code: &str, field: &str, channel: Channel, received: &str, due: &str)
         paid_online: false,
         rating: None,
         rated_at: None,
+        complaint: false,
+        points_bodies: None,
+        points_attitude: None,
+        points_feedback: None,
     }
 }
 
@@ -851,7 +855,7 @@ fn a_period_counts_the_sum_of_its_days() {
 
 proptest::proptest! {
     #[test]
-    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4, e_result: bool, reused: bool, result_stored: bool, payment in 0usize..3) {
+    fn days_add_up_for_any_dossier(received in 0i64..2000, took in 0i64..300, rated in 0i64..300, resolved: bool, timing in 0usize..3, supplements in 0u32..4, digitised: bool, online in 0usize..3, rating in 0usize..4, e_result: bool, reused: bool, result_stored: bool, payment in 0usize..3, complaint: bool, points in 0u8..4) {
         let start = at("2026-03-01T00:00");
         let received_at = start + chrono::Duration::hours(received);
         let mut fact = dossier("Q1", HO_TICH, [Channel::Counter, Channel::Online, Channel::Postal][online], "2026-03-01T08:00", "2026-03-05T17:00");
@@ -871,8 +875,13 @@ proptest::proptest! {
             if rating < 3 {
                 fact.rating = Some([Rating::VerySatisfied, Rating::Satisfied, Rating::Dissatisfied][rating]);
                 fact.rated_at = Some(received_at + chrono::Duration::hours(took + rated));
+                // Optional answers at rating: none (3) or 0, 1, 2 points.
+                fact.points_bodies = (points < 3).then_some(points);
+                fact.points_attitude = (points < 3).then_some(2 - points.min(2));
             }
         }
+        fact.complaint = complaint;
+        fact.points_feedback = complaint.then_some(points.min(2));
         let whole = Period::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"), NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")).expect("period");
         let mut summed = Counts::default();
         for (_, counts) in daily_contributions(&fact) {
@@ -914,4 +923,141 @@ fn ii06a_from_daily_sums_and_open_dossiers_equals_ii06a() {
             .collect();
         assert_eq!(rows, ii06a(&facts, &period).rows, "{from}–{to}");
     }
+}
+
+#[test]
+fn a_complaint_about_a_dossier_takes_it_out_of_the_well_resolved_and_scores_indicator_8() {
+    let period = Period::new(
+        NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+    )
+    .expect("period");
+    let on_time = |code: &str| {
+        resolved(
+            dossier(
+                code,
+                HO_TICH,
+                Counter,
+                "2026-03-02T08:00",
+                "2026-03-06T17:00",
+            ),
+            "2026-03-05T10:00",
+            OnTime,
+            false,
+        )
+    };
+    let mut complained = on_time("K1");
+    complained.complaint = true;
+    complained.points_feedback = Some(1);
+    let mut answered = rated(on_time("K2"), Rating::Satisfied, "2026-03-06T09:00");
+    answered.points_bodies = Some(2);
+    answered.points_attitude = Some(1);
+    let mut silent = rated(on_time("K3"), Rating::VerySatisfied, "2026-03-06T09:00");
+    silent.points_bodies = Some(1);
+    let c = counts(&[complained, answered, silent, on_time("K4")], &period);
+    // QĐ 766: 100 % − (late + dissatisfied + with complaint) ÷ resolved = 3 of 4.
+    assert_eq!((c.resolved, c.resolved_well), (4, 3));
+    assert_eq!((c.resolved_with_feedback, c.points_feedback), (1, 1));
+    assert_eq!((c.rated_bodies, c.points_bodies), (2, 3));
+    assert_eq!((c.rated_attitude, c.points_attitude), (1, 1));
+    let s = satisfaction(&c);
+    let score = |n: usize| s.indicators[n - 1].score;
+    assert_eq!(score(4), Some(1.5));
+    assert_eq!(score(7), Some(1.0));
+    assert_eq!(score(8), Some(1.0));
+    assert_eq!(score(2), None, "still no data for indicator 2");
+    assert!(
+        matches!(s.officials, Classification::NoData { ref missing } if *missing == vec![2]),
+        "{:?}",
+        s.officials
+    );
+    let handling = measure(
+        Metric::HandlingSatisfaction,
+        &Summary {
+            counts: c,
+            totals: Ii06aRow::default(),
+            procedures: &[],
+            certified_e_copies: 0,
+            paid_online_procedures: Vec::new(),
+            feedback: FeedbackCounts::default(),
+        },
+    );
+    assert_eq!(
+        handling,
+        Measure::Rate(Rate {
+            numerator: 3,
+            denominator: 4
+        })
+    );
+}
+
+#[test]
+fn feedback_metrics_count_answers_and_ratings_of_the_period() {
+    let period = Period::new(
+        NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 4, 30).expect("date"),
+    )
+    .expect("period");
+    let fact = |answered: Option<&str>, in_time: Option<bool>, rating: Option<(Rating, &str)>| {
+        FeedbackFact {
+            answered_at: answered.map(at),
+            answered_in_time: in_time,
+            rating: rating.map(|(r, _)| r),
+            rated_at: rating.map(|(_, when)| at(when)),
+        }
+    };
+    let facts = [
+        fact(
+            Some("2026-04-10T09:00"),
+            Some(true),
+            Some((Rating::Satisfied, "2026-04-11T09:00")),
+        ),
+        fact(
+            Some("2026-04-12T09:00"),
+            Some(false),
+            Some((Rating::Dissatisfied, "2026-05-02T09:00")),
+        ),
+        fact(
+            Some("2026-03-30T09:00"),
+            Some(true),
+            Some((Rating::VerySatisfied, "2026-04-02T09:00")),
+        ),
+        fact(None, None, None),
+    ];
+    let c = feedback_counts(&facts, &period);
+    assert_eq!(
+        c,
+        FeedbackCounts {
+            answered: 2,
+            answered_in_time: 1,
+            rated: 2,
+            rated_satisfied: 2
+        }
+    );
+    let summary = |feedback| Summary {
+        counts: Counts::default(),
+        totals: Ii06aRow::default(),
+        procedures: &[],
+        certified_e_copies: 0,
+        paid_online_procedures: Vec::new(),
+        feedback,
+    };
+    assert_eq!(
+        measure(Metric::FeedbackOnTime, &summary(c)),
+        Measure::Rate(Rate {
+            numerator: 1,
+            denominator: 2
+        })
+    );
+    assert_eq!(
+        measure(Metric::FeedbackSatisfaction, &summary(c)),
+        Measure::Rate(Rate {
+            numerator: 2,
+            denominator: 2
+        })
+    );
+    assert!(matches!(
+        measure(Metric::FeedbackOnTime, &summary(FeedbackCounts::default())),
+        Measure::NoData { .. }
+    ));
 }

@@ -675,6 +675,8 @@ struct MyDossierPage {
     steps: Vec<(String, String)>,
     rating: Option<(String, Option<String>)>,
     can_rate: bool,
+    /// TT 01/2018 indicator 7's choices: (code, label).
+    attitudes: Vec<(String, String)>,
     /// A payment gateway is configured.
     can_pay_online: bool,
     error: Option<String>,
@@ -712,6 +714,13 @@ async fn my_dossier_response(
         resolved: local(view.resolved_at),
         steps,
         can_rate: rating.is_none() && view.status.code == 10,
+        attitudes: state
+            .rules
+            .indicators
+            .attitudes
+            .iter()
+            .map(|a| (a.code.clone(), a.label.clone()))
+            .collect(),
         can_pay_online: state.gateway.is_some(),
         rating: rating.map(|(r, reason)| (r.label().to_string(), reason)),
         error: error.as_ref().map(|(_, m)| m.clone()),
@@ -742,6 +751,12 @@ pub struct RatingForm {
     rating: String,
     #[serde(default)]
     reason: String,
+    /// TT 01/2018 indicator 4, optional: empty when not answered.
+    #[serde(default)]
+    bodies_contacted: String,
+    /// TT 01/2018 indicator 7, optional.
+    #[serde(default)]
+    attitude: String,
 }
 
 /// `POST /ho-so/{code}/danh-gia`
@@ -769,17 +784,26 @@ pub async fn rate(
         )
         .await;
     };
+    let bodies_contacted = match form.bodies_contacted.trim() {
+        "" => None,
+        number => match number.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let problem = format!("Số cơ quan phải liên hệ “{number}” không phải là số.");
+                let problem = Some((StatusCode::UNPROCESSABLE_ENTITY, problem));
+                return my_dossier_response(&state, &ctx, &user, &code, problem).await;
+            }
+        },
+    };
+    let answers = dossier::NewRating {
+        rating,
+        reason: Some(form.reason.clone()),
+        bodies_contacted,
+        attitude: Some(form.attitude.trim().to_string()).filter(|a| !a.is_empty()),
+    };
     let outcome = async {
         let mut tx = state.store.begin().await?;
-        dossier::rate(
-            &mut tx,
-            &code,
-            rating,
-            Some(&form.reason),
-            &user,
-            state.now(),
-        )
-        .await?;
+        dossier::rate(&mut tx, &state.rules, &code, &answers, &user, state.now()).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(())
     }

@@ -1,6 +1,13 @@
 //! Citizens' feedback over Open311 GeoReport v2: the kinds of feedback (`services.json`), a new
 //! request (`POST requests.json`) and its status (`GET requests/{id}.json`) with the notes, the
 //! body responsible and the date the answer is due. Errors are Open311's `[{"code", "description"}]`.
+//! The pages `/phan-anh` (a citizen's form and items, the commune's register) and
+//! `/phan-anh/{code}` (an item and its actions); counter intake, assignment and forwarding inside
+//! the system are in `staff`.
+
+mod staff;
+
+pub use staff::counter_page;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -144,6 +151,7 @@ pub async fn create(
         address: form.address_string,
         lat,
         lon,
+        dossier_code: None,
     };
     let made = async {
         let mut tx = state.store.begin().await?;
@@ -228,6 +236,7 @@ struct ItemLine {
     author: String,
     status: String,
     created: String,
+    assigned: String,
 }
 
 #[derive(askama::Template)]
@@ -250,7 +259,7 @@ fn service_name(state: &AppState, code: &str) -> String {
         .map_or(code.to_string(), |s| s.name.clone())
 }
 
-async fn list_response(
+pub(super) async fn list_response(
     state: &AppState,
     ctx: &crate::pages::PageContext,
     user: &xaso_store::identity::User,
@@ -285,6 +294,7 @@ async fn list_response(
                 kind: service_name(state, &l.service_code),
                 status: status_label(&l.status),
                 created: local(Some(l.created_at)),
+                assigned: l.assigned_to.unwrap_or_default(),
                 author: l.author_name,
                 code: l.code,
             })
@@ -316,6 +326,9 @@ pub struct SubmitForm {
     description: String,
     #[serde(default)]
     address: String,
+    /// One of the citizen's dossiers the feedback is about (optional).
+    #[serde(default)]
+    dossier_code: String,
 }
 
 /// `POST /phan-anh`: a signed-in citizen sends feedback.
@@ -339,6 +352,7 @@ pub async fn submit_page(
         address: Some(form.address),
         lat: None,
         lon: None,
+        dossier_code: Some(form.dossier_code),
     };
     let made = async {
         let mut tx = state.store.begin().await?;
@@ -371,13 +385,20 @@ struct ItemPage {
     received: String,
     answer_by: String,
     answer: Option<String>,
+    /// The dossier it is about: (code, the viewer's page of it).
+    dossier: Option<(String, String)>,
+    assigned_to: Option<String>,
+    /// Whom an officer may assign it to: (username, name).
+    specialists: Vec<(String, String)>,
+    /// Where an officer may forward it in the system: (agency code, name).
+    communes: Vec<(String, String)>,
     history: Vec<(String, String, String)>,
     /// The actions the viewer may take now: (key, label).
     actions: Vec<(&'static str, &'static str)>,
     error: Option<String>,
 }
 
-async fn item_response(
+pub(super) async fn item_response(
     state: &AppState,
     ctx: &crate::pages::PageContext,
     user: &xaso_store::identity::User,
@@ -402,20 +423,28 @@ async fn item_response(
         )));
     };
     let history = feedback::history(&mut tx, code).await.map_err(page_error)?;
+    let (specialists, communes) = if role == Actor::Officer {
+        staff::choices(&mut tx, &item).await.map_err(page_error)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     tx.commit().await.map_err(page_error)?;
     let s = &item.state;
     let actions: Vec<(&'static str, &'static str)> = match (role, s.status) {
         (Actor::Officer, S::Received) => vec![
             ("classify", "Phân loại và xử lý"),
+            ("assign", "Giao chuyên viên xử lý"),
             ("request_supplement", "Yêu cầu bổ sung thông tin"),
-            ("forward", "Chuyển cơ quan có thẩm quyền"),
+            ("forward_agency", "Chuyển xã, phường khác trong hệ thống"),
+            ("forward", "Chuyển cơ quan có thẩm quyền ngoài hệ thống"),
             ("refuse", "Không tiếp nhận"),
         ],
         (Actor::Officer, S::Handling) => {
-            let mut a = vec![
-                ("answer", "Trả lời"),
-                ("forward", "Chuyển cơ quan có thẩm quyền"),
-            ];
+            let mut a = vec![("answer", "Trả lời"), ("assign", "Giao chuyên viên xử lý")];
+            a.extend([
+                ("forward_agency", "Chuyển xã, phường khác trong hệ thống"),
+                ("forward", "Chuyển cơ quan có thẩm quyền ngoài hệ thống"),
+            ]);
             if !s.supplement_asked {
                 a.push(("request_supplement", "Yêu cầu bổ sung thông tin"));
             }
@@ -440,6 +469,17 @@ async fn item_response(
         received: local(Some(s.submitted_at)),
         answer_by: local(Some(s.deadlines.answer_by)),
         answer: s.answer.clone(),
+        dossier: item.dossier_code.clone().map(|d| {
+            let page = if role == Actor::Officer {
+                format!("/can-bo/ho-so/{d}")
+            } else {
+                format!("/ho-so/{d}")
+            };
+            (d, page)
+        }),
+        assigned_to: item.assigned_to.clone(),
+        specialists,
+        communes,
         history: history
             .into_iter()
             .map(|(at, who, what)| (local(Some(at)), who, what))
@@ -478,6 +518,12 @@ pub struct ActionForm {
     category: String,
     #[serde(default)]
     rating: String,
+    /// `assign`: the specialist's username.
+    #[serde(default)]
+    specialist: String,
+    /// `forward_agency`: the commune's agency code.
+    #[serde(default)]
+    agency_code: String,
 }
 
 fn action_of(form: &ActionForm) -> Result<FeedbackAction, String> {
@@ -527,6 +573,9 @@ pub async fn item_action(
         Err(response) => return Ok(*response),
     };
     ctx.check(&form.csrf)?;
+    if matches!(form.action.as_str(), "assign" | "forward_agency") {
+        return staff::route(&state, &ctx, &user, &code, &form).await;
+    }
     let action = match action_of(&form) {
         Ok(action) => action,
         Err(problem) => {

@@ -1,6 +1,17 @@
 //! Citizens' feedback (PAKN): the register of items with a number per commune and year, each
 //! item's state under the domain's rules (deadlines on the commune's calendar), its history, and
 //! who may act: the officers of the commune it is with, the author for supplements and rating.
+//! Links to dossiers, counter intake, assignment and forwarding inside the system are in
+//! `routing`; the QĐ 766 feedback metrics in `measure`.
+
+mod measure;
+mod routing;
+
+pub(crate) use measure::complaints_by_dossier;
+pub use measure::{feedback_counts, feedback_facts};
+pub use routing::{
+    about_dossier, assign, forward_to_agency, record_at_counter, specialists_of, AboutDossier,
+};
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
@@ -11,6 +22,7 @@ use xaso_domain::identity::Role;
 use xaso_domain::text;
 
 use crate::agency;
+use crate::audit;
 use crate::dossier::DossierRules;
 use crate::identity::User;
 use crate::{db, new_id, StoreError, Tx};
@@ -47,6 +59,9 @@ pub struct NewFeedback {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// The code of a dossier it is about: the author's own (portal), or one of the commune's
+    /// (counter).
+    pub dossier_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +79,11 @@ pub struct Feedback {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    #[serde(skip)]
+    pub dossier_id: Option<Uuid>,
+    pub dossier_code: Option<String>,
+    /// The specialist it is assigned to (full name).
+    pub assigned_to: Option<String>,
     pub state: FeedbackState,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -84,6 +104,9 @@ struct Row {
     address: Option<String>,
     lat: Option<f64>,
     lon: Option<f64>,
+    dossier_id: Option<Uuid>,
+    dossier_code: Option<String>,
+    assigned_to: Option<String>,
     state: String,
     version: i64,
     created_at: DateTime<Utc>,
@@ -108,6 +131,9 @@ impl Row {
             address: self.address,
             lat: self.lat,
             lon: self.lon,
+            dossier_id: self.dossier_id,
+            dossier_code: self.dossier_code,
+            assigned_to: self.assigned_to,
             state,
             version: self.version,
             created_at: self.created_at,
@@ -133,8 +159,11 @@ pub async fn by_code(tx: &mut Tx, code: &str) -> Result<Option<Feedback>, StoreE
     let row: Option<Row> = db!(tx.conn(), |c| {
         sqlx::query_as(
         "SELECT f.id, f.code, a.agency_code, a.name AS agency_name, f.channel, f.service_code, f.author_id,
-             f.author_name, f.description, f.address, f.lat, f.lon, f.state, f.version, f.created_at, f.updated_at
-         FROM feedback f JOIN agencies a ON a.id = f.agency_id WHERE f.code = $1"
+             f.author_name, f.description, f.address, f.lat, f.lon, f.dossier_id, d.code AS dossier_code,
+             u.full_name AS assigned_to, f.state, f.version, f.created_at, f.updated_at
+         FROM feedback f JOIN agencies a ON a.id = f.agency_id
+             LEFT JOIN dossiers d ON d.id = f.dossier_id LEFT JOIN users u ON u.id = f.assigned_to
+         WHERE f.code = $1"
     )
     .bind(code)
     .fetch_optional(&mut *c)
@@ -167,13 +196,27 @@ async fn history_line(
     Ok(())
 }
 
-/// Registers an item: checked, numbered `PAKN-{year}-{commune}-{seq:06}`, deadlines set on the
-/// commune's calendar, its first history line written.
+/// Registers an item sent by its author (signed in on the portal, or anonymous over Open311):
+/// checked, numbered `PAKN-{year}-{commune}-{seq:06}`, deadlines set on the commune's calendar,
+/// its first history line written. An item about one of the author's dossiers goes to the
+/// commune handling it.
 pub async fn submit(
     tx: &mut Tx,
     rules: &DossierRules,
     new: &NewFeedback,
     author: Option<&User>,
+    now: DateTime<Utc>,
+) -> Result<Feedback, StoreError> {
+    register(tx, rules, new, author, None, now).await
+}
+
+/// `submit`, or an officer's record at the counter (`recorded_by`, see `record_at_counter`).
+async fn register(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    new: &NewFeedback,
+    author: Option<&User>,
+    recorded_by: Option<&User>,
     now: DateTime<Utc>,
 ) -> Result<Feedback, StoreError> {
     if !rules
@@ -205,7 +248,20 @@ pub async fn submit(
             }
         }
     }
-    let commune = match &new.agency_code {
+    let dossier_code = new
+        .dossier_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let link = match dossier_code {
+        Some(code) => Some(routing::linkable_dossier(tx, code, author.or(recorded_by)).await?),
+        None => None,
+    };
+    let agency_code = new
+        .agency_code
+        .clone()
+        .or_else(|| link.as_ref().map(|(_, commune)| commune.clone()));
+    let commune = match &agency_code {
         Some(code) => agency::by_code(tx, code)
             .await?
             .filter(|a| a.kind == "commune")
@@ -246,8 +302,8 @@ pub async fn submit(
     db!(tx.conn(), |c| {
         sqlx::query(
         "INSERT INTO feedback (id, code, agency_id, channel, service_code, author_id, author_name, author_contact,
-             description, address, lat, lon, status, state, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15)"
+             description, address, lat, lon, status, state, version, created_at, updated_at, dossier_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16)"
     )
     .bind(id)
     .bind(&code)
@@ -264,29 +320,32 @@ pub async fn submit(
     .bind(status_code(&state))
     .bind(&state_json)
     .bind(now)
+    .bind(link.as_ref().map(|(id, _)| *id))
     .execute(&mut *c)
     .await
     .map(|_| ())
     })?;
-    history_line(
-        tx,
-        id,
-        now,
-        &author_name,
-        "submit",
-        "Tiếp nhận phản ánh, kiến nghị",
-    )
-    .await?;
+    let (who, first_line) = match recorded_by {
+        Some(officer) => (
+            officer.full_name.clone(),
+            format!("Tiếp nhận tại Bộ phận một cửa phản ánh của {author_name}"),
+        ),
+        None => (author_name.clone(), "Tiếp nhận phản ánh, kiến nghị".into()),
+    };
+    history_line(tx, id, now, &who, "submit", &first_line).await?;
+    if let Some(code) = dossier_code {
+        history_line(tx, id, now, &who, "link", &format!("Về hồ sơ {code}")).await?;
+    }
+    if let Some((dossier_id, _)) = link {
+        crate::report::refresh(tx, rules, dossier_id).await?;
+    }
     by_code(tx, &code)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("phản ánh {code}")))
 }
 
 fn status_code(state: &FeedbackState) -> String {
-    serde_json::to_value(state.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    text_of(&state.status).unwrap_or_default()
 }
 
 /// Applies an action by `user`: officers of the item's commune act on it, its author supplements
@@ -312,8 +371,12 @@ pub async fn act(
     let (next, line) = feedback::apply(&item.state, action, actor, now, &rules.feedback, &calendar)
         .map_err(map_rule_error)?;
     let state_json = serde_json::to_string(&next).map_err(|e| invalid(e.to_string()))?;
+    let rated_now = matches!(action, FeedbackAction::Rate { .. });
+    // The classification, answer and rating are copied out of the JSON state for reports.
     let updated = db!(tx.conn(), |c| sqlx::query(
-        "UPDATE feedback SET status = $1, state = $2, version = version + 1, updated_at = $3
+        "UPDATE feedback SET status = $1, state = $2, version = version + 1, updated_at = $3,
+             category = $6, answered_at = $7, answered_in_time = $8, rating = $9,
+             rated_at = CASE WHEN $10 THEN $3 ELSE rated_at END
          WHERE id = $4 AND version = $5"
     )
     .bind(status_code(&next))
@@ -321,6 +384,11 @@ pub async fn act(
     .bind(now)
     .bind(item.id)
     .bind(item.version)
+    .bind(next.category.and_then(|c| text_of(&c)))
+    .bind(next.answered_at)
+    .bind(next.answered_in_time(&calendar))
+    .bind(next.rating.map(|r| r.key()))
+    .bind(rated_now)
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -334,10 +402,30 @@ pub async fn act(
         .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_string))
         .unwrap_or_default();
     history_line(tx, item.id, now, &user.full_name, &action_key, &line).await?;
+    audit::record(
+        tx,
+        now,
+        &audit::Actor::user(user.id, &user.username),
+        &format!("feedback.{action_key}"),
+        "feedback",
+        &item.id.to_string(),
+        serde_json::json!({ "code": code, "status": status_code(&next) }),
+    )
+    .await?;
+    if let Some(dossier_id) = item.dossier_id {
+        // The classification decides whether the dossier counts "with complaint".
+        crate::report::refresh(tx, rules, dossier_id).await?;
+    }
     if matches!(action, FeedbackAction::Answer { .. }) {
         crate::notification::on_feedback_answered(tx, rules, item.id, now).await?;
     }
     by_code(tx, code).await?.ok_or_else(not_found)
+}
+
+fn text_of<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
 }
 
 /// An item's history, oldest first: (when, who, what).
@@ -364,6 +452,8 @@ pub struct Line {
     pub author_name: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// The specialist it is assigned to.
+    pub assigned_to: Option<String>,
 }
 
 /// The items sent to the user's commune (officers), or sent by the user (citizens), newest first.
@@ -373,15 +463,18 @@ pub async fn list_for(tx: &mut Tx, user: &User) -> Result<Vec<Line>, StoreError>
     } else {
         agency::commune_of_user(tx, user).await?.map(|a| a.id)
     };
-    Ok(db!(tx.conn(), |c| sqlx::query_as(
-        "SELECT code, service_code, author_name, status, created_at FROM feedback
-         WHERE ($1 IS NOT NULL AND agency_id = $1) OR ($1 IS NULL AND author_id = $2)
-         ORDER BY created_at DESC, code DESC LIMIT 500"
+    Ok(db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT f.code, f.service_code, f.author_name, f.status, f.created_at, u.full_name AS assigned_to
+         FROM feedback f LEFT JOIN users u ON u.id = f.assigned_to
+         WHERE ($1 IS NOT NULL AND f.agency_id = $1) OR ($1 IS NULL AND f.author_id = $2)
+         ORDER BY f.created_at DESC, f.code DESC LIMIT 500"
     )
     .bind(commune)
     .bind(user.id)
     .fetch_all(&mut *c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Who `user` is to an item: an officer of its commune, its author, or nobody (`None`).
