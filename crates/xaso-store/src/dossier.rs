@@ -211,6 +211,8 @@ pub struct DossierView {
     /// Citizens' feedback about the dossier (it counts in the dossier's satisfaction).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub feedback: Vec<crate::feedback::AboutDossier>,
+    /// The messages the applicant was sent about it, with how each was delivered.
+    pub messages: Vec<crate::notification::Message>,
 }
 
 impl DossierView {
@@ -887,6 +889,7 @@ pub async fn view(
         files: files_of(tx, row.id).await?,
         history: history(tx, row.id).await?,
         feedback: crate::feedback::about_dossier(tx, row.id).await?,
+        messages: crate::notification::about_dossier(tx, row.id).await?,
     }))
 }
 

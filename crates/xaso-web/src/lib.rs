@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 pub mod identity;
 pub mod metrics;
+pub mod notification;
 mod pages;
 pub mod payment;
 pub mod pki;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/files/{id}", get(dossier::download))
         .route("/api/v1/public/dossiers/{code}", get(dossier::public))
         .route("/tra-cuu", get(dossier::tracking_page))
+        .route("/thong-bao", get(notification::inbox_page))
         .route("/xac-thuc/{code}", get(dossier::verification::page))
         .route(
             "/api/v1/public/results/{code}",

@@ -164,6 +164,10 @@ xaso_store::backend_tests! {
         let (leader, leader_csrf) = app.browser_session("lanhdao").await;
         assert_eq!(post(leader, leader_csrf, vec![("version", "3".into()), ("action", "publish".into())]).await.status, StatusCode::SEE_OTHER);
 
+        // The citizen was told, in their portal inbox, with the link to the answer.
+        let inbox = app.get_with("/thong-bao", &citizen).await;
+        assert!(inbox.body.contains(&format!("Phản ánh, kiến nghị {code} đã được trả lời")), "{}", inbox.body);
+        assert!(inbox.body.contains(&format!("/phan-anh/{code}")), "{}", inbox.body);
         // The citizen reads the answer and rates it once.
         let item = app.get_with(&page, &citizen).await;
         assert!(item.body.contains("Đã công khai kết quả") && item.body.contains("Đã nhắc nhở cán bộ") && item.body.contains("Đánh giá câu trả lời"), "{}", item.body);

@@ -74,9 +74,8 @@ pub(crate) async fn on_dossier(
     after: &DossierState,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let contact: DossierContact =
-        db!(tx.conn(), |c| {
-            sqlx::query_as(
+    let contact: DossierContact = db!(tx.conn(), |c| {
+        sqlx::query_as(
         "SELECT d.code, d.procedure_code, d.procedure_version, d.applicant_name, d.applicant_phone,
                 d.applicant_email, d.submitted_by, u.username, a.name AS agency_name
          FROM dossiers d JOIN agencies a ON a.id = d.receiving_commune_id
@@ -86,7 +85,7 @@ pub(crate) async fn on_dossier(
     .bind(dossier_id)
     .fetch_one(&mut *c)
     .await
-        })?;
+    })?;
     let procedure = catalog::version(tx, &contact.procedure_code, contact.procedure_version)
         .await?
         .map(|record| record.procedure.name)

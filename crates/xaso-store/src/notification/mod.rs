@@ -204,6 +204,19 @@ pub async fn for_dossier(tx: &mut Tx, code: &str) -> Result<Vec<Message>, StoreE
     .await)?)
 }
 
+/// The messages sent about a dossier, by its id.
+pub(crate) async fn about_dossier(
+    tx: &mut Tx,
+    dossier_id: Uuid,
+) -> Result<Vec<Message>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM notifications WHERE dossier_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(dossier_id)
+    .fetch_all(&mut *c)
+    .await)?)
+}
+
 /// The messages sent about a feedback item, oldest first.
 pub async fn for_feedback(tx: &mut Tx, feedback_id: Uuid) -> Result<Vec<Message>, StoreError> {
     Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(

@@ -177,6 +177,8 @@ struct DossierPage {
     exemptions: Vec<(String, String)>,
     message: Option<String>,
     error: Option<String>,
+    /// The messages sent to the applicant and how each was delivered.
+    sent: Vec<crate::notification::SentRow>,
 }
 
 impl DossierPage {
@@ -304,6 +306,7 @@ async fn dossier_page_response(
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     let page = DossierPage {
         nav: ctx.nav(),
+        sent: crate::notification::sent_rows(&view.messages),
         submitted: local(Some(view.submitted_at)),
         received: local(view.received_at),
         due: local(view.due_at),
@@ -680,6 +683,7 @@ struct MyDossierPage {
     /// A payment gateway is configured.
     can_pay_online: bool,
     error: Option<String>,
+    sent: Vec<crate::notification::SentRow>,
 }
 
 impl MyDossierPage {
@@ -710,6 +714,7 @@ async fn my_dossier_response(
         .collect();
     let page = MyDossierPage {
         nav: ctx.nav(),
+        sent: crate::notification::sent_rows(&view.messages),
         due: local(view.due_at),
         resolved: local(view.resolved_at),
         steps,
