@@ -441,6 +441,12 @@ test('11. a citizen sends feedback, the commune answers and publishes, the citiz
   await submit(leader.page, 'publish');
   await leader.context.close();
 
+  // The citizen was told in the portal inbox, and the message leads to the answer.
+  await visit(citizen.page, '/thong-bao', 'thông báo');
+  const message = citizen.page.locator('.inbox li', { hasText: item.split('/').pop() });
+  assert.match(await message.textContent(), /đã được trả lời/);
+  assert.match(await message.textContent(), /mới/);
+  await shots(citizen.page, 'thong-bao');
   await visit(citizen.page, item, 'phản ánh đã trả lời');
   assert.match(await citizen.page.locator('#tra-loi').textContent(), /thay bóng đèn/);
   await shots(citizen.page, 'phan-anh');

@@ -148,6 +148,27 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         out.push_str("# TYPE xaso_procedures gauge\n");
         let _ = writeln!(out, "xaso_procedures {count}");
     }
+    let backlog = async {
+        let mut tx = state.store.read().await?;
+        xaso_store::notification::backlog(&mut tx).await
+    }
+    .await;
+    if let Ok(rows) = backlog {
+        out.push_str("# HELP xaso_notifications_waiting Messages to citizens not yet delivered, by channel and state.\n");
+        out.push_str("# TYPE xaso_notifications_waiting gauge\n");
+        for channel in ["email", "sms"] {
+            for status in ["pending", "sending"] {
+                let count = rows
+                    .iter()
+                    .find(|(c, s, _)| c == channel && s == status)
+                    .map_or(0, |r| r.2);
+                let _ = writeln!(
+                    out,
+                    "xaso_notifications_waiting{{channel=\"{channel}\",status=\"{status}\"}} {count}"
+                );
+            }
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

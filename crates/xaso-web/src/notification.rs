@@ -35,12 +35,32 @@ pub fn sent_rows(messages: &[Message]) -> Vec<SentRow> {
         .collect()
 }
 
-/// A message in the inbox.
+/// A message in the inbox: its text split around the portal link it carries, so the link is
+/// one to follow.
 pub struct InboxRow {
     pub at: String,
     pub subject: String,
-    pub text: String,
+    pub before: String,
+    pub link: String,
+    pub after: String,
     pub unread: bool,
+}
+
+/// Splits `text` around the first address on the portal (`public_url…` up to a space).
+fn split_link(text: &str, public_url: &str) -> (String, String, String) {
+    match text.find(public_url).filter(|_| !public_url.is_empty()) {
+        Some(start) => {
+            let end = text[start..]
+                .find(char::is_whitespace)
+                .map_or(text.len(), |n| start + n);
+            (
+                text[..start].to_string(),
+                text[start..end].to_string(),
+                text[end..].to_string(),
+            )
+        }
+        None => (text.to_string(), String::new(), String::new()),
+    }
 }
 
 #[derive(askama::Template)]
@@ -70,11 +90,16 @@ pub async fn inbox_page(
     tx.commit().await.map_err(page_error)?;
     let rows: Vec<InboxRow> = messages
         .into_iter()
-        .map(|m| InboxRow {
-            at: local(Some(m.created_at)),
-            unread: m.read_at.is_none(),
-            subject: m.subject,
-            text: m.body,
+        .map(|m| {
+            let (before, link, after) = split_link(&m.body, &state.rules.notices.public_url);
+            InboxRow {
+                at: local(Some(m.created_at)),
+                unread: m.read_at.is_none(),
+                subject: m.subject,
+                before,
+                link,
+                after,
+            }
         })
         .collect();
     Ok(ctx.finish(render(&InboxPage {
@@ -82,4 +107,27 @@ pub async fn inbox_page(
         unread: rows.iter().filter(|r| r.unread).count(),
         rows,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_link;
+
+    #[test]
+    fn the_portal_link_is_found_in_a_message() {
+        let (before, link, after) = split_link(
+            "Hồ sơ X đã có kết quả. Chi tiết: https://xa.vn/tra-cuu?ma=X rồi",
+            "https://xa.vn",
+        );
+        assert_eq!(
+            (before.as_str(), link.as_str(), after.as_str()),
+            (
+                "Hồ sơ X đã có kết quả. Chi tiết: ",
+                "https://xa.vn/tra-cuu?ma=X",
+                " rồi"
+            )
+        );
+        let (before, link, _) = split_link("không có đường dẫn", "https://xa.vn");
+        assert_eq!((before.as_str(), link.as_str()), ("không có đường dẫn", ""));
+    }
 }

@@ -33,6 +33,8 @@ xaso_store::backend_tests! {
         let inbox = app.get_with("/thong-bao", &citizen).await;
         assert!(inbox.body.contains(&format!("Hồ sơ {code} đã được tiếp nhận")), "{}", inbox.body);
         assert!(inbox.body.contains("1 thông báo mới.") && inbox.body.contains("hẹn trả kết quả"), "{}", inbox.body);
+        // The tracking link is one to follow.
+        assert!(inbox.body.contains(&format!("<a href=\"http://xa.example/tra-cuu?ma={code}\">")), "{}", inbox.body);
         // Seen once: no longer new.
         let again = app.get_with("/thong-bao", &citizen).await;
         assert!(!again.body.contains("thông báo mới") && again.body.contains(&code), "{}", again.body);
@@ -62,5 +64,14 @@ xaso_store::backend_tests! {
         let own = app.get_with(&format!("/ho-so/{code}"), &citizen).await;
         assert!(own.body.contains("Thông báo đã gửi người nộp") && own.body.contains("mai@example.vn"), "{}", own.body);
         assert_eq!(dossier["messages"].as_array().map(Vec::len), Some(6), "{}", dossier["messages"]);
+        // Nothing delivers them in this test: the backlog shows on /metrics.
+        let metrics = app.get("/metrics").await;
+        for line in [
+            "xaso_notifications_waiting{channel=\"email\",status=\"pending\"} 2",
+            "xaso_notifications_waiting{channel=\"sms\",status=\"pending\"} 2",
+            "xaso_notifications_waiting{channel=\"sms\",status=\"sending\"} 0",
+        ] {
+            assert!(metrics.body.lines().any(|l| l == line), "{line}: {}", metrics.body);
+        }
     }
 }

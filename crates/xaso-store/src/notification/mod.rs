@@ -253,7 +253,18 @@ pub async fn mark_read(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -> Result
     })?)
 }
 
-/// How many messages are in each delivery state (for `xaso notifications status` and metrics).
+/// Messages waiting for delivery (pending or being sent) per channel and state: the backlog, for
+/// `/metrics` (an index range, however many messages were ever sent).
+pub async fn backlog(tx: &mut Tx) -> Result<Vec<(String, String, i64)>, StoreError> {
+    Ok(db!(tx.conn(), |c| sqlx::query_as(
+        "SELECT channel, status, COUNT(*) FROM notifications WHERE status IN ('pending', 'sending')
+         GROUP BY channel, status ORDER BY channel, status"
+    )
+    .fetch_all(&mut *c)
+    .await)?)
+}
+
+/// How many messages are in each delivery state (for `xaso notifications status`).
 pub async fn counts(tx: &mut Tx) -> Result<Vec<(String, String, i64)>, StoreError> {
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(
