@@ -458,3 +458,41 @@ test('11. a citizen sends feedback, the commune answers and publishes, the citiz
   assert.equal((await open311.json())[0].status, 'closed');
   await citizen.context.close();
 });
+
+test('12. the counter records feedback given in person, a specialist is assigned, it is forwarded to the commune responsible', async () => {
+  const counter = await session('motcua');
+  await visit(counter.page, '/phan-anh', 'sổ phản ánh (một cửa)');
+  await counter.page.fill('#author_name', 'Bùi Văn Hùng');
+  await counter.page.fill('#author_contact', '0903123456');
+  await counter.page.selectOption('#counter_service_code', 'ha-tang');
+  await counter.page.fill('#counter_description', 'Rác thải đổ trộm ở đầu cầu, phía bên kia sông thuộc xã Tân Khai');
+  await Promise.all([counter.page.waitForNavigation(), counter.page.click('form[action="/phan-anh/quay"] button[type=submit]')]);
+  assert.match(counter.page.url(), /\/phan-anh\/PAKN-\d{4}-/);
+  const item = new URL(counter.page.url()).pathname;
+  await accessible(counter.page, 'phản ánh ghi tại quầy');
+  // Assigned to the commune's specialist.
+  const assign = counter.page.locator('form[aria-labelledby="pa-assign"]');
+  await Promise.all([counter.page.waitForNavigation(), assign.locator('button[type=submit]').click()]);
+  assert.ok((await counter.page.locator('#chuyen-vien').textContent()).trim().length > 0);
+  await counter.context.close();
+
+  // The specialist sees it is Tân Khai's and forwards it there inside the system.
+  const specialist = await session('chuyenvien');
+  await visit(specialist.page, item, 'phản ánh được giao');
+  const forward = specialist.page.locator('form[aria-labelledby="pa-forward_agency"]');
+  const options = await forward.locator('select[name="agency_code"] option').allTextContents();
+  const tanKhai = options.findIndex((o) => /Tân Khai/.test(o));
+  assert.ok(tanKhai >= 0, `Tân Khai among ${options}`);
+  await forward.locator('select[name="agency_code"]').selectOption({ index: tanKhai });
+  await Promise.all([specialist.page.waitForNavigation(), forward.locator('button[type=submit]').click()]);
+  await specialist.context.close();
+
+  // Tân Khai's officers now have it in their register, with the deadline counted from the transfer.
+  const other = await session('chuyenvien.tk');
+  await visit(other.page, '/phan-anh', 'sổ phản ánh (Tân Khai)');
+  assert.match(await other.page.locator('main').textContent(), new RegExp(item.split('/').pop()));
+  await visit(other.page, item, 'phản ánh được chuyển đến');
+  assert.match(await other.page.locator('main').textContent(), /Tân Khai/);
+  await shots(other.page, 'phan-anh-chuyen');
+  await other.context.close();
+});
