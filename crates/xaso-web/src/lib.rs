@@ -9,6 +9,7 @@ pub mod citizen;
 pub mod dossier;
 mod error;
 pub mod feedback;
+mod headers;
 pub mod identity;
 pub mod metrics;
 pub mod notification;
@@ -303,5 +304,6 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -229,6 +229,24 @@ xaso_store::backend_tests! {
         let shipped = xaso_store::testing::shipped_catalog().len();
         assert!(metrics.body.lines().any(|l| l == format!("xaso_procedures {shipped}")), "{}", metrics.body);
     }
+
+    async fn every_response_carries_the_security_headers(store: Store) {
+        let app = app(store).await;
+        // A page, an API answer, a missing page, the stylesheet: all framed by the same policy.
+        for uri in ["/", "/api/v1/procedures", "/khong-co-trang-nay", "/static/style.css", "/tra-cuu?ma=X"] {
+            let reply = app.get(uri).await;
+            let header = |name: header::HeaderName| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            let policy = header(header::CONTENT_SECURITY_POLICY);
+            assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{uri}: {policy}");
+            assert!(!policy.contains("unsafe-inline"), "{uri}: {policy}");
+            assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{uri}");
+            assert_eq!(header(header::X_FRAME_OPTIONS), "DENY", "{uri}");
+            assert_eq!(header(header::REFERRER_POLICY), "same-origin", "{uri}");
+        }
+        // No page has an inline script or style for the policy to block.
+        let home = app.get("/").await;
+        assert!(!home.body.contains("<script>") && !home.body.contains(" style=") && !home.body.contains("<style"), "{}", home.body);
+    }
 }
 
 xaso_store::backend_tests! {
