@@ -66,6 +66,20 @@ pub enum IdentityError {
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
+/// A browser session ends this long after its last request (a shared counter computer left
+/// signed in), and in any case at its absolute expiry, set at login.
+pub const SESSION_IDLE_MINUTES: i64 = 60;
+
+/// Whether a session is still good at `now`: before its absolute expiry and used within the
+/// idle limit (`last_seen` is the login time until the first request).
+pub fn session_alive(
+    expires_at: chrono::DateTime<chrono::Utc>,
+    last_seen: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now < expires_at && now - last_seen <= chrono::Duration::minutes(SESSION_IDLE_MINUTES)
+}
+
 /// User names are plain ASCII so they can be typed on any keyboard and never collide by normalisation.
 pub fn check_username(username: &str) -> Result<(), IdentityError> {
     let ok = (3..=64).contains(&username.len())
@@ -96,6 +110,28 @@ pub fn parse_role(value: &str) -> Result<Role, IdentityError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_ends_idle_or_at_its_expiry() {
+        let login = chrono::DateTime::parse_from_rfc3339("2026-04-16T03:00:00Z")
+            .expect("time")
+            .to_utc();
+        let expires = login + chrono::Duration::hours(12);
+        let minutes = |m| login + chrono::Duration::minutes(m);
+        assert!(session_alive(expires, login, minutes(60)));
+        assert!(
+            !session_alive(expires, login, minutes(61)),
+            "idle an hour and a minute"
+        );
+        assert!(
+            session_alive(expires, minutes(700), minutes(719)),
+            "kept alive by use"
+        );
+        assert!(
+            !session_alive(expires, minutes(719), minutes(720)),
+            "but not past its expiry"
+        );
+    }
 
     #[test]
     fn usernames() {

@@ -541,37 +541,80 @@ impl Store {
         Ok(Some(user))
     }
 
-    /// The user of a session cookie, in a read transaction.
+    /// The user of a session cookie, in a read transaction; the time of use is written at most
+    /// once a minute in a separate one (it keeps the session from ending idle).
     pub async fn user_for_session_token(
         &self,
         session: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>, StoreError> {
         let mut tx = self.read().await?;
-        let user = user_for_session(&mut tx, session, now).await?;
+        let found = session_of(&mut tx, session, now).await?;
         tx.commit().await?;
-        Ok(user)
+        let Some((user, last_seen)) = found else {
+            return Ok(None);
+        };
+        if now - last_seen >= Duration::minutes(1) {
+            let mut tx = self.begin().await?;
+            db!(tx.conn(), |c| sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"
+            )
+            .bind(now)
+            .bind(sha256_hex(session))
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+            tx.commit().await?;
+        }
+        Ok(Some(user))
     }
 }
 
-/// The enabled user of an unexpired session.
+/// The enabled user of a live session (not expired, not idle too long).
 pub async fn user_for_session(
     tx: &mut Tx,
     session_token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StoreError> {
-    let row: Option<(Uuid, DateTime<Utc>)> = db!(tx.conn(), |c| sqlx::query_as(
-        "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1"
+    Ok(session_of(tx, session_token, now)
+        .await?
+        .map(|(user, _)| user))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: Uuid,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// A live session's user and the time it was last used.
+async fn session_of(
+    tx: &mut Tx,
+    session_token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, DateTime<Utc>)>, StoreError> {
+    let row: Option<SessionRow> =
+        db!(tx.conn(), |c| {
+            sqlx::query_as(
+        "SELECT user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = $1"
     )
     .bind(sha256_hex(session_token))
     .fetch_optional(&mut *c)
-    .await)?;
-    match row {
-        Some((user_id, expires_at)) if expires_at > now => {
-            Ok(user_by_id(tx, user_id).await?.filter(|u| !u.disabled))
-        }
-        _ => Ok(None),
+    .await
+        })?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let last_seen = row.last_seen_at.unwrap_or(row.created_at);
+    if !xaso_domain::identity::session_alive(row.expires_at, last_seen, now) {
+        return Ok(None);
     }
+    Ok(user_by_id(tx, row.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .map(|u| (u, last_seen)))
 }
 
 pub async fn end_session(tx: &mut Tx, session_token: &str) -> Result<(), StoreError> {

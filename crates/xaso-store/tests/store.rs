@@ -194,6 +194,18 @@ xaso_store::backend_tests! {
         assert_eq!(seen.map(|u| u.username), Some("motcua".to_string()));
         let later = login.expires_at + chrono::Duration::seconds(1);
         assert!(identity::user_for_session(&mut tx, &login.session_token, later).await.expect("session").is_none());
+        // Idle for more than an hour: ended, although hours remain before its expiry.
+        let idle = now() + chrono::Duration::minutes(61);
+        assert!(identity::user_for_session(&mut tx, &login.session_token, idle).await.expect("session").is_none());
+        tx.commit().await.expect("commit");
+        // Used every 50 minutes, it lives on until its absolute expiry, and not past it.
+        let mut at = now();
+        while at + chrono::Duration::minutes(50) < login.expires_at {
+            at += chrono::Duration::minutes(50);
+            assert!(store.user_for_session_token(&login.session_token, at).await.expect("session").is_some(), "{at}");
+        }
+        assert!(store.user_for_session_token(&login.session_token, login.expires_at).await.expect("session").is_none());
+        let mut tx = store.begin().await.expect("begin");
         let token = identity::create_api_token(&mut tx, "motcua", "kiểm thử", now(), &Actor::system("test")).await.expect("token");
         assert!(token.starts_with("xaso_"));
         let by_token = identity::user_for_api_token(&mut tx, &token).await.expect("token user");

@@ -46,6 +46,8 @@ pub struct AppState {
     pub secret: Option<[u8; 32]>,
     /// The online payment gateway, when one is configured (or the built-in sandbox).
     pub gateway: Option<Arc<payment::Gateway>>,
+    /// Citizens reach the portal over HTTPS: cookies are `Secure`, HSTS is sent.
+    pub https: bool,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             files,
             secret: None,
             gateway: None,
+            https: false,
         }
     }
 
@@ -304,6 +307,9 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .with_state(state)
 }

@@ -230,6 +230,30 @@ xaso_store::backend_tests! {
         assert!(metrics.body.lines().any(|l| l == format!("xaso_procedures {shipped}")), "{}", metrics.body);
     }
 
+    async fn over_https_cookies_are_secure_and_hsts_is_sent(store: Store) {
+        let app = common::app_with(store, |mut state| {
+            state.https = true;
+            state
+        })
+        .await;
+        let form = app.get("/dang-nhap").await;
+        assert_eq!(form.headers[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+        let csrf = form.headers[header::SET_COOKIE].to_str().expect("ascii").to_string();
+        assert!(csrf.starts_with("xaso_csrf=") && csrf.ends_with("; Secure"), "{csrf}");
+        let token = csrf.split(';').next().and_then(|c| c.strip_prefix("xaso_csrf=")).expect("token").to_string();
+        let login = app
+            .send(
+                Request::post("/dang-nhap")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, format!("xaso_csrf={token}"))
+                    .body(Body::from(format!("csrf={token}&username=motcua&password={PASSWORD}")))
+                    .expect("request"),
+            )
+            .await;
+        let session = login.headers[header::SET_COOKIE].to_str().expect("ascii");
+        assert!(session.starts_with("xaso_session=") && session.contains("HttpOnly") && session.ends_with("; Secure"), "{session}");
+    }
+
     async fn every_response_carries_the_security_headers(store: Store) {
         let app = app(store).await;
         // A page, an API answer, a missing page, the stylesheet: all framed by the same policy.
@@ -243,6 +267,12 @@ xaso_store::backend_tests! {
             assert_eq!(header(header::X_FRAME_OPTIONS), "DENY", "{uri}");
             assert_eq!(header(header::REFERRER_POLICY), "same-origin", "{uri}");
         }
+        // Over plain HTTP (a commune's own machine): no HSTS, cookies without Secure.
+        let (cookie, _) = app.browser_session("motcua").await;
+        assert!(cookie.starts_with("xaso_session="));
+        let login = app.get("/dang-nhap").await;
+        assert!(login.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        assert!(!login.headers[header::SET_COOKIE].to_str().unwrap_or_default().contains("Secure"));
         // No page has an inline script or style for the policy to block.
         let home = app.get("/").await;
         assert!(!home.body.contains("<script>") && !home.body.contains(" style=") && !home.body.contains("<style"), "{}", home.body);

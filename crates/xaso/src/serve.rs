@@ -95,7 +95,9 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
             tracing::info!(cas, signers, "certificates created for the demo");
         }
     }
+    let https = rules.notices.public_url.starts_with("https://");
     let mut state = AppState::new(store.clone(), rules, files).with_secret(secret);
+    state.https = https;
     if let Some(gateway) = payment_gateway(config, &secret)? {
         state = state.with_gateway(gateway);
     }

@@ -39,6 +39,11 @@ pub fn start_time() -> DateTime<Utc> {
 }
 
 pub async fn app(store: Store) -> TestApp {
+    app_with(store, |state| state).await
+}
+
+/// The test app with its state adjusted first (e.g. served over HTTPS).
+pub async fn app_with(store: Store, adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let users = xaso_store::testing::demo_world(&store, start_time()).await;
     let clock = Arc::new(AtomicI64::new(start_time().timestamp()));
     let reading = clock.clone();
@@ -69,7 +74,7 @@ pub async fn app(store: Store) -> TestApp {
     }
     tx.commit().await.expect("commit");
     TestApp {
-        router: router(state),
+        router: router(adjust(state)),
         store,
         users,
         clock,
