@@ -3,6 +3,19 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+/// Percent-encodes everything but unreserved characters (RFC 3986): `filename*`, links, otpauth.
+pub fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Every input string goes through this at the boundary, so that `ế` typed as `e` + two combining
 /// marks (NFD, as macOS and some phone keyboards send it) is stored as the single code point.
 pub fn nfc(input: &str) -> String {

@@ -198,6 +198,9 @@ pub enum StoreError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The password was right; the account's one-time code is needed too.
+    #[error("{0}")]
+    SecondFactor(String),
     /// Too many attempts: try again later.
     #[error("{0}")]
     Locked(String),

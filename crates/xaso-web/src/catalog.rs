@@ -158,18 +158,7 @@ fn page_link(query: &SearchQuery, page: u32) -> String {
     link
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986), as `filename*` needs.
-pub fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use xaso_domain::text::percent_encode;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct HomeParams {

@@ -55,6 +55,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             StoreError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
+            StoreError::SecondFactor(_) => (StatusCode::UNAUTHORIZED, "second_factor"),
             e if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };

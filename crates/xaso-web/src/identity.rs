@@ -94,6 +94,9 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub struct LoginRequest {
     username: String,
     password: String,
+    /// The one-time code, for an account with the second factor on.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -115,7 +118,12 @@ pub async fn login(
     })?;
     let login = state
         .store
-        .login(request.username.trim(), &request.password, state.now())
+        .login_with_code(
+            request.username.trim(),
+            &request.password,
+            request.code.as_deref(),
+            state.now(),
+        )
         .await?
         .ok_or(ApiError {
             status: StatusCode::UNAUTHORIZED,
@@ -229,6 +237,9 @@ pub struct LoginForm {
     password: String,
     csrf: String,
     tiep: Option<String>,
+    /// The one-time code, for an account with the second factor on.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// `POST /dang-nhap`: signs in and goes where the user was going.
@@ -241,10 +252,24 @@ pub async fn login_form(
     let next = crate::pages::safe_next(form.tiep.as_deref());
     let login = match state
         .store
-        .login(form.username.trim(), &form.password, state.now())
+        .login_with_code(
+            form.username.trim(),
+            &form.password,
+            form.code.as_deref(),
+            state.now(),
+        )
         .await
     {
         Ok(login) => login,
+        Err(xaso_store::StoreError::SecondFactor(message)) => {
+            let page = LoginPage {
+                nav: ctx.nav(),
+                next,
+                username: form.username.trim().chars().take(64).collect(),
+                error: Some(format!("Mật khẩu đúng; {message}.")),
+            };
+            return Ok(ctx.finish(crate::pages::render_status(StatusCode::UNAUTHORIZED, &page)));
+        }
         Err(xaso_store::StoreError::Locked(message)) => {
             let page = LoginPage {
                 nav: ctx.nav(),

@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 mod headers;
 pub mod identity;
+mod identity_totp;
 pub mod metrics;
 pub mod notification;
 mod pages;
@@ -131,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/public/dossiers/{code}", get(dossier::public))
         .route("/tra-cuu", get(dossier::tracking_page))
         .route("/thong-bao", get(notification::inbox_page))
+        .route(
+            "/xac-thuc-hai-buoc",
+            get(identity_totp::totp_page).post(identity_totp::totp_form),
+        )
         .route("/xac-thuc/{code}", get(dossier::verification::page))
         .route(
             "/api/v1/public/results/{code}",

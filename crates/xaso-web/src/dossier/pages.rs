@@ -596,7 +596,7 @@ struct ReceiptPage {
 }
 
 /// A QR code of a text as inline SVG (drawn on the server: no script, no outside service).
-fn qr_svg(text: &str) -> String {
+pub(crate) fn qr_svg(text: &str) -> String {
     qrcode::QrCode::new(text.as_bytes())
         .map(|code| {
             code.render::<qrcode::render::svg::Color>()

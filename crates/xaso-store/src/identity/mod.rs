@@ -18,6 +18,8 @@ use crate::audit::{self, Actor};
 use crate::{agency, db, new_id, Store, StoreError, Tx};
 
 /// How long a login session lasts.
+pub mod totp;
+
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 const API_TOKEN_PREFIX: &str = "xaso_";
 
@@ -595,15 +597,14 @@ async fn session_of(
     session_token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(User, DateTime<Utc>)>, StoreError> {
-    let row: Option<SessionRow> =
-        db!(tx.conn(), |c| {
-            sqlx::query_as(
+    let row: Option<SessionRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(
         "SELECT user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = $1"
     )
     .bind(sha256_hex(session_token))
     .fetch_optional(&mut *c)
     .await
-        })?;
+    })?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -699,6 +700,19 @@ impl Store {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Login>, StoreError> {
+        self.login_with_code(username, password, None, now).await
+    }
+
+    /// `login` with the one-time code of an account that turned the second factor on: without
+    /// one, after the right password, a `SecondFactor` error asks for it; a wrong or reused code
+    /// counts as a failed login.
+    pub async fn login_with_code(
+        &self,
+        username: &str,
+        password: &str,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Login>, StoreError> {
         let mut tx = self.read().await?;
         let row = user_row(&mut tx, username).await?;
         let locked_until: Option<Option<DateTime<Utc>>> = db!(tx.conn(), |c| {
@@ -723,6 +737,32 @@ impl Store {
         let Some(row) = usable else {
             return Ok(None);
         };
+        let mut tx = self.read().await?;
+        let second: totp::TotpState = db!(tx.conn(), |c| {
+            sqlx::query_as(
+            "SELECT totp_secret AS secret, totp_pending AS pending, totp_last_step AS last_step FROM users WHERE id = $1"
+        )
+        .bind(row.id)
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        tx.commit().await?;
+        let mut used_step = None;
+        if let Some(secret) = &second.secret {
+            let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+                return Err(StoreError::SecondFactor(
+                    "tài khoản đã bật xác thực hai bước: hãy nhập mã 6 số trên ứng dụng xác thực"
+                        .into(),
+                ));
+            };
+            match totp::check(secret, code, second.last_step, now) {
+                Some(step) => used_step = Some(step),
+                None => {
+                    self.record_login_failure(username, now).await?;
+                    return Ok(None);
+                }
+            }
+        }
         let session_token = random_hex(32);
         let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
         let mut tx = self.begin().await?;
@@ -738,6 +778,22 @@ impl Store {
         .await
         .map(|_| ())
         })?;
+        if let Some(step) = used_step {
+            // Only a later step may sign in again: the code just used is spent.
+            let spent = db!(tx.conn(), |c| {
+                sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
+            )
+            .bind(step)
+            .bind(row.id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            if spent != 1 {
+                return Ok(None);
+            }
+        }
         db!(tx.conn(), |c| sqlx::query(
             "DELETE FROM sessions WHERE expires_at <= $1"
         )

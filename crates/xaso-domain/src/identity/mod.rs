@@ -1,5 +1,7 @@
 //! Who may use the system: roles, user names and password rules.
 
+pub mod totp;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,0 +1,105 @@
+//! The optional second factor on both backends: an officer sets it up by scanning the secret
+//! and typing a first code; from then on signing in needs a current code, each code is taken
+//! once, a wrong code counts as a failed login; it is turned off only with a current code.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::json;
+use xaso_domain::identity::totp;
+use xaso_store::Store;
+
+fn code_now(secret: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let bytes = totp::base32_decode(secret).expect("base32");
+    format!(
+        "{:06}",
+        totp::code_at_step(&bytes, totp::step_of(at.timestamp()))
+    )
+}
+
+fn local(text: &str) -> chrono::DateTime<chrono::Utc> {
+    xaso_domain::calendar::deadline::parse_instant(text).expect("instant")
+}
+
+async fn sign_in(app: &common::TestApp, code: Option<&str>) -> common::Reply {
+    let form = app.get("/dang-nhap").await;
+    let token = form.headers[header::SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .and_then(|c| c.strip_prefix("xaso_csrf="))
+        .expect("token")
+        .to_string();
+    let mut body = format!("csrf={token}&username=motcua&password={}", common::PASSWORD);
+    if let Some(code) = code {
+        body.push_str(&format!("&code={code}"));
+    }
+    app.send(
+        Request::post("/dang-nhap")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("xaso_csrf={token}"))
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await
+}
+
+xaso_store::backend_tests! {
+    async fn the_second_factor_is_set_up_then_needed_to_sign_in(store: Store) {
+        let app = common::app(store).await;
+        app.at("2026-04-16T10:00:05");
+        let (cookie, csrf) = app.browser_session("motcua").await;
+        let page = app.get_with("/xac-thuc-hai-buoc", &cookie).await;
+        assert!(page.body.contains("Chưa bật"), "{}", page.body);
+        let started = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "start")]).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+        let secret = started.body.split("id=\"khoa-2fa\">").nth(1).and_then(|rest| rest.split('<').next()).expect("secret shown").to_string();
+        assert_eq!(totp::base32_decode(&secret).map(|b| b.len()), Some(20));
+        assert!(started.body.contains("<svg") && started.body.contains("Quét mã"), "{}", started.body);
+        // Not on yet: signing in still needs no code.
+        assert_eq!(sign_in(&app, None).await.status, StatusCode::SEE_OTHER);
+
+        let wrong = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "confirm"), ("code", "000000")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+        let first = code_now(&secret, local("2026-04-16T10:00:05"));
+        let on = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "confirm"), ("code", &first)]).await;
+        assert!(on.body.contains("Đã bật xác thực hai bước") && on.body.contains("Đang bật"), "{}", on.body);
+
+        // Thirty seconds later: the password alone is not enough; a wrong code is refused; the
+        // code used to confirm is spent; the current one signs in, once.
+        app.at("2026-04-16T10:00:35");
+        let asked = sign_in(&app, None).await;
+        assert_eq!(asked.status, StatusCode::UNAUTHORIZED);
+        assert!(asked.body.contains("Mật khẩu đúng; tài khoản đã bật xác thực hai bước"), "{}", asked.body);
+        assert!(!asked.headers.contains_key(header::SET_COOKIE) || !asked.headers[header::SET_COOKIE].to_str().unwrap_or_default().contains("xaso_session"));
+        assert_eq!(sign_in(&app, Some("123456")).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(sign_in(&app, Some(&first)).await.status, StatusCode::UNAUTHORIZED, "the confirming code is spent");
+        let current = code_now(&secret, local("2026-04-16T10:00:35"));
+        let signed = sign_in(&app, Some(&current)).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        assert!(signed.headers[header::SET_COOKIE].to_str().expect("ascii").starts_with("xaso_session="));
+        assert_eq!(sign_in(&app, Some(&current)).await.status, StatusCode::UNAUTHORIZED, "a code is taken once");
+
+        // The API sign-in takes the code too.
+        app.at("2026-04-16T10:01:05");
+        let api = |code: Option<String>| app.send(
+            Request::post("/api/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({ "username": "motcua", "password": common::PASSWORD, "code": code }).to_string()))
+                .expect("request"),
+        );
+        let without = api(None).await;
+        assert_eq!((without.status, without.error_code()), (StatusCode::UNAUTHORIZED, "second_factor".to_string()), "{}", without.body);
+        assert_eq!(api(Some(code_now(&secret, local("2026-04-16T10:01:05")))).await.status, StatusCode::OK);
+
+        // Off only with a current code; then the password is enough again.
+        app.at("2026-04-16T10:01:35");
+        let refused = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "disable"), ("code", "111111")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let off = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "disable"), ("code", &code_now(&secret, local("2026-04-16T10:01:35")))]).await;
+        assert!(off.body.contains("Đã tắt xác thực hai bước") && off.body.contains("Chưa bật"), "{}", off.body);
+        assert_eq!(sign_in(&app, None).await.status, StatusCode::SEE_OTHER);
+    }
+}
