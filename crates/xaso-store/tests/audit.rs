@@ -4,7 +4,8 @@
 use chrono::{TimeZone, Utc};
 use xaso_domain::audit::Problem;
 use xaso_store::audit::{self, Actor};
-use xaso_store::{db, Backend, Store, StoreError};
+use xaso_store::testing::execute;
+use xaso_store::{Backend, Store, StoreError};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 8, minute, 0)
@@ -43,16 +44,6 @@ async fn write_rows(store: &Store, n: u32) {
 async fn verify(store: &Store) -> audit::VerifyReport {
     let mut tx = store.read().await.expect("read");
     audit::verify(&mut tx).await.expect("verify")
-}
-
-/// Runs one statement in its own transaction.
-async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
-    let mut tx = store.begin().await?;
-    db!(tx.conn(), |c| sqlx::query(sql)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
-    tx.commit().await
 }
 
 /// What an attacker with database access does first.
