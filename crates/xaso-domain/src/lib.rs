@@ -1,6 +1,7 @@
 //! Pure rules of xaso: no IO, no async, no clock of its own.
 
 pub mod agency;
+pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod certification;

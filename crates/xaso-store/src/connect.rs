@@ -75,6 +75,10 @@ impl Store {
             )),
             other => StoreError::Migration(other.to_string()),
         })?;
+        // Audit rows written before the chain existed get their hashes now, once: SQL could not.
+        let mut tx = self.begin().await?;
+        crate::audit::seal_unchained(&mut tx).await?;
+        tx.commit().await?;
         Ok(applied_count(self).await? - before)
     }
 

@@ -68,6 +68,17 @@ pub async fn postgres() -> Option<Store> {
     Some(store)
 }
 
+/// Runs one SQL statement in its own transaction: for tests that change the database around
+/// the program, as someone with direct access could (the audit chain's tamper tests).
+pub async fn execute(store: &Store, sql: &str) -> Result<(), crate::StoreError> {
+    let mut tx = store.begin().await?;
+    crate::db!(tx.conn(), |c| sqlx::query(sql)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    tx.commit().await
+}
+
 /// The catalog shipped in the repository's `data/catalog`, validated.
 pub fn shipped_catalog() -> Vec<Procedure> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");

@@ -1,5 +1,6 @@
 //! `xaso`: the server and the command line of Xã Số.
 
+mod audit;
 mod calendar;
 mod config;
 mod demo;
@@ -81,6 +82,9 @@ enum Command {
     /// Messages to citizens: deliver the outbox, its states, the templates
     #[command(subcommand)]
     Notifications(notification::NotificationsCommand),
+    /// The audit log: check that no row was edited, deleted or reordered
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Back up the database and every file it refers to into a new folder, while serving
     Backup {
         /// The folder to create (must not exist, or be empty)
@@ -182,6 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki(command) => pki::run(&config, command).await,
         Command::Report(command) => report::run(&config, command).await,
         Command::Files(command) => files::run(&config, command).await,
+        Command::Audit(command) => audit::run(&config, command).await,
         Command::Backup { to } => files::backup(&config, &to).await,
         Command::Payments(command) => payment::run(&config, command).await,
         Command::Notifications(command) => notification::run(&config, command).await,

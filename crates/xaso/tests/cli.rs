@@ -643,3 +643,58 @@ fn output_into_a_reader_that_stops_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn audit_verify_names_a_tampered_row() {
+    let dir = temp_dir("audit");
+    for name in ["thuky", "ketoan"] {
+        let out = run(
+            &dir,
+            &[
+                "user",
+                "add",
+                name,
+                "--name",
+                "Đỗ Thị Thu",
+                "--role",
+                "specialist",
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = run(&dir, &["audit", "verify"], &[]);
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    assert!(
+        said.starts_with("Nhật ký kiểm toán toàn vẹn: 2 dòng, dòng cuối #2, mã băm "),
+        "{said}"
+    );
+
+    // Someone with the database file drops the trigger and rewrites the first row.
+    let url = format!("sqlite://{}", dir.join("xaso-data/xaso.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = xaso_store::Store::open(&url).await.expect("open");
+        for sql in [
+            "DROP TRIGGER audit_log_no_update",
+            r#"UPDATE audit_log SET details = '{"roles":["leader"]}' WHERE id = 1"#,
+        ] {
+            xaso_store::testing::execute(&store, sql).await.expect(sql);
+        }
+        store.close().await;
+    });
+    let out = run(&dir, &["audit", "verify"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "dòng #1: nội dung đã bị sửa (mã băm không khớp nội dung)\n"
+    );
+    assert!(
+        text(&out.stderr)
+            .contains("nhật ký kiểm toán đã bị can thiệp: 1 dòng có vấn đề trên tổng 2 dòng"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).expect("clean up");
+}
