@@ -13,6 +13,7 @@ mod plan;
 mod report;
 mod seed;
 mod serve;
+mod tls;
 mod user;
 
 use std::io::Write;

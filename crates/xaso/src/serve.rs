@@ -14,18 +14,25 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     // Files before anything else starts: a wrong bucket or key stops here, not at the first upload.
     let files = config.files().await?;
     tracing::info!(files = %files.describe(), "file storage");
+    // A bad certificate or key stops here, before anything is served.
+    let tls = config.tls()?;
     // Bound first: the links in messages name the address actually served when none is configured.
     let listener = tokio::net::TcpListener::bind(config.listen.value)
         .await
         .with_context(|| format!("không mở được cổng {}", config.listen.value))?;
     let address = listener.local_addr()?;
-    let config = &Config {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut config = Config {
         listen: crate::config::Setting {
             value: address,
             origin: config.listen.origin,
         },
         ..config.clone()
     };
+    if tls.is_some() && config.notify.public_url.value.is_none() {
+        config.notify.public_url.value = Some(format!("https://{address}"));
+    }
+    let config = &config;
     let channels = config.notify.channels()?;
     let rules = crate::calendar::load_rules(&store, config).await?;
     if let Some(first) =
@@ -70,7 +77,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     tx.commit().await?;
     let shutdown = shutdown_signal()?;
     println!(
-        "Xã Số đang phục vụ tại http://{address}/ (cơ sở dữ liệu: {})",
+        "Xã Số đang phục vụ tại {scheme}://{address}/ (cơ sở dữ liệu: {})",
         store.location
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
@@ -95,28 +102,33 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
             tracing::info!(cas, signers, "certificates created for the demo");
         }
     }
-    let https = rules.notices.public_url.starts_with("https://");
+    let https = scheme == "https" || rules.notices.public_url.starts_with("https://");
     let mut state = AppState::new(store.clone(), rules, files).with_secret(secret);
     state.https = https;
     if let Some(gateway) = payment_gateway(config, &secret)? {
         state = state.with_gateway(gateway);
     }
     if config.demo.value {
-        let signed =
-            xaso_web::dossier::result::sign_missing_results(&state, &format!("http://{address}"))
-                .await?;
+        let signed = xaso_web::dossier::result::sign_missing_results(
+            &state,
+            &format!("{scheme}://{address}"),
+        )
+        .await?;
         if signed > 0 {
             tracing::info!(signed, "demo results signed");
         }
     }
     let app = xaso_web::router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("máy chủ dừng bất thường")?;
+    match tls {
+        Some(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown).await?,
+        None => axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("máy chủ dừng bất thường")?,
+    }
     sweeper.abort();
     let _ = stop_worker.send(());
     let _ = worker.await;

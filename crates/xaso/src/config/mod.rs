@@ -86,6 +86,9 @@ pub struct Config {
     pub payment_secret: Option<Secret>,
     /// Messages to citizens: links, templates, SMTP, SMS.
     pub notify: notify::NotifyConfig,
+    /// PEM files of the server's certificate chain and key: `serve` speaks HTTPS when both are set.
+    pub tls_cert: Setting<Option<PathBuf>>,
+    pub tls_key: Setting<Option<PathBuf>>,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -136,6 +139,8 @@ struct FileConfig {
     // Refused, like the other secrets.
     smtp_password: Option<serde::de::IgnoredAny>,
     sms_token: Option<serde::de::IgnoredAny>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
@@ -214,6 +219,14 @@ impl Config {
             },
             payment_secret: None,
             notify: notify::NotifyConfig::defaults(),
+            tls_cert: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+            tls_key: Setting {
+                value: None,
+                origin: Origin::Default,
+            },
         };
 
         let explicit_file = flags
@@ -260,6 +273,12 @@ impl Config {
                 bail!(
                     "{name}: mật khẩu máy chủ thư và khóa cổng SMS không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_SMTP_PASSWORD, XASO_SMS_TOKEN"
                 );
+            }
+            if let Some(path) = parsed.tls_cert {
+                config.tls_cert.set(Some(path), Origin::File);
+            }
+            if let Some(path) = parsed.tls_key {
+                config.tls_key.set(Some(path), Origin::File);
             }
             config.notify.apply_file(notify::FileNotify {
                 public_url: parsed.public_url,
@@ -337,6 +356,12 @@ impl Config {
             .filter(|s| !s.is_empty())
             .map(Secret);
         config.notify.apply_env(&env);
+        if let Some(path) = env("XASO_TLS_CERT").and_then(non_blank) {
+            config.tls_cert.set(Some(PathBuf::from(path)), Origin::Env);
+        }
+        if let Some(path) = env("XASO_TLS_KEY").and_then(non_blank) {
+            config.tls_key.set(Some(path.into()), Origin::Env);
+        }
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
         config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
             .filter(|s| !s.is_empty())
@@ -368,6 +393,15 @@ impl Config {
         match &self.database_url.value {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.value.join("xaso.db").display()),
+        }
+    }
+
+    /// The TLS acceptor when both PEM files are set; one without the other is a mistake.
+    pub fn tls(&self) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+        match (&self.tls_cert.value, &self.tls_key.value) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(crate::tls::acceptor(cert, key)?)),
+            _ => bail!("cần đặt cả tls_cert và tls_key (XASO_TLS_CERT, XASO_TLS_KEY), hoặc không đặt cái nào"),
         }
     }
 
@@ -466,6 +500,14 @@ impl Config {
         self.describe_files(&mut out, line);
         self.describe_payment(&mut out);
         self.notify.describe(&mut out);
+        for (key, setting) in [("tls_cert", &self.tls_cert), ("tls_key", &self.tls_key)] {
+            match &setting.value {
+                Some(path) => line(&mut out, key, path.display().to_string(), setting.origin),
+                None => {
+                    let _ = writeln!(out, "# {key}: chưa đặt (HTTP thường)");
+                }
+            }
+        }
         out
     }
 

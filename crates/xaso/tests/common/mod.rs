@@ -67,7 +67,11 @@ pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
         let line = receiver
             .recv_timeout(Duration::from_secs(120))
             .expect("the server announces its address");
-        if let Some(rest) = line.split("http://").nth(1) {
+        let announced = line
+            .split_once("đang phục vụ tại ")
+            .and_then(|(_, url)| url.split_once("://"))
+            .map(|(_, rest)| rest);
+        if let Some(rest) = announced {
             let address = rest.split('/').next().expect("address").to_string();
             lines.push(line);
             return Server {
