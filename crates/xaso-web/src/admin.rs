@@ -92,6 +92,78 @@ pub async fn overview(
 }
 
 #[derive(Template)]
+#[template(path = "admin_reset.html")]
+struct ResetPage {
+    nav: Nav,
+    username: String,
+    /// The one-time password, shown this once.
+    password: Option<String>,
+    message: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResetForm {
+    csrf: String,
+    /// `password`: a new one-time password; `second_factor`: turn the second factor off.
+    what: String,
+}
+
+/// `POST /quan-tri/nguoi-dung/{username}/dat-lai`: an administrator resets someone's password
+/// (a one-time password shown once, to be changed at the next sign-in; sessions and tokens end)
+/// or turns their second factor off. Both audited under the administrator's name.
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(username): Path<String>,
+    axum::Form(form): axum::Form<ResetForm>,
+) -> Result<Response, PageError> {
+    if let Err(response) = administrator(&ctx, "/quan-tri") {
+        return Ok(*response);
+    }
+    ctx.check(&form.csrf)?;
+    let admin = ctx.user.clone().expect("an administrator is signed in");
+    let actor = xaso_store::audit::Actor::user(admin.id, &admin.username);
+    let fail = |e: xaso_store::StoreError| PageError(e.into());
+    let now = state.now();
+    let (password, message) = match form.what.as_str() {
+        "password" => {
+            let password = xaso_store::identity::generate_password();
+            let hash = xaso_store::identity::hash_password(password.clone())
+                .await
+                .map_err(fail)?;
+            let mut tx = state.store.begin().await.map_err(fail)?;
+            xaso_store::identity::set_password(&mut tx, &username, &hash, true, now, &actor)
+                .await
+                .map_err(fail)?;
+            tx.commit().await.map_err(fail)?;
+            (
+                Some(password),
+                "Đã đặt mật khẩu dùng một lần; người dùng phải đổi ở lần đăng nhập tới. Các phiên và mã truy cập cũ đã hết hiệu lực.".to_string(),
+            )
+        }
+        "second_factor" => {
+            let mut tx = state.store.begin().await.map_err(fail)?;
+            xaso_store::identity::totp::reset(&mut tx, &username, now, &actor)
+                .await
+                .map_err(fail)?;
+            tx.commit().await.map_err(fail)?;
+            (None, "Đã tắt xác thực hai bước của tài khoản.".to_string())
+        }
+        other => {
+            return Err(PageError(ApiError::bad_request(format!(
+                "thao tác “{other}” không có"
+            ))))
+        }
+    };
+    Ok(ctx.finish(render(&ResetPage {
+        nav: ctx.nav(),
+        username,
+        password,
+        message,
+    })))
+}
+
+#[derive(Template)]
 #[template(path = "admin_calendar.html")]
 struct CalendarPage {
     nav: Nav,

@@ -285,6 +285,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/dossiers/{code}/reuse", post(citizen::api_reuse))
         .route("/quan-tri", get(admin::overview))
+        .route(
+            "/quan-tri/nguoi-dung/{username}/dat-lai",
+            post(admin::reset),
+        )
         .route("/quan-tri/lich/{year}", get(admin::calendar))
         .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
         .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))

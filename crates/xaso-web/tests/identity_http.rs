@@ -23,6 +23,15 @@ fn local(text: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn sign_in(app: &common::TestApp, code: Option<&str>) -> common::Reply {
+    sign_in_as(app, "motcua", common::PASSWORD, code).await
+}
+
+async fn sign_in_as(
+    app: &common::TestApp,
+    user: &str,
+    password: &str,
+    code: Option<&str>,
+) -> common::Reply {
     let form = app.get("/dang-nhap").await;
     let token = form.headers[header::SET_COOKIE]
         .to_str()
@@ -32,7 +41,7 @@ async fn sign_in(app: &common::TestApp, code: Option<&str>) -> common::Reply {
         .and_then(|c| c.strip_prefix("xaso_csrf="))
         .expect("token")
         .to_string();
-    let mut body = format!("csrf={token}&username=motcua&password={}", common::PASSWORD);
+    let mut body = format!("csrf={token}&username={user}&password={password}");
     if let Some(code) = code {
         body.push_str(&format!("&code={code}"));
     }
@@ -101,5 +110,48 @@ xaso_store::backend_tests! {
         let off = app.post_fields("/xac-thuc-hai-buoc", &cookie, &[("csrf", &csrf), ("action", "disable"), ("code", &code_now(&secret, local("2026-04-16T10:01:35")))]).await;
         assert!(off.body.contains("Đã tắt xác thực hai bước") && off.body.contains("Chưa bật"), "{}", off.body);
         assert_eq!(sign_in(&app, None).await.status, StatusCode::SEE_OTHER);
+    }
+
+    async fn an_administrator_resets_a_password_and_a_lost_second_factor(store: Store) {
+        let app = common::app(store.clone()).await;
+        app.at("2026-04-16T10:00:05");
+        let hash = xaso_store::identity::hash_password(common::PASSWORD.to_string()).await.expect("hash");
+        let mut tx = store.begin().await.expect("begin");
+        xaso_store::identity::create_user(&mut tx, xaso_store::identity::NewUser {
+            username: "quantri".into(), full_name: "Quản trị viên".into(), agency_code: None,
+            roles: vec![xaso_domain::identity::Role::Administrator], password_hash: Some(hash), must_change_password: false,
+        }, chrono::Utc::now(), &xaso_store::audit::Actor::system("test")).await.expect("administrator");
+        // motcua has a second factor on.
+        let motcua = app.users["motcua"].clone();
+        let secret = xaso_store::identity::totp::start(&mut tx, &motcua).await.expect("start");
+        xaso_store::identity::totp::confirm(&mut tx, &motcua, &code_now(&secret, local("2026-04-16T10:00:05")), local("2026-04-16T10:00:05")).await.expect("confirm");
+        tx.commit().await.expect("commit");
+
+        let (admin, csrf) = app.browser_session("quantri").await;
+        let overview = app.get_with("/quan-tri", &admin).await;
+        assert!(overview.body.contains("/quan-tri/nguoi-dung/motcua/dat-lai"), "{}", overview.body);
+        // Not for other roles; not without the form token.
+        let (leader, leader_csrf) = app.browser_session("lanhdao").await;
+        assert_eq!(app.post_fields("/quan-tri/nguoi-dung/motcua/dat-lai", &leader, &[("csrf", &leader_csrf), ("what", "password")]).await.status, StatusCode::FORBIDDEN);
+        assert_ne!(app.post_fields("/quan-tri/nguoi-dung/motcua/dat-lai", &admin, &[("csrf", "gia-mao"), ("what", "password")]).await.status, StatusCode::OK);
+
+        let cleared = app.post_fields("/quan-tri/nguoi-dung/motcua/dat-lai", &admin, &[("csrf", &csrf), ("what", "second_factor")]).await;
+        assert!(cleared.body.contains("Đã tắt xác thực hai bước"), "{}", cleared.body);
+        app.at("2026-04-16T10:02:00");
+        assert_eq!(sign_in(&app, None).await.status, StatusCode::SEE_OTHER, "the password alone again");
+
+        let reset = app.post_fields("/quan-tri/nguoi-dung/motcua/dat-lai", &admin, &[("csrf", &csrf), ("what", "password")]).await;
+        assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+        let password = reset.body.split("id=\"mat-khau-moi\">").nth(1).and_then(|r| r.split('<').next()).expect("shown once").to_string();
+        assert_eq!(sign_in(&app, None).await.status, StatusCode::UNAUTHORIZED, "the old password no longer works");
+        let fresh = sign_in_as(&app, "motcua", &password, None).await;
+        assert_eq!(fresh.status, StatusCode::SEE_OTHER);
+        let session = fresh.headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("cookie").to_string();
+        let inbox = app.get_with("/can-bo", &session).await;
+        assert_eq!(inbox.status, StatusCode::SEE_OTHER, "must change the one-time password first");
+        assert!(inbox.headers[header::LOCATION].to_str().expect("ascii").starts_with("/doi-mat-khau"), "{:?}", inbox.headers);
+        let mut tx = store.read().await.expect("read");
+        let trail: Vec<String> = xaso_store::audit::for_entity(&mut tx, "user", "motcua").await.expect("audit").into_iter().map(|r| format!("{} {}", r.action, r.actor)).collect();
+        assert!(trail.iter().any(|t| t == "user.totp_reset quantri") && trail.iter().any(|t| t == "user.set_password quantri"), "{trail:?}");
     }
 }

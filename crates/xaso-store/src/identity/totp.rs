@@ -136,3 +136,35 @@ pub async fn disable(
     })?;
     record(tx, user, "user.totp_off", now).await
 }
+
+/// An administrator turns someone's second factor off (a lost phone); audited under the
+/// administrator's name.
+pub async fn reset(
+    tx: &mut Tx,
+    username: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let cleared = db!(tx.conn(), |c| {
+        sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE username = $1"
+    )
+    .bind(username)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if cleared == 0 {
+        return Err(StoreError::NotFound(format!("người dùng {username}")));
+    }
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.totp_reset",
+        "user",
+        username,
+        serde_json::json!({}),
+    )
+    .await
+}
