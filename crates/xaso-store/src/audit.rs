@@ -221,6 +221,37 @@ pub async fn verify(tx: &mut Tx) -> Result<VerifyReport, StoreError> {
     Ok(audit::walk(&rows))
 }
 
+/// An officer's read of someone's personal data (a dossier's applicant, their papers), audited
+/// like a change in a transaction of its own; a citizen reading their own is not recorded.
+pub async fn record_staff_read(
+    store: &crate::Store,
+    at: DateTime<Utc>,
+    user: &crate::identity::User,
+    entity: &str,
+    entity_id: &str,
+    channel: &str,
+) -> Result<(), StoreError> {
+    let staff = user
+        .roles
+        .iter()
+        .any(|r| *r != xaso_domain::identity::Role::Citizen);
+    if !staff {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    record(
+        &mut tx,
+        at,
+        &Actor::user(user.id, &user.username),
+        &format!("{entity}.read"),
+        entity,
+        entity_id,
+        serde_json::json!({ "channel": channel }),
+    )
+    .await?;
+    tx.commit().await
+}
+
 pub async fn for_entity(
     tx: &mut Tx,
     entity: &str,

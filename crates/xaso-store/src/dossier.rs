@@ -171,6 +171,9 @@ impl From<Status> for StatusView {
 /// A dossier as staff see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DossierView {
+    /// The internal id (audit rows name dossiers by it); not part of the API.
+    #[serde(skip)]
+    pub id: Uuid,
     pub code: String,
     pub version: i64,
     /// The workflow key (`data/workflows/KEY.toml`).
@@ -847,6 +850,7 @@ pub async fn view(
     let calendar = rules.calendar(&handling_code)?;
     let step = workflow.step(state.step);
     Ok(Some(DossierView {
+        id: row.id,
         code: row.code.clone(),
         version: row.version,
         workflow: row.workflow.clone(),

@@ -154,4 +154,30 @@ xaso_store::backend_tests! {
         let trail: Vec<String> = xaso_store::audit::for_entity(&mut tx, "user", "motcua").await.expect("audit").into_iter().map(|r| format!("{} {}", r.action, r.actor)).collect();
         assert!(trail.iter().any(|t| t == "user.totp_reset quantri") && trail.iter().any(|t| t == "user.set_password quantri"), "{trail:?}");
     }
+
+    async fn officers_reading_a_dossier_are_audited_the_applicant_is_not(store: Store) {
+        let app = common::app(store.clone()).await;
+        app.at("2026-04-16T10:00");
+        let reply = app.post_as("congdan", "/api/v1/dossiers", json!({
+            "procedure_code": "1.004873", "channel": "online", "receiving_agency": app.agency_of("motcua"),
+            "applicant": { "name": "Võ Thị Mai", "id_number": "075201001234", "phone": "0912345678" },
+            "components": common::complete_checklist(&app, "1.004873").await
+        })).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let code = reply.json()["code"].as_str().expect("code").to_string();
+        assert_eq!(app.get_as("congdan", &format!("/api/v1/dossiers/{code}")).await.status, StatusCode::OK);
+        assert_eq!(app.get_as("motcua", &format!("/api/v1/dossiers/{code}")).await.status, StatusCode::OK);
+        let (officer, _) = app.browser_session("chuyenvien").await;
+        assert_eq!(app.get_with(&format!("/can-bo/ho-so/{code}"), &officer).await.status, StatusCode::OK);
+        let mut tx = store.read().await.expect("read");
+        let id = xaso_store::dossier::view(&mut tx, &xaso_store::testing::dossier_rules(), &code, chrono::Utc::now()).await.expect("view").expect("found").id;
+        let reads: Vec<(String, String)> = xaso_store::audit::for_entity(&mut tx, "dossier", &id.to_string()).await.expect("audit")
+            .into_iter()
+            .filter(|r| r.action == "dossier.read")
+            .map(|r| (r.actor, r.details))
+            .collect();
+        assert_eq!(reads.len(), 2, "{reads:?}");
+        assert!(reads[0].0 == "motcua" && reads[0].1.contains("api"), "{reads:?}");
+        assert!(reads[1].0 == "chuyenvien" && reads[1].1.contains("page"), "{reads:?}");
+    }
 }

@@ -94,9 +94,18 @@ pub async fn detail(
     Path(code): Path<String>,
 ) -> Result<Json<DossierView>, ApiError> {
     let mut tx = state.store.read().await?;
-    Ok(Json(
-        dossier::view_for(&mut tx, &state.rules, &code, &user, state.now()).await?,
-    ))
+    let view = dossier::view_for(&mut tx, &state.rules, &code, &user, state.now()).await?;
+    tx.commit().await?;
+    xaso_store::audit::record_staff_read(
+        &state.store,
+        state.now(),
+        &user,
+        "dossier",
+        &view.id.to_string(),
+        "api",
+    )
+    .await?;
+    Ok(Json(view))
 }
 
 #[derive(serde::Serialize)]

@@ -282,6 +282,16 @@ async fn dossier_page_response(
         .await
         .map_err(page_error)?;
     tx.commit().await.map_err(page_error)?;
+    xaso_store::audit::record_staff_read(
+        &state.store,
+        state.now(),
+        user,
+        "dossier",
+        &view.id.to_string(),
+        "page",
+    )
+    .await
+    .map_err(page_error)?;
     let forms = scope
         .map(|s| offered_actions(state, &view, &s))
         .unwrap_or_default();
