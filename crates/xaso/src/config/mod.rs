@@ -86,6 +86,8 @@ pub struct Config {
     pub payment_secret: Option<Secret>,
     /// Messages to citizens: links, templates, SMTP, SMS.
     pub notify: notify::NotifyConfig,
+    /// Citizens' sign-in with the national e-ID (OpenID Connect).
+    pub oidc: oidc::OidcSettings,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -136,6 +138,11 @@ struct FileConfig {
     // Refused, like the other secrets.
     smtp_password: Option<serde::de::IgnoredAny>,
     sms_token: Option<serde::de::IgnoredAny>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_cccd_claim: Option<String>,
+    // Refused, like the other secrets.
+    oidc_client_secret: Option<serde::de::IgnoredAny>,
 }
 
 /// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
@@ -214,6 +221,7 @@ impl Config {
             },
             payment_secret: None,
             notify: notify::NotifyConfig::defaults(),
+            oidc: oidc::OidcSettings::defaults(),
         };
 
         let explicit_file = flags
@@ -261,6 +269,16 @@ impl Config {
                     "{name}: mật khẩu máy chủ thư và khóa cổng SMS không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_SMTP_PASSWORD, XASO_SMS_TOKEN"
                 );
             }
+            if parsed.oidc_client_secret.is_some() {
+                bail!(
+                    "{name}: khóa bí mật của ứng dụng định danh điện tử không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_OIDC_CLIENT_SECRET"
+                );
+            }
+            config.oidc.apply_file(oidc::FileOidc {
+                oidc_issuer: parsed.oidc_issuer,
+                oidc_client_id: parsed.oidc_client_id,
+                oidc_cccd_claim: parsed.oidc_cccd_claim,
+            });
             config.notify.apply_file(notify::FileNotify {
                 public_url: parsed.public_url,
                 notification_templates: parsed.notification_templates,
@@ -337,6 +355,7 @@ impl Config {
             .filter(|s| !s.is_empty())
             .map(Secret);
         config.notify.apply_env(&env);
+        config.oidc.apply_env(&env);
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
         config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
             .filter(|s| !s.is_empty())
@@ -466,6 +485,7 @@ impl Config {
         self.describe_files(&mut out, line);
         self.describe_payment(&mut out);
         self.notify.describe(&mut out);
+        self.oidc.describe(&mut out);
         out
     }
 
@@ -550,6 +570,7 @@ impl Config {
 }
 
 mod notify;
+mod oidc;
 
 #[cfg(test)]
 mod tests;
