@@ -358,3 +358,58 @@ fn id_claims(claims: &Value, cccd_claim: &str) -> IdClaims {
         cccd: text(&claims[cccd_claim]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xaso_domain::identity::oidc::base64url_encode;
+
+    fn token(header: &str, payload: &str, signature: &[u8]) -> String {
+        format!(
+            "{}.{}.{}",
+            base64url_encode(header.as_bytes()),
+            base64url_encode(payload.as_bytes()),
+            base64url_encode(signature)
+        )
+    }
+
+    fn jwks() -> Value {
+        // A well-formed 512-bit modulus: no signature below was made with its key.
+        let n = base64url_encode(&[0xc3; 64]);
+        serde_json::json!({ "keys": [{ "kty": "RSA", "kid": "k1", "n": n, "e": "AQAB" }] })
+    }
+
+    #[test]
+    fn unsigned_or_forged_tokens_are_refused() {
+        let payload = r#"{"iss":"https://vneid.example","cccd":"075201001234"}"#;
+        for bad in [
+            token(r#"{"alg":"none"}"#, payload, b""),
+            token(r#"{"alg":"HS256","kid":"k1"}"#, payload, &[1; 32]),
+            token(r#"{"alg":"RS256","kid":"k1"}"#, payload, &[7; 64]),
+            token(r#"{"alg":"RS256","kid":"other"}"#, payload, &[7; 64]),
+            "not.a.token.at-all".to_string(),
+            "garbage".to_string(),
+        ] {
+            let refused = verified_claims(&bad, &jwks());
+            assert!(
+                matches!(&refused, Err(Failure(StatusCode::UNAUTHORIZED, _))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn claims_take_audience_as_text_or_list_and_the_configured_number_claim() {
+        let claims = serde_json::json!({
+            "iss": "i", "aud": "xaso", "exp": 10, "iat": 5, "nonce": "n",
+            "name": "Nguyễn Văn An", "so_dinh_danh": "075201001234"
+        });
+        let read = id_claims(&claims, "so_dinh_danh");
+        assert_eq!(read.aud, vec!["xaso".to_string()]);
+        assert_eq!(read.cccd.as_deref(), Some("075201001234"));
+        assert_eq!(read.name.as_deref(), Some("Nguyễn Văn An"));
+        let listed = id_claims(&serde_json::json!({ "aud": ["a", "xaso"] }), "cccd");
+        assert_eq!(listed.aud, vec!["a".to_string(), "xaso".to_string()]);
+        assert_eq!(listed.cccd, None);
+    }
+}
