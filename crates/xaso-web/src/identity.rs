@@ -210,6 +210,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// Citizens may sign in with the national e-ID.
+    vneid: bool,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +221,7 @@ pub struct NextParam {
 
 /// `GET /dang-nhap[?tiep=/path]`
 pub async fn login_page(
+    State(state): State<AppState>,
     ctx: crate::pages::PageContext,
     axum::extract::Query(params): axum::extract::Query<NextParam>,
 ) -> Response {
@@ -227,6 +230,7 @@ pub async fn login_page(
         next: crate::pages::safe_next(params.tiep.as_deref()),
         username: String::new(),
         error: None,
+        vneid: state.oidc.is_some(),
     };
     ctx.finish(crate::pages::render(&page))
 }
@@ -267,6 +271,7 @@ pub async fn login_form(
                 next,
                 username: form.username.trim().chars().take(64).collect(),
                 error: Some(format!("Mật khẩu đúng; {message}.")),
+                vneid: state.oidc.is_some(),
             };
             return Ok(ctx.finish(crate::pages::render_status(StatusCode::UNAUTHORIZED, &page)));
         }
@@ -276,6 +281,7 @@ pub async fn login_form(
                 next,
                 username: form.username.trim().chars().take(64).collect(),
                 error: Some(format!("Tài khoản tạm khóa: {message}.")),
+                vneid: state.oidc.is_some(),
             };
             return Ok(ctx.finish(crate::pages::render_status(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -290,6 +296,7 @@ pub async fn login_form(
             next,
             username: form.username.trim().chars().take(64).collect(),
             error: Some("Tên đăng nhập hoặc mật khẩu không đúng.".into()),
+            vneid: state.oidc.is_some(),
         };
         return Ok(ctx.finish(crate::pages::render_status(StatusCode::UNAUTHORIZED, &page)));
     };

@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 mod headers;
 pub mod identity;
+mod identity_oidc;
 mod identity_totp;
 pub mod metrics;
 pub mod notification;
@@ -29,6 +30,7 @@ use xaso_store::dossier::DossierRules;
 use xaso_store::Store;
 
 pub use error::ApiError;
+pub use identity_oidc::{OidcConfig, CALLBACK_PATH as OIDC_CALLBACK_PATH};
 
 /// Where the current time comes from: the real clock in production, a fixed one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub gateway: Option<Arc<payment::Gateway>>,
     /// Citizens reach the portal over HTTPS: cookies are `Secure`, HSTS is sent.
     pub https: bool,
+    /// The national e-ID (VNeID) provider citizens may sign in with, when one is configured.
+    pub oidc: Option<Arc<OidcConfig>>,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             secret: None,
             gateway: None,
             https: false,
+            oidc: None,
         }
     }
 
@@ -145,6 +150,8 @@ pub fn router(state: AppState) -> Router {
             "/dang-nhap",
             get(identity::login_page).post(identity::login_form),
         )
+        .route("/dang-nhap/vneid", get(identity_oidc::start))
+        .route(identity_oidc::CALLBACK_PATH, get(identity_oidc::callback))
         .route("/dang-xuat", post(identity::logout_form))
         .route(
             "/doi-mat-khau",

@@ -105,6 +105,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let https = scheme == "https" || rules.notices.public_url.starts_with("https://");
     let mut state = AppState::new(store.clone(), rules, files).with_secret(secret);
     state.https = https;
+    if let Some(oidc) = config.oidc.web_config(&state.rules.notices.public_url)? {
+        tracing::info!(issuer = %oidc.issuer, "citizens may sign in with the e-ID (OIDC)");
+        state.oidc = Some(std::sync::Arc::new(oidc));
+    }
     if let Some(gateway) = payment_gateway(config, &secret)? {
         state = state.with_gateway(gateway);
     }

@@ -1,5 +1,6 @@
 //! Who may use the system: roles, user names and password rules.
 
+pub mod oidc;
 pub mod totp;
 
 use serde::{Deserialize, Serialize};

@@ -18,6 +18,7 @@ use crate::audit::{self, Actor};
 use crate::{agency, db, new_id, Store, StoreError, Tx};
 
 /// How long a login session lasts.
+pub mod oidc;
 pub mod totp;
 
 pub const SESSION_LIFETIME_HOURS: i64 = 12;

@@ -89,6 +89,8 @@ pub struct Config {
     /// PEM files of the server's certificate chain and key: `serve` speaks HTTPS when both are set.
     pub tls_cert: Setting<Option<PathBuf>>,
     pub tls_key: Setting<Option<PathBuf>>,
+    /// Citizens' sign-in with the national e-ID (OpenID Connect).
+    pub oidc: oidc::OidcSettings,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -141,6 +143,11 @@ struct FileConfig {
     sms_token: Option<serde::de::IgnoredAny>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_cccd_claim: Option<String>,
+    // Refused, like the other secrets.
+    oidc_client_secret: Option<serde::de::IgnoredAny>,
 }
 
 /// A blank value counts as unset (`XASO_S3_BUCKET=` in a unit file, `""` in the TOML).
@@ -227,6 +234,7 @@ impl Config {
                 value: None,
                 origin: Origin::Default,
             },
+            oidc: oidc::OidcSettings::defaults(),
         };
 
         let explicit_file = flags
@@ -280,6 +288,16 @@ impl Config {
             if let Some(path) = parsed.tls_key {
                 config.tls_key.set(Some(path), Origin::File);
             }
+            if parsed.oidc_client_secret.is_some() {
+                bail!(
+                    "{name}: khóa bí mật của ứng dụng định danh điện tử không được ghi trong tệp cấu hình — đặt bằng biến môi trường XASO_OIDC_CLIENT_SECRET"
+                );
+            }
+            config.oidc.apply_file(oidc::FileOidc {
+                oidc_issuer: parsed.oidc_issuer,
+                oidc_client_id: parsed.oidc_client_id,
+                oidc_cccd_claim: parsed.oidc_cccd_claim,
+            });
             config.notify.apply_file(notify::FileNotify {
                 public_url: parsed.public_url,
                 notification_templates: parsed.notification_templates,
@@ -362,6 +380,7 @@ impl Config {
         if let Some(path) = env("XASO_TLS_KEY").and_then(non_blank) {
             config.tls_key.set(Some(path.into()), Origin::Env);
         }
+        config.oidc.apply_env(&env);
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
         config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
             .filter(|s| !s.is_empty())
@@ -508,6 +527,7 @@ impl Config {
                 }
             }
         }
+        self.oidc.describe(&mut out);
         out
     }
 
@@ -592,6 +612,7 @@ impl Config {
 }
 
 mod notify;
+mod oidc;
 
 #[cfg(test)]
 mod tests;

@@ -239,3 +239,74 @@ async fn s3_settings_are_checked_before_use() {
     assert!(message.contains(&endpoint), "{message}");
     assert!(!message.contains(SECRET), "{message}");
 }
+
+#[test]
+fn e_id_settings_follow_the_layers_and_the_secret_stays_out_of_files() {
+    let path = file("oidc_issuer = \"https://vneid.example\"\noidc_client_id = \"tu-file\"\n");
+    let flags = ConfigFlags {
+        config: Some(path.clone()),
+        ..Default::default()
+    };
+    let config = Config::resolve(
+        &flags,
+        env(&[
+            ("XASO_OIDC_CLIENT_ID", "xa-minh-duc"),
+            ("XASO_OIDC_CLIENT_SECRET", "bi-mat-oidc"),
+        ]),
+    )
+    .expect("resolve");
+    assert_eq!(config.oidc.cccd_claim.value, "cccd");
+    let web = config
+        .oidc
+        .web_config("https://dichvucong.minhduc.gov.vn/")
+        .expect("valid")
+        .expect("configured");
+    assert_eq!(web.issuer, "https://vneid.example");
+    assert_eq!(
+        web.client_id, "xa-minh-duc",
+        "the environment beats the file"
+    );
+    assert_eq!(web.client_secret, "bi-mat-oidc");
+    assert_eq!(
+        web.redirect_uri,
+        "https://dichvucong.minhduc.gov.vn/dang-nhap/vneid/ve"
+    );
+    let shown = config.describe();
+    assert!(shown.contains("# XASO_OIDC_CLIENT_SECRET: ***"), "{shown}");
+    assert!(!shown.contains("bi-mat-oidc"), "{shown}");
+    assert!(!format!("{config:?}").contains("bi-mat-oidc"));
+
+    // Without the secret the provider is refused rather than half-configured.
+    let missing = Config::resolve(&flags, env(&[])).expect("resolve");
+    let error = missing
+        .oidc
+        .web_config("https://x.example")
+        .expect_err("no secret");
+    assert!(
+        error.to_string().contains("XASO_OIDC_CLIENT_SECRET"),
+        "{error}"
+    );
+    // Unset: no e-ID sign-in.
+    let none = Config::resolve(&ConfigFlags::default(), env(&[])).expect("resolve");
+    assert!(none
+        .oidc
+        .web_config("http://127.0.0.1:8080")
+        .expect("ok")
+        .is_none());
+
+    let secret_in_file = file("oidc_client_secret = \"lo\"\n");
+    let refused = Config::resolve(
+        &ConfigFlags {
+            config: Some(secret_in_file.clone()),
+            ..Default::default()
+        },
+        env(&[]),
+    )
+    .expect_err("secret in the file");
+    assert!(
+        refused.to_string().contains("XASO_OIDC_CLIENT_SECRET"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(secret_in_file);
+}
