@@ -139,9 +139,11 @@ async fn received_dossiers(store: &Store, count: usize) -> (HashMap<String, User
 
 async fn messages(store: &Store, code: &str) -> Vec<notification::Message> {
     let mut tx = store.read().await.expect("read");
-    notification::for_dossier(&mut tx, code)
+    dossier::view(&mut tx, &dossier_rules(), code, now())
         .await
-        .expect("messages")
+        .expect("view")
+        .expect("found")
+        .messages
 }
 
 xaso_store::backend_tests! {

@@ -137,11 +137,11 @@ fn prepare(data_dir: &Path) -> Vec<(String, String, String)> {
         let mut tx = store.read().await.expect("read");
         let mut rows = Vec::new();
         for code in &codes {
-            rows.extend(
-                xaso_store::notification::for_dossier(&mut tx, code)
-                    .await
-                    .expect("outbox"),
-            );
+            let view = xaso_store::dossier::view(&mut tx, &rules, code, now)
+                .await
+                .expect("view")
+                .expect("found");
+            rows.extend(view.messages);
         }
         assert!(rows.iter().all(|m| m.channel == "email"));
         drop(tx);

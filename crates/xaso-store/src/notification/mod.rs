@@ -193,17 +193,6 @@ const MESSAGE_COLUMNS: &str =
     "id, event, channel, recipient, subject, body, status, attempts, last_error,
     created_at, sent_at, read_at, next_attempt_at";
 
-/// The messages sent about a dossier, oldest first.
-pub async fn for_dossier(tx: &mut Tx, code: &str) -> Result<Vec<Message>, StoreError> {
-    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM notifications
-         WHERE dossier_id = (SELECT id FROM dossiers WHERE code = $1) ORDER BY created_at, id"
-    ))
-    .bind(code)
-    .fetch_all(&mut *c)
-    .await)?)
-}
-
 /// The messages sent about a dossier, by its id.
 pub(crate) async fn about_dossier(
     tx: &mut Tx,
@@ -213,16 +202,6 @@ pub(crate) async fn about_dossier(
         "SELECT {MESSAGE_COLUMNS} FROM notifications WHERE dossier_id = $1 ORDER BY created_at, id"
     ))
     .bind(dossier_id)
-    .fetch_all(&mut *c)
-    .await)?)
-}
-
-/// The messages sent about a feedback item, oldest first.
-pub async fn for_feedback(tx: &mut Tx, feedback_id: Uuid) -> Result<Vec<Message>, StoreError> {
-    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM notifications WHERE feedback_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(feedback_id)
     .fetch_all(&mut *c)
     .await)?)
 }
