@@ -739,14 +739,7 @@ impl Store {
             return Ok(None);
         };
         let mut tx = self.read().await?;
-        let second: totp::TotpState = db!(tx.conn(), |c| {
-            sqlx::query_as(
-            "SELECT totp_secret AS secret, totp_pending AS pending, totp_last_step AS last_step FROM users WHERE id = $1"
-        )
-        .bind(row.id)
-        .fetch_one(&mut *c)
-        .await
-        })?;
+        let second = totp::state_of(&mut tx, row.id).await?;
         tx.commit().await?;
         let mut used_step = None;
         if let Some(secret) = &second.secret {

@@ -16,12 +16,12 @@ pub(super) struct TotpState {
     pub last_step: Option<i64>,
 }
 
-pub(super) async fn state_of(tx: &mut Tx, user: &User) -> Result<TotpState, StoreError> {
+pub(super) async fn state_of(tx: &mut Tx, user_id: uuid::Uuid) -> Result<TotpState, StoreError> {
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(
         "SELECT totp_secret AS secret, totp_pending AS pending, totp_last_step AS last_step FROM users WHERE id = $1"
     )
-    .bind(user.id)
+    .bind(user_id)
     .fetch_one(&mut *c)
     .await
     })?)
@@ -29,7 +29,7 @@ pub(super) async fn state_of(tx: &mut Tx, user: &User) -> Result<TotpState, Stor
 
 /// Whether signing in as `user` needs a code.
 pub async fn enabled(tx: &mut Tx, user: &User) -> Result<bool, StoreError> {
-    Ok(state_of(tx, user).await?.secret.is_some())
+    Ok(state_of(tx, user.id).await?.secret.is_some())
 }
 
 /// Checks `code` against a base32 `secret`; the matched step, when right and not used before.
@@ -90,7 +90,7 @@ pub async fn confirm(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let state = state_of(tx, user).await?;
+    let state = state_of(tx, user.id).await?;
     let pending = state
         .pending
         .ok_or_else(|| StoreError::Invalid("chưa bắt đầu cài xác thực hai bước".into()))?;
@@ -112,6 +112,20 @@ pub async fn confirm(
     record(tx, user, "user.totp_on", now).await
 }
 
+/// Forgets an account's second factor, set up or pending.
+async fn clear(tx: &mut Tx, user_id: uuid::Uuid) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| {
+        sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1"
+    )
+    .bind(user_id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ())
+    })?;
+    Ok(())
+}
+
 /// Turns the second factor off, with a current code (a stolen session alone cannot do it).
 pub async fn disable(
     tx: &mut Tx,
@@ -119,21 +133,13 @@ pub async fn disable(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let state = state_of(tx, user).await?;
+    let state = state_of(tx, user.id).await?;
     let secret = state
         .secret
         .ok_or_else(|| StoreError::Invalid("xác thực hai bước chưa bật".into()))?;
     check(&secret, code, state.last_step, now)
         .ok_or_else(|| StoreError::Invalid("mã xác thực không đúng".into()))?;
-    db!(tx.conn(), |c| {
-        sqlx::query(
-        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1"
-    )
-    .bind(user.id)
-    .execute(&mut *c)
-    .await
-    .map(|_| ())
-    })?;
+    clear(tx, user.id).await?;
     record(tx, user, "user.totp_off", now).await
 }
 
@@ -145,18 +151,8 @@ pub async fn reset(
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<(), StoreError> {
-    let cleared = db!(tx.conn(), |c| {
-        sqlx::query(
-        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE username = $1"
-    )
-    .bind(username)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    if cleared == 0 {
-        return Err(StoreError::NotFound(format!("người dùng {username}")));
-    }
+    let user = super::require_user(tx, username).await?;
+    clear(tx, user.id).await?;
     audit::record(
         tx,
         now,
