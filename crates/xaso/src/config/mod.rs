@@ -36,10 +36,29 @@ pub struct Setting<T> {
 }
 
 impl<T> Setting<T> {
+    fn by_default(value: T) -> Setting<T> {
+        Setting {
+            value,
+            origin: Origin::Default,
+        }
+    }
+
     fn set(&mut self, value: T, origin: Origin) {
         self.value = value;
         self.origin = origin;
     }
+
+    /// Takes `value` when the layer gives one; a layer that says nothing leaves the lower one's.
+    fn set_given(&mut self, value: Option<T>, origin: Origin) {
+        if let Some(value) = value {
+            self.set(value, origin);
+        }
+    }
+}
+
+/// A secret from the environment (never from the file); an empty variable is unset.
+fn env_secret(env: &impl Fn(&str) -> Option<String>, key: &str) -> Option<Secret> {
+    env(key).filter(|s| !s.is_empty()).map(Secret)
 }
 
 /// A value that `Debug` and `xaso config` show as `***`.
@@ -178,62 +197,23 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let mut config = Config {
             config_file: None,
-            listen: Setting {
-                value: SocketAddr::from(([127, 0, 0, 1], 8080)),
-                origin: Origin::Default,
-            },
-            data_dir: Setting {
-                value: PathBuf::from("xaso-data"),
-                origin: Origin::Default,
-            },
-            database_url: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            demo: Setting {
-                value: true,
-                origin: Origin::Default,
-            },
-            files_s3_bucket: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            files_s3_endpoint: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            files_s3_region: Setting {
-                value: "us-east-1".into(),
-                origin: Origin::Default,
-            },
-            files_s3_prefix: Setting {
-                value: "xaso/".into(),
-                origin: Origin::Default,
-            },
+            listen: Setting::by_default(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: Setting::by_default(PathBuf::from("xaso-data")),
+            database_url: Setting::by_default(None),
+            demo: Setting::by_default(true),
+            files_s3_bucket: Setting::by_default(None),
+            files_s3_endpoint: Setting::by_default(None),
+            files_s3_region: Setting::by_default("us-east-1".into()),
+            files_s3_prefix: Setting::by_default("xaso/".into()),
             s3_access_key_id: None,
             s3_secret_access_key: None,
-            payment_url: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            payment_tmn_code: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            payment_sandbox: Setting {
-                value: true,
-                origin: Origin::Default,
-            },
+            payment_url: Setting::by_default(None),
+            payment_tmn_code: Setting::by_default(None),
+            payment_sandbox: Setting::by_default(true),
             payment_secret: None,
             notify: notify::NotifyConfig::defaults(),
-            tls_cert: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
-            tls_key: Setting {
-                value: None,
-                origin: Origin::Default,
-            },
+            tls_cert: Setting::by_default(None),
+            tls_key: Setting::by_default(None),
             oidc: oidc::OidcSettings::defaults(),
         };
 
@@ -370,9 +350,7 @@ impl Config {
                 .payment_sandbox
                 .set(parse_bool(&sandbox, "XASO_PAYMENT_SANDBOX")?, Origin::Env);
         }
-        config.payment_secret = env("XASO_PAYMENT_SECRET")
-            .filter(|s| !s.is_empty())
-            .map(Secret);
+        config.payment_secret = env_secret(&env, "XASO_PAYMENT_SECRET");
         config.notify.apply_env(&env);
         if let Some(path) = env("XASO_TLS_CERT").and_then(non_blank) {
             config.tls_cert.set(Some(PathBuf::from(path)), Origin::Env);
@@ -382,9 +360,7 @@ impl Config {
         }
         config.oidc.apply_env(&env);
         config.s3_access_key_id = env("XASO_S3_ACCESS_KEY_ID").and_then(non_blank);
-        config.s3_secret_access_key = env("XASO_S3_SECRET_ACCESS_KEY")
-            .filter(|s| !s.is_empty())
-            .map(Secret);
+        config.s3_secret_access_key = env_secret(&env, "XASO_S3_SECRET_ACCESS_KEY");
 
         if let Some(listen) = &flags.listen {
             config

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use xaso_store::notification::{Channels, Notices, SmsGateway, Smtp};
 
-use super::{non_blank, Origin, Secret, Setting};
+use super::{env_secret, non_blank, Origin, Secret, Setting};
 
 /// What `xaso.toml` may say about messages.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -38,66 +38,52 @@ pub struct NotifyConfig {
     pub sms_token: Option<Secret>,
 }
 
-fn unset<T>(value: T) -> Setting<T> {
-    Setting {
-        value,
-        origin: Origin::Default,
-    }
-}
-
 impl NotifyConfig {
     pub(super) fn defaults() -> NotifyConfig {
         NotifyConfig {
-            public_url: unset(None),
-            notification_templates: unset(None),
-            smtp_url: unset(None),
-            smtp_from: unset("Xã Số <khong-tra-loi@localhost>".into()),
-            sms_url: unset(None),
-            sms_template: unset(None),
+            public_url: Setting::by_default(None),
+            notification_templates: Setting::by_default(None),
+            smtp_url: Setting::by_default(None),
+            smtp_from: Setting::by_default("Xã Số <khong-tra-loi@localhost>".into()),
+            sms_url: Setting::by_default(None),
+            sms_template: Setting::by_default(None),
             smtp_password: None,
             sms_token: None,
         }
     }
 
     pub(super) fn apply_file(&mut self, file: FileNotify) {
-        let text = |setting: &mut Setting<Option<String>>, value: Option<String>| {
-            if let Some(value) = value.and_then(non_blank) {
-                setting.set(Some(value), Origin::File);
-            }
-        };
-        text(&mut self.public_url, file.public_url);
-        text(&mut self.smtp_url, file.smtp_url);
-        text(&mut self.sms_url, file.sms_url);
-        text(&mut self.sms_template, file.sms_template);
-        if let Some(from) = file.smtp_from.and_then(non_blank) {
-            self.smtp_from.set(from, Origin::File);
-        }
-        if let Some(path) = file.notification_templates {
-            self.notification_templates.set(Some(path), Origin::File);
-        }
+        let text = |value: Option<String>| value.and_then(non_blank).map(Some);
+        self.public_url
+            .set_given(text(file.public_url), Origin::File);
+        self.smtp_url.set_given(text(file.smtp_url), Origin::File);
+        self.sms_url.set_given(text(file.sms_url), Origin::File);
+        self.sms_template
+            .set_given(text(file.sms_template), Origin::File);
+        self.smtp_from
+            .set_given(file.smtp_from.and_then(non_blank), Origin::File);
+        self.notification_templates
+            .set_given(file.notification_templates.map(Some), Origin::File);
     }
 
     pub(super) fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) {
-        let text = |setting: &mut Setting<Option<String>>, key: &str| {
-            if let Some(value) = env(key).and_then(non_blank) {
-                setting.set(Some(value), Origin::Env);
-            }
-        };
-        text(&mut self.public_url, "XASO_PUBLIC_URL");
-        text(&mut self.smtp_url, "XASO_SMTP_URL");
-        text(&mut self.sms_url, "XASO_SMS_URL");
-        text(&mut self.sms_template, "XASO_SMS_TEMPLATE");
-        if let Some(from) = env("XASO_SMTP_FROM").and_then(non_blank) {
-            self.smtp_from.set(from, Origin::Env);
-        }
-        if let Some(path) = env("XASO_NOTIFICATION_TEMPLATES").and_then(non_blank) {
-            self.notification_templates
-                .set(Some(PathBuf::from(path)), Origin::Env);
-        }
-        self.smtp_password = env("XASO_SMTP_PASSWORD")
-            .filter(|s| !s.is_empty())
-            .map(Secret);
-        self.sms_token = env("XASO_SMS_TOKEN").filter(|s| !s.is_empty()).map(Secret);
+        let text = |key: &str| env(key).and_then(non_blank);
+        self.public_url
+            .set_given(text("XASO_PUBLIC_URL").map(Some), Origin::Env);
+        self.smtp_url
+            .set_given(text("XASO_SMTP_URL").map(Some), Origin::Env);
+        self.sms_url
+            .set_given(text("XASO_SMS_URL").map(Some), Origin::Env);
+        self.sms_template
+            .set_given(text("XASO_SMS_TEMPLATE").map(Some), Origin::Env);
+        self.smtp_from
+            .set_given(text("XASO_SMTP_FROM"), Origin::Env);
+        self.notification_templates.set_given(
+            text("XASO_NOTIFICATION_TEMPLATES").map(|p| Some(PathBuf::from(p))),
+            Origin::Env,
+        );
+        self.smtp_password = env_secret(env, "XASO_SMTP_PASSWORD");
+        self.sms_token = env_secret(env, "XASO_SMS_TOKEN");
     }
 
     /// The templates (the commune's file when set, checked with its lines) and the links' base.

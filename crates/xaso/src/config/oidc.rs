@@ -7,7 +7,7 @@ use std::fmt::Write;
 use anyhow::bail;
 use xaso_domain::identity::oidc::DEFAULT_CCCD_CLAIM;
 
-use super::{non_blank, Origin, Secret, Setting};
+use super::{env_secret, non_blank, Origin, Secret, Setting};
 
 /// What `xaso.toml` may say about the e-ID.
 #[derive(Debug, Default)]
@@ -29,46 +29,33 @@ pub struct OidcSettings {
 
 impl OidcSettings {
     pub(super) fn defaults() -> OidcSettings {
-        let unset = |value| Setting {
-            value,
-            origin: Origin::Default,
-        };
         OidcSettings {
-            issuer: unset(None),
-            client_id: unset(None),
-            cccd_claim: Setting {
-                value: DEFAULT_CCCD_CLAIM.into(),
-                origin: Origin::Default,
-            },
+            issuer: Setting::by_default(None),
+            client_id: Setting::by_default(None),
+            cccd_claim: Setting::by_default(DEFAULT_CCCD_CLAIM.into()),
             client_secret: None,
         }
     }
 
     pub(super) fn apply_file(&mut self, file: FileOidc) {
-        if let Some(v) = file.oidc_issuer.and_then(non_blank) {
-            self.issuer.set(Some(v), Origin::File);
-        }
-        if let Some(v) = file.oidc_client_id.and_then(non_blank) {
-            self.client_id.set(Some(v), Origin::File);
-        }
-        if let Some(v) = file.oidc_cccd_claim.and_then(non_blank) {
-            self.cccd_claim.set(v, Origin::File);
-        }
+        let text = |value: Option<String>| value.and_then(non_blank);
+        self.issuer
+            .set_given(text(file.oidc_issuer).map(Some), Origin::File);
+        self.client_id
+            .set_given(text(file.oidc_client_id).map(Some), Origin::File);
+        self.cccd_claim
+            .set_given(text(file.oidc_cccd_claim), Origin::File);
     }
 
     pub(super) fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) {
-        if let Some(v) = env("XASO_OIDC_ISSUER").and_then(non_blank) {
-            self.issuer.set(Some(v), Origin::Env);
-        }
-        if let Some(v) = env("XASO_OIDC_CLIENT_ID").and_then(non_blank) {
-            self.client_id.set(Some(v), Origin::Env);
-        }
-        if let Some(v) = env("XASO_OIDC_CCCD_CLAIM").and_then(non_blank) {
-            self.cccd_claim.set(v, Origin::Env);
-        }
-        self.client_secret = env("XASO_OIDC_CLIENT_SECRET")
-            .filter(|s| !s.is_empty())
-            .map(Secret);
+        let text = |key: &str| env(key).and_then(non_blank);
+        self.issuer
+            .set_given(text("XASO_OIDC_ISSUER").map(Some), Origin::Env);
+        self.client_id
+            .set_given(text("XASO_OIDC_CLIENT_ID").map(Some), Origin::Env);
+        self.cccd_claim
+            .set_given(text("XASO_OIDC_CCCD_CLAIM"), Origin::Env);
+        self.client_secret = env_secret(env, "XASO_OIDC_CLIENT_SECRET");
     }
 
     /// The provider for the web layer, when configured; the callback under `public_url`.
