@@ -231,11 +231,7 @@ pub async fn record_staff_read(
     entity_id: &str,
     channel: &str,
 ) -> Result<(), StoreError> {
-    let staff = user
-        .roles
-        .iter()
-        .any(|r| *r != xaso_domain::identity::Role::Citizen);
-    if !staff {
+    if !user.is_official() {
         return Ok(());
     }
     let mut tx = store.begin().await?;

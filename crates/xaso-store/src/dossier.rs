@@ -399,14 +399,16 @@ async fn scope_of(tx: &mut Tx, user: &User, row: &DossierRow) -> Result<ActorSco
     })
 }
 
-/// Who may see a dossier at all: its applicant, staff of the receiving or the competent commune,
-/// province viewers and administrators.
+/// Who may see a dossier at all: the policy's rule, on the places worked out for `user`.
 fn may_see(scope: &ActorScope, user: &User) -> bool {
-    scope.is_applicant
-        || ((scope.at_receiving || scope.at_competent)
-            && !user.roles.iter().all(|r| *r == Role::Citizen))
-        || user.has_role(Role::ProvinceViewer)
-        || user.has_role(Role::Administrator)
+    xaso_domain::identity::access::may_see_dossier(
+        &user.roles,
+        xaso_domain::identity::access::DossierPlaces {
+            at_receiving: scope.at_receiving,
+            at_competent: scope.at_competent,
+            is_applicant: scope.is_applicant,
+        },
+    )
 }
 
 fn map_rule_error(error: DossierError) -> StoreError {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use xaso_store::identity::{self, User, SESSION_LIFETIME_HOURS};
 
 use crate::error::ApiError;
+use crate::identity_access::{find_caller, Caller};
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "xaso_session";
@@ -17,7 +18,7 @@ pub const SESSION_COOKIE: &str = "xaso_session";
 /// The signed-in user of a request; rejects with 401 when there is none.
 pub struct CurrentUser(pub User);
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -38,7 +39,7 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str
         .map(|(_, value)| value)
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     cookie(headers, SESSION_COOKIE)
 }
 
@@ -50,31 +51,13 @@ pub(crate) fn session_set_cookie(token: &str) -> String {
     )
 }
 
-/// The signed-in user of a browser session, if any (pages use this; they never take bearer tokens).
-pub(crate) async fn session_user(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<User>, ApiError> {
-    let Some(session) = session_cookie(headers) else {
-        return Ok(None);
-    };
-    Ok(state
-        .store
-        .user_for_session_token(session, state.now())
-        .await?)
-}
-
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let now = state.now();
-        let user = if let Some(token) = bearer_token(&parts.headers) {
-            state.store.user_for_token(token, now).await?
-        } else if let Some(session) = session_cookie(&parts.headers) {
-            state.store.user_for_session_token(session, now).await?
-        } else {
-            None
+        let user = match parts.extensions.get::<Caller>() {
+            Some(Caller(user)) => user.clone(),
+            None => find_caller(state, &parts.headers, true).await?,
         };
         let user = user.ok_or_else(ApiError::unauthorized)?;
         // A one-time password is for changing it, nothing else.

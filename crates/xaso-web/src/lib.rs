@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 mod headers;
 pub mod identity;
+mod identity_access;
 mod identity_oidc;
 mod identity_totp;
 pub mod metrics;
@@ -23,14 +24,16 @@ pub mod report;
 
 use std::sync::Arc;
 
-use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use xaso_store::dossier::DossierRules;
 use xaso_store::Store;
 
 pub use error::ApiError;
+pub use identity_access::RouteAccess;
+use identity_access::Routes;
 pub use identity_oidc::{OidcConfig, CALLBACK_PATH as OIDC_CALLBACK_PATH};
+use xaso_domain::identity::access::Access;
 
 /// Where the current time comes from: the real clock in production, a fixed one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -101,222 +104,370 @@ impl AppState {
     }
 }
 
-/// Every route of the application.
 /// Forms that carry evidence files: a few files of at most 10 MiB each.
-fn evidence_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(4 * xaso_store::files::MAX_FILE_BYTES)
+const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
+
+/// Every route of the application, each with what it asks of its caller.
+fn routes(state: AppState) -> Routes {
+    use xaso_domain::identity::access::Permission::*;
+    use Access::{Need, Public, SignedIn};
+    Routes::new(state)
+        // The public portal: catalog, tracking, verification, the calendar, sign-in.
+        .get("/", Public, catalog::home_page)
+        .get("/thu-tuc/{code}", Public, catalog::procedure_page)
+        .get("/static/style.css", Public, pages::stylesheet)
+        .get("/static/htmx-2.0.11.min.js", Public, pages::htmx)
+        .get("/healthz", Public, metrics::healthz)
+        .get("/metrics", Public, metrics::prometheus)
+        .get("/api/v1/procedures", Public, catalog::list_procedures)
+        .get("/api/v1/procedures/{code}", Public, catalog::get_procedure)
+        .get("/api/v1/agencies", Public, agency::list_agencies)
+        .get("/api/v1/calendar/lunar", Public, calendar::to_lunar)
+        .get("/api/v1/calendar/solar", Public, calendar::to_solar)
+        .get("/api/v1/calendar/{year}", Public, calendar::year)
+        .get("/api/v1/deadline", Public, calendar::deadline)
+        .get("/api/v1/public/dossiers/{code}", Public, dossier::public)
+        .get("/tra-cuu", Public, dossier::tracking_page)
+        .get("/xac-thuc/{code}", Public, dossier::verification::page)
+        .get(
+            "/api/v1/public/results/{code}",
+            Public,
+            dossier::verification::api,
+        )
+        .get(
+            "/xac-thuc/chung-thuc/{id}",
+            Public,
+            certification::verification,
+        )
+        .get(
+            "/api/v1/public/certifications/{id}",
+            Public,
+            certification::verification_api,
+        )
+        .get("/open311/v2/services.json", Public, feedback::services)
+        .post("/open311/v2/requests.json", Public, feedback::create)
+        .get("/open311/v2/requests/{id}", Public, feedback::request)
+        .get("/dang-nhap", Public, identity::login_page)
+        .post("/dang-nhap", Public, identity::login_form)
+        .get("/dang-nhap/vneid", Public, identity_oidc::start)
+        .get(
+            identity_oidc::CALLBACK_PATH,
+            Public,
+            identity_oidc::callback,
+        )
+        .post("/api/v1/auth/login", Public, identity::login)
+        // The payment gateway's side: its return, its signed notification, the built-in sandbox.
+        .get("/thanh-toan/ket-qua", Public, payment::returned)
+        .get("/api/v1/payments/vnpay/ipn", Public, payment::ipn)
+        .get(payment::SANDBOX_PATH, Public, payment::sandbox_page)
+        .post(payment::SANDBOX_PATH, Public, payment::sandbox_pay)
+        .get(
+            "/cong-thanh-toan-thu/giao-dich.csv",
+            Public,
+            payment::sandbox_export,
+        )
+        // One's own account.
+        .post("/dang-xuat", SignedIn, identity::logout_form)
+        .post("/api/v1/auth/logout", SignedIn, identity::logout)
+        .get("/doi-mat-khau", SignedIn, identity::password_page)
+        .post("/doi-mat-khau", SignedIn, identity::password_form)
+        .get("/api/v1/me", SignedIn, identity::me)
+        .post("/api/v1/me/password", SignedIn, identity::change_password)
+        .get("/xac-thuc-hai-buoc", SignedIn, identity_totp::totp_page)
+        .post("/xac-thuc-hai-buoc", SignedIn, identity_totp::totp_form)
+        .get("/thong-bao", SignedIn, notification::inbox_page)
+        // Feedback: the author's and the commune's; each item is seen by them only.
+        .get("/phan-anh", SignedIn, feedback::list_page)
+        .post("/phan-anh", SignedIn, feedback::submit_page)
+        .get("/phan-anh/{code}", SignedIn, feedback::item_page)
+        .post("/phan-anh/{code}", SignedIn, feedback::item_action)
+        .post("/phan-anh/quay", Need(ServeCounter), feedback::counter_page)
+        // A dossier, for its applicant and the officials who may see it (others: 404).
+        .post("/api/v1/dossiers", Need(FileDossier), dossier::create)
+        .get("/api/v1/dossiers/{code}", SignedIn, dossier::detail)
+        .post("/api/v1/dossiers/{code}/actions", SignedIn, dossier::act)
+        .post_files(
+            "/api/v1/dossiers/{code}/files",
+            SignedIn,
+            xaso_store::files::MAX_FILE_BYTES + 1024,
+            dossier::upload,
+        )
+        .get(
+            "/api/v1/dossiers/{code}/files/{id}",
+            SignedIn,
+            dossier::download,
+        )
+        .get("/ho-so/{code}", SignedIn, dossier::pages::my_dossier_page)
+        .get(
+            "/ho-so/{code}/bien-nhan",
+            SignedIn,
+            dossier::pages::receipt_page,
+        )
+        .get(
+            "/ho-so/{code}/bien-nhan.pdf",
+            SignedIn,
+            dossier::pages::receipt_pdf,
+        )
+        .get(
+            "/ho-so/{code}/phieu/{form}",
+            SignedIn,
+            dossier::pages::notice_pdf,
+        )
+        .get(
+            "/ho-so/{code}/bien-lai/{number}",
+            SignedIn,
+            payment::receipt_pdf,
+        )
+        // A citizen's own business on the portal.
+        .get("/api/v1/dossiers/mine", Need(UsePortal), dossier::mine)
+        .get(
+            "/thu-tuc/{code}/nop",
+            Need(UsePortal),
+            dossier::intake::submit_page,
+        )
+        .post_files(
+            "/thu-tuc/{code}/nop",
+            Need(UsePortal),
+            EVIDENCE_LIMIT,
+            dossier::intake::submit,
+        )
+        .get(
+            "/ho-so-cua-toi",
+            Need(UsePortal),
+            dossier::pages::my_dossiers_page,
+        )
+        .post("/ho-so/{code}/thanh-toan", Need(UsePortal), payment::start)
+        .post(
+            "/ho-so/{code}/danh-gia",
+            Need(UsePortal),
+            dossier::pages::rate,
+        )
+        .post(
+            "/api/v1/dossiers/{code}/reuse",
+            Need(UsePortal),
+            citizen::api_reuse,
+        )
+        .get("/du-lieu-cua-toi", Need(UsePortal), citizen::my_data_page)
+        .post_files(
+            "/du-lieu-cua-toi/giay-to",
+            Need(UsePortal),
+            EVIDENCE_LIMIT,
+            citizen::my_data_upload,
+        )
+        .get(
+            "/du-lieu-cua-toi/giay-to/{id}",
+            Need(UsePortal),
+            citizen::document_page,
+        )
+        .post(
+            "/du-lieu-cua-toi/giay-to/{id}/xoa",
+            Need(UsePortal),
+            citizen::my_document_remove,
+        )
+        .get("/api/v1/me/data", Need(UsePortal), citizen::api_mine)
+        // The one-stop counter.
+        .get(
+            "/can-bo/tiep-nhan",
+            Need(ServeCounter),
+            dossier::intake::reception_page,
+        )
+        .post_files(
+            "/can-bo/tiep-nhan",
+            Need(ServeCounter),
+            EVIDENCE_LIMIT,
+            dossier::intake::reception_submit,
+        )
+        .get(
+            "/can-bo/cong-dan",
+            Need(ReadCitizenData),
+            citizen::staff_page,
+        )
+        .post("/can-bo/cong-dan", Need(ServeCounter), citizen::staff_save)
+        .get(
+            "/can-bo/cong-dan/giay-to/{id}",
+            Need(ReadCitizenData),
+            citizen::document_page,
+        )
+        .post(
+            "/can-bo/cong-dan/{so}/lien-ket",
+            Need(ServeCounter),
+            citizen::staff_link,
+        )
+        .post_files(
+            "/can-bo/cong-dan/{so}/giay-to",
+            Need(ServeCounter),
+            EVIDENCE_LIMIT,
+            citizen::staff_upload,
+        )
+        .get(
+            "/api/v1/citizens/{number}",
+            Need(ReadCitizenData),
+            citizen::api_profile,
+        )
+        .get(
+            "/api/v1/citizens/documents/{id}",
+            SignedIn,
+            citizen::api_document,
+        )
+        .get(
+            "/can-bo/thanh-toan",
+            Need(HandleDossiers),
+            payment::staff_page,
+        )
+        .post_files(
+            "/can-bo/thanh-toan",
+            Need(ServeCounter),
+            EVIDENCE_LIMIT,
+            payment::staff_reconcile,
+        )
+        // Officials' work on the commune's dossiers.
+        .get("/can-bo", Need(HandleDossiers), dossier::pages::inbox_page)
+        .get(
+            "/api/v1/dossiers/inbox",
+            Need(HandleDossiers),
+            dossier::inbox,
+        )
+        .get(
+            "/can-bo/ho-so/{code}",
+            Need(HandleDossiers),
+            dossier::pages::dossier_page,
+        )
+        .post(
+            "/can-bo/ho-so/{code}",
+            Need(HandleDossiers),
+            dossier::pages::dossier_action,
+        )
+        .get(
+            "/can-bo/ho-so/{code}/phieu-kiem-soat.pdf",
+            Need(HandleDossiers),
+            dossier::pages::control_slip_pdf,
+        )
+        .get(
+            "/can-bo/so-theo-doi.pdf",
+            Need(HandleDossiers),
+            dossier::pages::register_pdf,
+        )
+        .get(
+            "/can-bo/chung-thuc",
+            Need(HandleDossiers),
+            certification::page,
+        )
+        .post_files(
+            "/can-bo/chung-thuc",
+            Need(HandleDossiers),
+            EVIDENCE_LIMIT,
+            certification::submit,
+        )
+        .get(
+            "/can-bo/chung-thuc/so.pdf",
+            Need(HandleDossiers),
+            certification::register_pdf,
+        )
+        .get(
+            "/can-bo/chung-thuc/{id}/ban-sao.pdf",
+            Need(HandleDossiers),
+            certification::copy_pdf,
+        )
+        // Reports and the reform plan.
+        .get("/can-bo/bao-cao", Need(ReadReports), report::dashboard)
+        .get(
+            "/can-bo/bao-cao/{file}",
+            Need(ReadReports),
+            report::download,
+        )
+        .get(
+            "/api/v1/reports/ii06a",
+            Need(ReadReports),
+            report::ii06a_api,
+        )
+        .get(
+            "/api/v1/reports/targets",
+            Need(ReadReports),
+            report::targets_api,
+        )
+        .get("/can-bo/ke-hoach", Need(FollowPlan), plan::list)
+        .get("/can-bo/ke-hoach/{id}", Need(FollowPlan), plan::overview)
+        .get(
+            "/can-bo/ke-hoach/{id}/nhiem-vu/{key}",
+            Need(FollowPlan),
+            plan::task,
+        )
+        .post_files(
+            "/can-bo/ke-hoach/{id}/nhiem-vu/{key}",
+            Need(FollowPlan),
+            EVIDENCE_LIMIT,
+            plan::report,
+        )
+        .post(
+            "/can-bo/ke-hoach/{id}/giao-viec",
+            Need(AssignPlanTasks),
+            plan::assign,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/chi-tieu",
+            Need(FollowPlan),
+            plan::targets_page,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/chi-tieu/{key}",
+            Need(FollowPlan),
+            plan::target_page,
+        )
+        .post_files(
+            "/can-bo/ke-hoach/{id}/chi-tieu/{key}",
+            Need(LeadPlan),
+            EVIDENCE_LIMIT,
+            plan::target_post,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/kiem-tra",
+            Need(FollowPlan),
+            plan::inspections_page,
+        )
+        .post(
+            "/can-bo/ke-hoach/{id}/kiem-tra",
+            Need(LeadPlan),
+            plan::inspections_post,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/kiem-tra/{inspection}",
+            Need(FollowPlan),
+            plan::inspection_page,
+        )
+        .post_files(
+            "/can-bo/ke-hoach/{id}/kiem-tra/{inspection}",
+            Need(LeadPlan),
+            EVIDENCE_LIMIT,
+            plan::inspection_post,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/minh-chung/{evidence}",
+            Need(FollowPlan),
+            plan::evidence,
+        )
+        .get(
+            "/can-bo/ke-hoach/{id}/{file}",
+            Need(FollowPlan),
+            plan::report_download,
+        )
+        // Administration.
+        .get("/quan-tri", Need(Administer), admin::overview)
+        .post(
+            "/quan-tri/nguoi-dung/{username}/dat-lai",
+            Need(Administer),
+            admin::reset,
+        )
+        .get("/quan-tri/lich/{year}", Need(Administer), admin::calendar)
+}
+
+/// What every route asks of its caller, for the role-matrix test.
+pub fn route_table(state: AppState) -> Vec<RouteAccess> {
+    routes(state).finish().1
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(catalog::home_page))
-        .route("/thu-tuc/{code}", get(catalog::procedure_page))
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/static/htmx-2.0.11.min.js", get(pages::htmx))
-        .route("/healthz", get(metrics::healthz))
-        .route("/metrics", get(metrics::prometheus))
-        .route("/api/v1/procedures", get(catalog::list_procedures))
-        .route("/api/v1/procedures/{code}", get(catalog::get_procedure))
-        .route("/api/v1/agencies", get(agency::list_agencies))
-        .route("/api/v1/calendar/lunar", get(calendar::to_lunar))
-        .route("/api/v1/calendar/solar", get(calendar::to_solar))
-        .route("/api/v1/calendar/{year}", get(calendar::year))
-        .route("/api/v1/deadline", get(calendar::deadline))
-        .route("/api/v1/dossiers", post(dossier::create))
-        .route("/api/v1/dossiers/inbox", get(dossier::inbox))
-        .route("/api/v1/dossiers/mine", get(dossier::mine))
-        .route("/api/v1/dossiers/{code}", get(dossier::detail))
-        .route("/api/v1/dossiers/{code}/actions", post(dossier::act))
-        .route(
-            "/api/v1/dossiers/{code}/files",
-            post(dossier::upload).layer(axum::extract::DefaultBodyLimit::max(
-                xaso_store::files::MAX_FILE_BYTES + 1024,
-            )),
-        )
-        .route("/api/v1/dossiers/{code}/files/{id}", get(dossier::download))
-        .route("/api/v1/public/dossiers/{code}", get(dossier::public))
-        .route("/tra-cuu", get(dossier::tracking_page))
-        .route("/thong-bao", get(notification::inbox_page))
-        .route(
-            "/xac-thuc-hai-buoc",
-            get(identity_totp::totp_page).post(identity_totp::totp_form),
-        )
-        .route("/xac-thuc/{code}", get(dossier::verification::page))
-        .route(
-            "/api/v1/public/results/{code}",
-            get(dossier::verification::api),
-        )
-        .route(
-            "/dang-nhap",
-            get(identity::login_page).post(identity::login_form),
-        )
-        .route("/dang-nhap/vneid", get(identity_oidc::start))
-        .route(identity_oidc::CALLBACK_PATH, get(identity_oidc::callback))
-        .route("/dang-xuat", post(identity::logout_form))
-        .route(
-            "/doi-mat-khau",
-            get(identity::password_page).post(identity::password_form),
-        )
-        .route("/can-bo", get(dossier::pages::inbox_page))
-        .route("/can-bo/ke-hoach", get(plan::list))
-        .route("/can-bo/ke-hoach/{id}", get(plan::overview))
-        .route(
-            "/can-bo/ke-hoach/{id}/nhiem-vu/{key}",
-            get(plan::task).post(plan::report).layer(evidence_limit()),
-        )
-        .route("/can-bo/ke-hoach/{id}/giao-viec", post(plan::assign))
-        .route("/can-bo/ke-hoach/{id}/chi-tieu", get(plan::targets_page))
-        .route(
-            "/can-bo/ke-hoach/{id}/chi-tieu/{key}",
-            get(plan::target_page)
-                .post(plan::target_post)
-                .layer(evidence_limit()),
-        )
-        .route(
-            "/can-bo/ke-hoach/{id}/kiem-tra",
-            get(plan::inspections_page).post(plan::inspections_post),
-        )
-        .route(
-            "/can-bo/ke-hoach/{id}/kiem-tra/{inspection}",
-            get(plan::inspection_page)
-                .post(plan::inspection_post)
-                .layer(evidence_limit()),
-        )
-        .route(
-            "/can-bo/ke-hoach/{id}/minh-chung/{evidence}",
-            get(plan::evidence),
-        )
-        .route("/can-bo/ke-hoach/{id}/{file}", get(plan::report_download))
-        .route("/can-bo/bao-cao", get(report::dashboard))
-        .route("/can-bo/bao-cao/{file}", get(report::download))
-        .route("/api/v1/reports/ii06a", get(report::ii06a_api))
-        .route("/api/v1/reports/targets", get(report::targets_api))
-        .route(
-            "/can-bo/chung-thuc",
-            get(certification::page).post(certification::submit).layer(
-                axum::extract::DefaultBodyLimit::max(4 * xaso_store::files::MAX_FILE_BYTES),
-            ),
-        )
-        .route(
-            "/can-bo/chung-thuc/so.pdf",
-            get(certification::register_pdf),
-        )
-        .route(
-            "/can-bo/chung-thuc/{id}/ban-sao.pdf",
-            get(certification::copy_pdf),
-        )
-        .route(
-            "/xac-thuc/chung-thuc/{id}",
-            get(certification::verification),
-        )
-        .route(
-            "/api/v1/public/certifications/{id}",
-            get(certification::verification_api),
-        )
-        .route(
-            "/can-bo/ho-so/{code}",
-            get(dossier::pages::dossier_page).post(dossier::pages::dossier_action),
-        )
-        .route(
-            "/can-bo/tiep-nhan",
-            get(dossier::intake::reception_page)
-                .post(dossier::intake::reception_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    4 * xaso_store::files::MAX_FILE_BYTES,
-                )),
-        )
-        .route(
-            "/thu-tuc/{code}/nop",
-            get(dossier::intake::submit_page)
-                .post(dossier::intake::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    4 * xaso_store::files::MAX_FILE_BYTES,
-                )),
-        )
-        .route("/ho-so-cua-toi", get(dossier::pages::my_dossiers_page))
-        .route("/du-lieu-cua-toi", get(citizen::my_data_page))
-        .route(
-            "/du-lieu-cua-toi/giay-to",
-            post(citizen::my_data_upload).layer(evidence_limit()),
-        )
-        .route("/du-lieu-cua-toi/giay-to/{id}", get(citizen::document_page))
-        .route(
-            "/du-lieu-cua-toi/giay-to/{id}/xoa",
-            post(citizen::my_document_remove),
-        )
-        .route(
-            "/can-bo/cong-dan",
-            get(citizen::staff_page).post(citizen::staff_save),
-        )
-        .route("/can-bo/cong-dan/giay-to/{id}", get(citizen::document_page))
-        .route("/can-bo/cong-dan/{so}/lien-ket", post(citizen::staff_link))
-        .route(
-            "/can-bo/cong-dan/{so}/giay-to",
-            post(citizen::staff_upload).layer(evidence_limit()),
-        )
-        .route("/api/v1/citizens/{number}", get(citizen::api_profile))
-        .route(
-            "/api/v1/citizens/documents/{id}",
-            get(citizen::api_document),
-        )
-        .route("/api/v1/me/data", get(citizen::api_mine))
-        .route(
-            "/phan-anh",
-            get(feedback::list_page).post(feedback::submit_page),
-        )
-        .route(
-            "/phan-anh/{code}",
-            get(feedback::item_page).post(feedback::item_action),
-        )
-        .route("/phan-anh/quay", post(feedback::counter_page))
-        .route("/open311/v2/services.json", get(feedback::services))
-        .route("/open311/v2/requests.json", post(feedback::create))
-        .route("/open311/v2/requests/{id}", get(feedback::request))
-        .route("/ho-so/{code}/thanh-toan", post(payment::start))
-        .route("/ho-so/{code}/bien-lai/{number}", get(payment::receipt_pdf))
-        .route("/thanh-toan/ket-qua", get(payment::returned))
-        .route("/api/v1/payments/vnpay/ipn", get(payment::ipn))
-        .route(
-            payment::SANDBOX_PATH,
-            get(payment::sandbox_page).post(payment::sandbox_pay),
-        )
-        .route(
-            "/cong-thanh-toan-thu/giao-dich.csv",
-            get(payment::sandbox_export),
-        )
-        .route(
-            "/can-bo/thanh-toan",
-            get(payment::staff_page)
-                .post(payment::staff_reconcile)
-                .layer(evidence_limit()),
-        )
-        .route("/api/v1/dossiers/{code}/reuse", post(citizen::api_reuse))
-        .route("/quan-tri", get(admin::overview))
-        .route(
-            "/quan-tri/nguoi-dung/{username}/dat-lai",
-            post(admin::reset),
-        )
-        .route("/quan-tri/lich/{year}", get(admin::calendar))
-        .route("/ho-so/{code}", get(dossier::pages::my_dossier_page))
-        .route("/ho-so/{code}/bien-nhan", get(dossier::pages::receipt_page))
-        .route("/can-bo/so-theo-doi.pdf", get(dossier::pages::register_pdf))
-        .route(
-            "/ho-so/{code}/phieu/{form}",
-            get(dossier::pages::notice_pdf),
-        )
-        .route(
-            "/ho-so/{code}/bien-nhan.pdf",
-            get(dossier::pages::receipt_pdf),
-        )
-        .route(
-            "/can-bo/ho-so/{code}/phieu-kiem-soat.pdf",
-            get(dossier::pages::control_slip_pdf),
-        )
-        .route("/ho-so/{code}/danh-gia", post(dossier::pages::rate))
-        .route("/api/v1/auth/login", post(identity::login))
-        .route("/api/v1/auth/logout", post(identity::logout))
-        .route("/api/v1/me", get(identity::me))
-        .route("/api/v1/me/password", post(identity::change_password))
+    let (routes, _) = routes(state.clone()).finish();
+    routes
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

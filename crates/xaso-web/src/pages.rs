@@ -84,9 +84,12 @@ impl axum::extract::FromRequestParts<crate::AppState> for PageContext {
         parts: &mut axum::http::request::Parts,
         state: &crate::AppState,
     ) -> Result<Self, Self::Rejection> {
-        let user = crate::identity::session_user(state, &parts.headers)
-            .await
-            .map_err(crate::error::PageError)?;
+        let user = match parts.extensions.get::<crate::identity_access::Caller>() {
+            Some(crate::identity_access::Caller(user)) => user.clone(),
+            None => crate::identity_access::find_caller(state, &parts.headers, false)
+                .await
+                .map_err(crate::error::PageError)?,
+        };
         let existing = crate::identity::cookie(&parts.headers, CSRF_COOKIE)
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(str::to_string);
@@ -102,11 +105,7 @@ impl PageContext {
     pub fn nav(&self) -> Nav {
         Nav {
             user: self.user.as_ref().map(|u| u.full_name.clone()),
-            staff: self.user.as_ref().is_some_and(|u| {
-                u.roles
-                    .iter()
-                    .any(|r| *r != xaso_domain::identity::Role::Citizen)
-            }),
+            staff: self.user.as_ref().is_some_and(|u| u.is_official()),
             admin: self
                 .user
                 .as_ref()

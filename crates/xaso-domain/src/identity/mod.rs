@@ -1,5 +1,6 @@
 //! Who may use the system: roles, user names and password rules.
 
+pub mod access;
 pub mod oidc;
 pub mod totp;
 

@@ -163,9 +163,8 @@ pub enum Consent {
 /// Officers who handle dossiers may read citizens' data (each read is logged); nobody else but
 /// the citizen.
 pub fn may_read(user: &User) -> bool {
-    [Role::CounterOfficer, Role::Specialist, Role::Leader]
-        .into_iter()
-        .any(|r| user.has_role(r))
+    use xaso_domain::identity::access::{decide, Access, Decision, Permission};
+    decide(Some(&user.roles), Access::Need(Permission::ReadCitizenData)) == Decision::Allow
 }
 
 pub(super) fn invalid(message: impl Into<String>) -> StoreError {

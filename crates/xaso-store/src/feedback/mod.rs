@@ -18,7 +18,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::feedback::{self, Actor, FeedbackAction, FeedbackState};
-use xaso_domain::identity::Role;
+use xaso_domain::identity::access;
 use xaso_domain::text;
 
 use crate::agency;
@@ -458,7 +458,7 @@ pub struct Line {
 
 /// The items sent to the user's commune (officers), or sent by the user (citizens), newest first.
 pub async fn list_for(tx: &mut Tx, user: &User) -> Result<Vec<Line>, StoreError> {
-    let commune = if user.roles.iter().all(|r| *r == Role::Citizen) {
+    let commune = if !user.is_official() {
         None
     } else {
         agency::commune_of_user(tx, user).await?.map(|a| a.id)
@@ -483,15 +483,16 @@ pub async fn role_of(
     item: &Feedback,
     user: &User,
 ) -> Result<Option<Actor>, StoreError> {
-    let officer = !user.roles.iter().all(|r| *r == Role::Citizen)
-        && agency::commune_of_user(tx, user)
-            .await?
-            .is_some_and(|c| c.agency_code == item.agency_code);
-    Ok(if officer {
-        Some(Actor::Officer)
-    } else if item.author_id == Some(user.id) {
-        Some(Actor::Author)
+    let at_commune = agency::commune_of_user(tx, user)
+        .await?
+        .is_some_and(|c| c.agency_code == item.agency_code);
+    let is_author = item.author_id == Some(user.id);
+    if !access::may_see_feedback(&user.roles, is_author, at_commune) {
+        return Ok(None);
+    }
+    Ok(Some(if at_commune && user.is_official() {
+        Actor::Officer
     } else {
-        None
-    })
+        Actor::Author
+    }))
 }

@@ -25,7 +25,7 @@ pub(super) async fn linkable_dossier(
     code: &str,
     user: Option<&User>,
 ) -> Result<(Uuid, String), StoreError> {
-    let citizen = user.is_none_or(|u| u.roles.iter().all(|r| *r == Role::Citizen));
+    let citizen = user.is_none_or(|u| !u.is_official());
     let refused = || {
         invalid(if citizen {
             format!("không tìm thấy hồ sơ {code} trong các hồ sơ của bạn")
@@ -107,7 +107,7 @@ pub async fn record_at_counter(
     officer: &User,
     now: DateTime<Utc>,
 ) -> Result<Feedback, StoreError> {
-    let commune = if officer.roles.iter().all(|r| *r == Role::Citizen) {
+    let commune = if !officer.is_official() {
         None
     } else {
         agency::commune_of_user(tx, officer).await?

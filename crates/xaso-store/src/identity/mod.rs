@@ -39,6 +39,11 @@ impl User {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Works for the administration (any role but citizen).
+    pub fn is_official(&self) -> bool {
+        xaso_domain::identity::access::is_official(&self.roles)
+    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -3,7 +3,7 @@
 //! evidence, the values of targets kept by hand, the inspections and their findings.
 
 use chrono::NaiveDate;
-use xaso_domain::identity::Role;
+use xaso_domain::identity::access::{self, Permission};
 use xaso_domain::plan::inspection::measure as inspection_measure;
 use xaso_domain::plan::progress::{flags, quarter_end, target_keys, task_keys, Flag, Report};
 use xaso_domain::plan::{parse_plan, units, Binding, Plan, Schedule, Target, Task};
@@ -144,19 +144,12 @@ impl Workspace {
     /// Whether `user` leads the work on this plan: a leader or the reform coordinator of the
     /// plan's commune (or of one of its units), or an administrator.
     pub fn may_lead(&self, user: &User) -> bool {
-        if user.has_role(Role::Administrator) {
-            return true;
-        }
-        let of_commune = self.belongs(user);
-        of_commune
-            && [Role::Leader, Role::ReformCoordinator]
-                .into_iter()
-                .any(|r| user.has_role(r))
+        access::may_on_plan(&user.roles, Permission::LeadPlan, self.belongs(user))
     }
 
     /// Whether `user` is the chairman's side: assigns tasks.
     pub fn may_assign(&self, user: &User) -> bool {
-        user.has_role(Role::Administrator) || (self.belongs(user) && user.has_role(Role::Leader))
+        access::may_on_plan(&user.roles, Permission::AssignPlanTasks, self.belongs(user))
     }
 
     /// Whether `user` works in the plan's commune or one of its units.
@@ -173,11 +166,11 @@ impl Workspace {
     /// Whether `user` may report on task `index`: whoever leads the plan, or an officer of the
     /// task's lead unit.
     pub fn may_report(&self, user: &User, index: usize) -> bool {
-        self.may_lead(user)
-            || user
-                .agency_code
-                .as_ref()
-                .is_some_and(|code| self.lead_units(index).contains(code))
+        let of_lead_unit = user
+            .agency_code
+            .as_ref()
+            .is_some_and(|code| self.lead_units(index).contains(code));
+        access::may_report_on_task(&user.roles, self.belongs(user), of_lead_unit)
     }
 
     /// The unit a report by `user` is made for ("" when they report for the whole commune).
