@@ -401,14 +401,7 @@ async fn scope_of(tx: &mut Tx, user: &User, row: &DossierRow) -> Result<ActorSco
 
 /// Who may see a dossier at all: the policy's rule, on the places worked out for `user`.
 fn may_see(scope: &ActorScope, user: &User) -> bool {
-    xaso_domain::identity::access::may_see_dossier(
-        &user.roles,
-        xaso_domain::identity::access::DossierPlaces {
-            at_receiving: scope.at_receiving,
-            at_competent: scope.at_competent,
-            is_applicant: scope.is_applicant,
-        },
-    )
+    xaso_domain::identity::access::may_see_dossier(&user.roles, scope.places())
 }
 
 fn map_rule_error(error: DossierError) -> StoreError {
@@ -1227,8 +1220,7 @@ pub async fn authorize_attach(
     if !may_see(&scope, user) {
         return Err(not_found());
     }
-    let counter = scope.at_receiving && user.has_role(Role::CounterOfficer);
-    if !(scope.is_applicant || counter) {
+    if !xaso_domain::identity::access::may_attach_to_dossier(&user.roles, scope.places()) {
         return Err(StoreError::Forbidden(
             "chỉ người nộp hoặc bộ phận một cửa nơi tiếp nhận được đính kèm giấy tờ".into(),
         ));

@@ -545,13 +545,7 @@ pub async fn staff_upload(
         }
     };
     ctx.check(field(&fields, "csrf"))?;
-    if !user.has_role(xaso_domain::identity::Role::CounterOfficer) {
-        let problem = (
-            StatusCode::FORBIDDEN,
-            "Chỉ cán bộ một cửa số hóa giấy tờ vào kho của công dân.".to_string(),
-        );
-        return staff_response(&state, &ctx, &user, &number, "", Some(problem)).await;
-    }
+
     let upload = match single_upload(uploads) {
         Ok(upload) => upload,
         Err(problem) => {

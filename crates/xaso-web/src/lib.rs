@@ -163,7 +163,7 @@ fn routes(state: AppState) -> Routes {
         .post(payment::SANDBOX_PATH, Public, payment::sandbox_pay)
         .get(
             "/cong-thanh-toan-thu/giao-dich.csv",
-            Public,
+            Need(HandleDossiers),
             payment::sandbox_export,
         )
         // One's own account.
@@ -344,28 +344,28 @@ fn routes(state: AppState) -> Routes {
         )
         .get(
             "/can-bo/so-theo-doi.pdf",
-            Need(HandleDossiers),
+            Need(WorkInCommune),
             dossier::pages::register_pdf,
         )
         .get(
             "/can-bo/chung-thuc",
-            Need(HandleDossiers),
+            Need(WorkInCommune),
             certification::page,
         )
         .post_files(
             "/can-bo/chung-thuc",
-            Need(HandleDossiers),
+            Need(WorkInCommune),
             EVIDENCE_LIMIT,
             certification::submit,
         )
         .get(
             "/can-bo/chung-thuc/so.pdf",
-            Need(HandleDossiers),
+            Need(WorkInCommune),
             certification::register_pdf,
         )
         .get(
             "/can-bo/chung-thuc/{id}/ban-sao.pdf",
-            Need(HandleDossiers),
+            Need(WorkInCommune),
             certification::copy_pdf,
         )
         // Reports and the reform plan.

@@ -204,19 +204,11 @@ pub async fn compute(
     })
 }
 
-fn staff_only(user: &User) -> Result<(), ApiError> {
-    if user.roles.iter().all(|r| *r == Role::Citizen) {
-        return Err(ApiError::forbidden("Báo cáo dành cho cán bộ.".to_string()));
-    }
-    Ok(())
-}
-
 async fn reports_for(
     state: &AppState,
     user: &User,
     query: &ReportQuery,
 ) -> Result<Reports, ApiError> {
-    staff_only(user)?;
     let period = period_of(query, to_local(state.now()).date())?;
     let scope = scope_of(state, user, query.agency.as_deref()).await?;
     Ok(compute(&state.store, scope, period).await?)

@@ -263,6 +263,17 @@ pub struct ActorScope {
     pub is_applicant: bool,
 }
 
+impl ActorScope {
+    /// Where the dossier stands relative to this actor, as the access policy asks.
+    pub fn places(&self) -> crate::identity::access::DossierPlaces {
+        crate::identity::access::DossierPlaces {
+            at_receiving: self.at_receiving,
+            at_competent: self.at_competent,
+            is_applicant: self.is_applicant,
+        }
+    }
+}
+
 /// The rules a dossier is handled under.
 pub struct Rules<'a> {
     pub workflow: &'a Workflow,

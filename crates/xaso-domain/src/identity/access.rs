@@ -21,6 +21,9 @@ pub enum Permission {
     /// Reading citizens' stored documents and records to handle their dossiers (every read is
     /// logged for the citizen to see).
     ReadCitizenData,
+    /// The commune's own books and counter work that only its officials do: the dossier
+    /// register, certification of copies.
+    WorkInCommune,
     /// Working on the commune's dossiers and feedback: the inbox, the dossier pages, registers.
     HandleDossiers,
     /// Dashboards and the reports sent to the district and province.
@@ -36,11 +39,12 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::UsePortal,
         Permission::FileDossier,
         Permission::ServeCounter,
         Permission::ReadCitizenData,
+        Permission::WorkInCommune,
         Permission::HandleDossiers,
         Permission::ReadReports,
         Permission::FollowPlan,
@@ -56,6 +60,7 @@ impl Permission {
             Permission::FileDossier => "Chỉ người nộp (trực tuyến) hoặc cán bộ một cửa (tại quầy) được nộp hồ sơ.",
             Permission::ServeCounter => "Việc này dành cho cán bộ tiếp nhận tại bộ phận một cửa.",
             Permission::ReadCitizenData => "Chỉ cán bộ giải quyết hồ sơ (một cửa, chuyên viên, lãnh đạo) được xem dữ liệu của công dân.",
+            Permission::WorkInCommune => "Việc này dành cho cán bộ của một xã, phường.",
             Permission::HandleDossiers => "Trang này dành cho cán bộ giải quyết hồ sơ.",
             Permission::ReadReports => "Báo cáo dành cho cán bộ.",
             Permission::FollowPlan => "Kế hoạch cải cách hành chính dành cho cán bộ.",
@@ -75,6 +80,10 @@ pub fn grants(role: Role, permission: Permission) -> bool {
         FileDossier => matches!(role, Citizen | CounterOfficer),
         ServeCounter => role == CounterOfficer,
         ReadCitizenData => matches!(role, CounterOfficer | Specialist | Leader),
+        WorkInCommune => matches!(
+            role,
+            CounterOfficer | Specialist | Leader | ReformCoordinator
+        ),
         // Every official; what each may then do to a dossier is the workflow's business.
         HandleDossiers | ReadReports | FollowPlan => role != Citizen,
         LeadPlan => matches!(role, Leader | ReformCoordinator | Administrator),
@@ -168,6 +177,21 @@ pub fn may_see_dossier(roles: &[Role], places: DossierPlaces) -> bool {
         || sees_province(roles)
 }
 
+/// Who may attach files to a dossier: its applicant, and the one-stop counter of the commune that
+/// received it. Others who see it (the deciding commune, the province) read, they do not add.
+pub fn may_attach_to_dossier(roles: &[Role], places: DossierPlaces) -> bool {
+    places.is_applicant || (places.at_receiving && roles.contains(&Role::CounterOfficer))
+}
+
+/// Who may see a document in a citizen's store: the citizen, and officials who read citizens'
+/// data to handle dossiers (each such read is logged for the citizen).
+pub fn may_see_citizen_document(roles: &[Role], is_owner: bool) -> bool {
+    is_owner
+        || roles
+            .iter()
+            .any(|r| grants(*r, Permission::ReadCitizenData))
+}
+
 /// Who may see a feedback item: its author, and the officials of the commune it is addressed to.
 pub fn may_see_feedback(roles: &[Role], is_author: bool, at_commune: bool) -> bool {
     is_author || (at_commune && is_official(roles))
@@ -194,6 +218,15 @@ mod tests {
             [Role::CounterOfficer, Role::Specialist, Role::Leader]
         );
         assert_eq!(granted(Permission::Administer), [Role::Administrator]);
+        assert_eq!(
+            granted(Permission::WorkInCommune),
+            [
+                Role::CounterOfficer,
+                Role::Specialist,
+                Role::Leader,
+                Role::ReformCoordinator
+            ]
+        );
         assert_eq!(
             granted(Permission::LeadPlan),
             [Role::Leader, Role::ReformCoordinator, Role::Administrator]

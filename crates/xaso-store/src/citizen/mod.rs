@@ -616,11 +616,11 @@ pub async fn read_document(
     let owner = own_profile(tx, reader.user)
         .await?
         .is_some_and(|p| p.id_number == document.id_number);
+    if !xaso_domain::identity::access::may_see_citizen_document(&reader.user.roles, owner) {
+        return Err(not_found());
+    }
     if owner {
         return Ok(document);
-    }
-    if !may_read(reader.user) {
-        return Err(not_found());
     }
     log_read(
         tx,

@@ -277,10 +277,7 @@ pub(super) async fn list_response(
     };
     let page = ListPage {
         nav: ctx.nav(),
-        officer: !user
-            .roles
-            .iter()
-            .all(|r| *r == xaso_domain::identity::Role::Citizen),
+        officer: user.is_official(),
         services: state
             .rules
             .feedback

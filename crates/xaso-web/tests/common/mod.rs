@@ -27,6 +27,8 @@ pub struct TestApp {
     pub router: Router,
     pub store: Store,
     pub users: HashMap<String, User>,
+    /// Every route with what it asks of its caller.
+    pub routes: Vec<xaso_web::RouteAccess>,
     clock: Arc<AtomicI64>,
     tokens: HashMap<String, String>,
 }
@@ -73,8 +75,10 @@ pub async fn app_with(store: Store, adjust: impl FnOnce(AppState) -> AppState) -
         tokens.insert(name.clone(), token);
     }
     tx.commit().await.expect("commit");
+    let state = adjust(state);
     TestApp {
-        router: router(adjust(state)),
+        routes: xaso_web::route_table(state.clone()),
+        router: router(state),
         store,
         users,
         clock,
@@ -105,6 +109,48 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Adds an account (password [`PASSWORD`]) with an API token, as the demo world's are.
+    pub async fn add_user(
+        &mut self,
+        username: &str,
+        full_name: &str,
+        role: xaso_domain::identity::Role,
+        agency_code: Option<String>,
+    ) {
+        let hash = identity::hash_password(PASSWORD.into())
+            .await
+            .expect("hash");
+        let mut tx = self.store.begin().await.expect("begin");
+        let new = identity::NewUser {
+            username: username.into(),
+            full_name: full_name.into(),
+            agency_code,
+            roles: vec![role],
+            password_hash: Some(hash),
+            must_change_password: false,
+        };
+        let user = identity::create_user(&mut tx, new, start_time(), &Actor::system("test"))
+            .await
+            .expect("user");
+        let token = identity::create_api_token(
+            &mut tx,
+            username,
+            "test",
+            start_time(),
+            &Actor::system("test"),
+        )
+        .await
+        .expect("token");
+        tx.commit().await.expect("commit");
+        self.users.insert(username.into(), user);
+        self.tokens.insert(username.into(), token);
+    }
+
+    /// The API token of a user.
+    pub fn token_of(&self, user: &str) -> &str {
+        &self.tokens[user]
+    }
+
     /// Sets the clock to a Vietnam time like "2026-03-02T09:00".
     pub fn at(&self, local: &str) {
         self.clock.store(
