@@ -21,8 +21,9 @@ use xaso_store::Store;
 
 use common::{Reply, TestApp};
 
-/// The callers: nobody, then one account per role (all of Minh Đức but the province's).
-const CALLERS: [Option<&str>; 8] = [
+/// The callers: nobody, then one account per role (of Minh Đức but the province's), and a
+/// specialist of Tân Khai, the other commune.
+const CALLERS: [Option<&str>; 9] = [
     None,
     Some("congdan"),
     Some("motcua"),
@@ -31,6 +32,7 @@ const CALLERS: [Option<&str>; 8] = [
     Some("daumoi"),
     Some("tinh"),
     Some("quantri"),
+    Some("chuyenvien.tk"),
 ];
 
 /// The communes the callers work in, for the dossiers' places.
@@ -820,7 +822,13 @@ async fn world(app: &mut TestApp) -> World {
 
 xaso_store::backend_tests! {
     async fn every_route_for_every_role(store: Store) {
-        let mut app = common::app(store).await;
+        // Every caller comes from the same address here: the public pages' limit is raised so
+        // that the matrix measures the policy, not the rate limiter.
+        let mut app = common::app_with(store, |mut state| {
+            state.public_limiter = std::sync::Arc::new(xaso_web::dossier::RateLimiter::new(100_000, 60));
+            state
+        })
+        .await;
         app.at("2026-03-02T09:00");
         let world = world(&mut app).await;
         let mut credentials = BTreeMap::new();
@@ -863,6 +871,23 @@ xaso_store::backend_tests! {
                         failures.push(format!("{} {url} as {}: expected {want:?}, got {} {body}", route.method, who.unwrap_or("nobody"), reply.status));
                     }
                 }
+            }
+        }
+        // Work lists show only what is in sight: each official's inbox is a part of it.
+        let all = [&world.mine, &world.ours, &world.to_tan_khai, &world.theirs, &world.other_citizens];
+        for user in ["motcua", "chuyenvien", "lanhdao", "motcua.tk", "chuyenvien.tk", "lanhdao.tk"] {
+            let inbox = app.get_as(user, "/api/v1/dossiers/inbox").await.json();
+            for item in inbox["items"].as_array().expect("items") {
+                let dossier = all.iter().find(|d| item["code"] == d.code.as_str()).expect("a dossier of the world");
+                if !may_see_dossier(&app.users[user].roles, dossier.places(user)) {
+                    failures.push(format!("{user}'s inbox lists {} out of sight", dossier.code));
+                }
+            }
+            let listed = |d: &Dossier| inbox["items"].as_array().into_iter().flatten().any(|i| i["code"] == d.code.as_str());
+            match user {
+                "motcua.tk" => assert!(listed(&world.theirs) && !listed(&world.ours), "{inbox}"),
+                "motcua" => assert!(listed(&world.to_tan_khai) && !listed(&world.theirs), "{inbox}"),
+                _ => {}
             }
         }
         println!("role matrix: {} routes, {checked} requests checked", routes.len());
