@@ -128,7 +128,14 @@ xaso_store::backend_tests! {
             assert!(mine.body.contains(expected), "{expected}: {}", mine.body);
         }
         let reads = app.get_as("congdan", "/api/v1/me/data").await.json();
-        assert_eq!(reads["reads"].as_array().map(Vec::len), Some(3), "{reads}");
+                assert_eq!(reads["reads"].as_array().map(Vec::len), Some(3), "{reads}");
+        // The same reads are in the tamper-evident audit log, with who read and for which dossier.
+        let mut tx = app.store.read().await.expect("read");
+        let audited = xaso_store::audit::for_entity(&mut tx, "citizen", NUMBER).await.expect("audit");
+        drop(tx);
+        let reads: Vec<_> = audited.iter().filter(|r| r.action == "citizen.read").collect();
+        assert_eq!(reads.len(), 3, "{audited:?}");
+        assert!(reads.iter().any(|r| r.actor.contains("chuyenvien") && r.details.contains(&code)), "{reads:?}");
     }
 
     async fn the_same_bytes_twice_are_kept_once_and_uploads_are_checked(store: Store) {

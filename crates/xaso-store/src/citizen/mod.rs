@@ -574,12 +574,27 @@ pub(super) async fn log_read(
     .bind(document.map(|d| d.id))
     .bind(document.map(|d| d.title.clone()))
     .bind(reader.dossier_code)
-    .bind(reader.channel.code())
+        .bind(reader.channel.code())
     .execute(&mut *c)
     .await
     .map(|_| ())
     })?;
-    Ok(())
+    // The citizen sees the read above; the tamper-evident log keeps it too, in the same commit.
+    crate::audit::record(
+        tx,
+        now,
+        &crate::audit::Actor::user(reader.user.id, &reader.user.username),
+        "citizen.read",
+        "citizen",
+        id_number,
+        serde_json::json!({
+            "what": what,
+            "document": document.map(|d| d.id.to_string()),
+            "dossier": reader.dossier_code,
+            "channel": reader.channel.code(),
+        }),
+    )
+    .await
 }
 
 /// A citizen's profile and documents, for an officer or another system: the read is logged for
