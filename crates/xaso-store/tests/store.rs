@@ -209,7 +209,7 @@ xaso_store::backend_tests! {
         let token = identity::create_api_token(&mut tx, "motcua", "kiểm thử", now(), &Actor::system("test")).await.expect("token");
         assert!(token.starts_with("xaso_"));
         let by_token = identity::user_for_api_token(&mut tx, &token).await.expect("token user");
-        assert_eq!(by_token.map(|(u, _)| u.username), Some("motcua".to_string()));
+        assert_eq!(by_token.map(|t| t.user.username), Some("motcua".to_string()));
         assert!(identity::user_for_api_token(&mut tx, "xaso_0000").await.expect("lookup").is_none());
 
         // Disabling ends the session and stops the token.

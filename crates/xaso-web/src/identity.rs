@@ -56,8 +56,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = match parts.extensions.get::<Caller>() {
-            Some(Caller(user)) => user.clone(),
-            None => find_caller(state, &parts.headers, true).await?,
+            Some(caller) => caller.user.clone(),
+            None => find_caller(state, &parts.headers, true).await?.user,
         };
         let user = user.ok_or_else(ApiError::unauthorized)?;
         // A one-time password is for changing it, nothing else.

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{self, MethodRouter};
 use axum::Router;
-use xaso_domain::identity::access::{decide, Access, Decision};
+use xaso_domain::identity::access::{decide_scoped, Access, Decision, Scope};
 use xaso_store::identity::User;
 
 use crate::error::{ApiError, PageError};
@@ -26,8 +26,12 @@ pub struct RouteAccess {
 
 /// The caller the guard found (or nobody), kept for the handler's extractors so that a request
 /// looks its session up once.
-#[derive(Clone)]
-pub(crate) struct Caller(pub Option<User>);
+#[derive(Clone, Default)]
+pub(crate) struct Caller {
+    pub user: Option<User>,
+    /// The scopes of the API token used; `None` for a browser session.
+    pub scopes: Option<Vec<Scope>>,
+}
 
 /// Whether a path is the programs' API (JSON errors, bearer tokens) rather than a page.
 pub(crate) fn is_api(path: &str) -> bool {
@@ -40,17 +44,26 @@ pub(crate) async fn find_caller(
     state: &AppState,
     headers: &HeaderMap,
     api: bool,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Caller, ApiError> {
     let now = state.now();
     if api {
         if let Some(token) = crate::identity::bearer_token(headers) {
-            return Ok(state.store.user_for_token(token, now).await?);
+            let found = state.store.user_for_token(token, now).await?;
+            return Ok(match found {
+                Some(found) => Caller {
+                    user: Some(found.user),
+                    scopes: Some(found.scopes),
+                },
+                // A token that is not (or no longer) good is nobody: 401.
+                None => Caller::default(),
+            });
         }
     }
-    match crate::identity::session_cookie(headers) {
-        Some(session) => Ok(state.store.user_for_session_token(session, now).await?),
-        None => Ok(None),
-    }
+    let user = match crate::identity::session_cookie(headers) {
+        Some(session) => state.store.user_for_session_token(session, now).await?,
+        None => None,
+    };
+    Ok(Caller { user, scopes: None })
 }
 
 async fn guard(
@@ -66,13 +79,15 @@ async fn guard(
             PageError(error).into_response()
         }
     };
-    let user = match find_caller(&state, request.headers(), api).await {
-        Ok(user) => user,
+    let caller = match find_caller(&state, request.headers(), api).await {
+        Ok(caller) => caller,
         Err(error) => return fail(error),
     };
-    match decide(user.as_ref().map(|u| u.roles.as_slice()), access) {
+    let reads_only = matches!(*request.method(), Method::GET | Method::HEAD);
+    let roles = caller.user.as_ref().map(|u| u.roles.as_slice());
+    match decide_scoped(roles, caller.scopes.as_deref(), access, reads_only) {
         Decision::Allow => {
-            request.extensions_mut().insert(Caller(user));
+            request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Decision::SignIn if api => ApiError::unauthorized().into_response(),
@@ -87,7 +102,15 @@ async fn guard(
                 crate::catalog::percent_encode(&back)
             ))
         }
-        Decision::Refuse(permission) => fail(ApiError::forbidden(permission.refusal())),
+                Decision::Refuse(permission) => fail(ApiError::forbidden(permission.refusal())),
+        Decision::OutOfScope(scope) => fail(ApiError {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "insufficient_scope",
+            message: format!(
+                "Mã truy cập này không có phạm vi `{}` cần cho yêu cầu; hãy tạo mã mới có phạm vi đó.",
+                scope.as_str()
+            ),
+        }),
     }
 }
 

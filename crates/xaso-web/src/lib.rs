@@ -13,6 +13,7 @@ mod headers;
 pub mod identity;
 mod identity_access;
 mod identity_oidc;
+mod identity_tokens;
 mod identity_totp;
 pub mod metrics;
 pub mod notification;
@@ -173,6 +174,13 @@ fn routes(state: AppState) -> Routes {
         .post("/doi-mat-khau", SignedIn, identity::password_form)
         .get("/api/v1/me", SignedIn, identity::me)
         .post("/api/v1/me/password", SignedIn, identity::change_password)
+        .get("/api/v1/me/tokens", SignedIn, identity_tokens::list)
+        .post("/api/v1/me/tokens", SignedIn, identity_tokens::create)
+        .post(
+            "/api/v1/me/tokens/{id}/revoke",
+            SignedIn,
+            identity_tokens::revoke,
+        )
         .get("/xac-thuc-hai-buoc", SignedIn, identity_totp::totp_page)
         .post("/xac-thuc-hai-buoc", SignedIn, identity_totp::totp_form)
         .get("/thong-bao", SignedIn, notification::inbox_page)

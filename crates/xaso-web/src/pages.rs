@@ -85,10 +85,13 @@ impl axum::extract::FromRequestParts<crate::AppState> for PageContext {
         state: &crate::AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = match parts.extensions.get::<crate::identity_access::Caller>() {
-            Some(crate::identity_access::Caller(user)) => user.clone(),
-            None => crate::identity_access::find_caller(state, &parts.headers, false)
-                .await
-                .map_err(crate::error::PageError)?,
+            Some(caller) => caller.user.clone(),
+            None => {
+                crate::identity_access::find_caller(state, &parts.headers, false)
+                    .await
+                    .map_err(crate::error::PageError)?
+                    .user
+            }
         };
         let existing = crate::identity::cookie(&parts.headers, CSRF_COOKIE)
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 use xaso_domain::identity::access::{
-    self, decide, may_see_dossier, Access, Decision, DossierPlaces,
+    self, decide_scoped, may_see_dossier, Access, Decision, DossierPlaces, Scope,
 };
 use xaso_domain::identity::Role;
 use xaso_store::Store;
@@ -242,6 +242,19 @@ fn sample(route: &xaso_web::RouteAccess, w: &World) -> Sample {
         (false, "/doi-mat-khau") => form("/doi-mat-khau", Vec::new()),
         (true, "/api/v1/me") => plain("/api/v1/me", PAGE),
         (false, "/api/v1/me/password") => api("/api/v1/me/password", json!({})),
+        (true, "/api/v1/me/tokens") => plain("/api/v1/me/tokens", PAGE),
+        (false, "/api/v1/me/tokens") => api(
+            "/api/v1/me/tokens",
+            json!({ "name": "ma trận", "scopes": ["read"] }),
+        ),
+        // A token id that is not the caller's: each account revokes only its own.
+        (false, "/api/v1/me/tokens/{id}/revoke") => Sample {
+            success: &[404],
+            ..api(
+                &format!("/api/v1/me/tokens/{}/revoke", uuid::Uuid::nil()),
+                json!({}),
+            )
+        },
         (true, "/xac-thuc-hai-buoc") => plain("/xac-thuc-hai-buoc", PAGE),
         (false, "/xac-thuc-hai-buoc") => form("/xac-thuc-hai-buoc", Vec::new()),
         (true, "/thong-bao") => plain("/thong-bao", PAGE),
@@ -507,14 +520,17 @@ enum Expected {
 fn expected(
     app: &TestApp,
     who: Option<&str>,
-    access: Access,
+    (access, api, reads_only): (Access, bool, bool),
     rule: Rule,
     dossier: Option<&Dossier>,
 ) -> Expected {
     let roles = who.map(|u| app.users[u].roles.clone());
-    let (user, roles) = match decide(roles.as_deref(), access) {
+    // The matrix's tokens carry every scope; scopes themselves are tested in identity_http.
+    let scopes = api.then_some(&Scope::ALL[..]);
+    let (user, roles) = match decide_scoped(roles.as_deref(), scopes, access, reads_only) {
         Decision::SignIn => return Expected::SignIn,
         Decision::Refuse(permission) => return Expected::Refused(permission.refusal()),
+        Decision::OutOfScope(scope) => panic!("a full token lacks {scope:?}"),
         Decision::Allow => match (who, roles) {
             (Some(user), Some(roles)) => (user, roles),
             _ => return Expected::Success,
@@ -862,7 +878,8 @@ xaso_store::backend_tests! {
             for who in CALLERS {
                 for (dossier, url) in &cases {
                     let reply = send(&app, who, &credentials[who.unwrap_or("")], &route.method, url, &sample.body).await;
-                    let want = expected(&app, who, route.access, sample.rule, *dossier);
+                    let call = (route.access, url.starts_with("/api/"), route.method == Method::GET);
+                    let want = expected(&app, who, call, sample.rule, *dossier);
                     checked += 1;
                     if !meets(&want, &reply, url.starts_with("/api/"), sample.success) {
                         // A page's message is in its <main>; an API's in its JSON.

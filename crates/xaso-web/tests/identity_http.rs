@@ -180,4 +180,41 @@ xaso_store::backend_tests! {
         assert!(reads[0].0 == "motcua" && reads[0].1.contains("api"), "{reads:?}");
         assert!(reads[1].0 == "chuyenvien" && reads[1].1.contains("page"), "{reads:?}");
     }
+
+    async fn scoped_tokens_do_only_what_they_are_for(store: Store) {
+        let app = common::app(store).await;
+        let bearer = |token: &str, request: axum::http::request::Builder| request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let json_post = |token: &str, uri: &str, body: serde_json::Value| {
+            bearer(token, Request::post(uri)).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).expect("request")
+        };
+        // The counter officer's personal token (read, write) makes a read-only one for a dashboard.
+        let made = app.post_as("motcua", "/api/v1/me/tokens", json!({ "name": "Bảng theo dõi", "scopes": ["read"] })).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        let reader = made.json()["token"].as_str().expect("token").to_string();
+        let id = made.json()["id"].as_str().expect("id").to_string();
+        let inbox = app.send(bearer(&reader, Request::get("/api/v1/dossiers/inbox")).body(Body::empty()).expect("request")).await;
+        assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+        // It cannot file a dossier, nor make itself a wider token.
+        let file = app.send(json_post(&reader, "/api/v1/dossiers", json!({}))).await;
+        assert_eq!((file.status, file.error_code().as_str()), (StatusCode::FORBIDDEN, "insufficient_scope"), "{}", file.body);
+        let wider = app.send(json_post(&reader, "/api/v1/me/tokens", json!({ "name": "x", "scopes": ["write"] }))).await;
+        assert_eq!(wider.status, StatusCode::FORBIDDEN, "{}", wider.body);
+        // Scopes are words the system knows.
+        let unknown = app.post_as("motcua", "/api/v1/me/tokens", json!({ "name": "x", "scopes": ["doc"] })).await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.body);
+        // The list shows it with its scope and its last use, never the token.
+        let list = app.get_as("motcua", "/api/v1/me/tokens").await;
+        assert!(!list.body.contains(&reader), "the token itself is never shown again");
+        let listed = list.json()["items"].as_array().expect("items").iter().find(|t| t["id"] == id.as_str()).cloned().expect("listed");
+        assert_eq!(listed["scopes"], json!(["read"]));
+        assert!(listed["last_used_at"].is_string(), "{listed}");
+        // Revoked, it is nobody: 401. Someone else's token id is not found.
+        assert_eq!(app.post_as("chuyenvien", &format!("/api/v1/me/tokens/{id}/revoke"), json!({})).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.post_as("motcua", &format!("/api/v1/me/tokens/{id}/revoke"), json!({})).await.status, StatusCode::NO_CONTENT);
+        let after = app.send(bearer(&reader, Request::get("/api/v1/dossiers/inbox")).body(Body::empty()).expect("request")).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+        let mut tx = app.store.read().await.expect("read");
+        let audited = xaso_store::audit::for_entity(&mut tx, "user", "motcua").await.expect("audit");
+        assert!(audited.iter().any(|r| r.action == "user.revoke_token" && r.details.contains(&id)), "{audited:?}");
+    }
 }

@@ -4,9 +4,10 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
 use clap::Subcommand;
+use xaso_domain::identity::access::Scope;
 use xaso_domain::identity::{parse_role, Role};
 use xaso_store::audit::Actor;
-use xaso_store::identity::{self, NewUser};
+use xaso_store::identity::{self, tokens, NewUser};
 use xaso_store::Store;
 
 #[derive(Subcommand)]
@@ -44,12 +45,19 @@ pub enum UserCommand {
     Enable { username: String },
     /// Revoke every API token of an account
     RevokeTokens { username: String },
-    /// Create a personal API token, printed once
+    /// Create an API token, printed once
     Token {
         username: String,
         #[arg(long, default_value = "dòng lệnh")]
         name: String,
+        /// What the token may be used for: read, write, webhooks (comma-separated)
+        #[arg(long, default_value = "read,write")]
+        scopes: String,
     },
+    /// List an account's API tokens: scopes, creation, last use, revocation
+    Tokens { username: String },
+    /// Revoke one API token of an account (its id from `xaso user tokens`)
+    RevokeToken { username: String, id: uuid::Uuid },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -171,14 +179,51 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             tx.commit().await?;
             println!("Đã thu hồi {revoked} mã truy cập của {username}.");
         }
-        UserCommand::Token { username, name } => {
+        UserCommand::Token {
+            username,
+            name,
+            scopes,
+        } => {
+            let scopes = Scope::parse_list(&scopes).map_err(anyhow::Error::msg)?;
             let mut tx = store.begin().await?;
-            let token = identity::create_api_token(&mut tx, &username, &name, now, &actor).await?;
+            let (id, token) =
+                tokens::create_scoped(&mut tx, &username, &name, &scopes, now, &actor).await?;
             tx.commit().await?;
             println!("{token}");
             eprintln!(
-                "Mã truy cập của {username} chỉ hiển thị một lần; dùng: Authorization: Bearer <mã>"
+                "Mã truy cập {id} của {username} (phạm vi: {}) chỉ hiển thị một lần; dùng: Authorization: Bearer <mã>",
+                Scope::join(&scopes)
             );
+        }
+        UserCommand::Tokens { username } => {
+            let mut tx = store.read().await?;
+            let list = tokens::tokens_of(&mut tx, &username).await?;
+            tx.commit().await?;
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or("—".to_string(), |t| {
+                    xaso_domain::calendar::deadline::to_local(t)
+                        .format("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+            };
+            println!("mã\ttên\tphạm vi\ttạo lúc\tdùng lần cuối\tthu hồi");
+            for t in list {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.scopes.join(" "),
+                    time(Some(t.created_at)),
+                    time(t.last_used_at),
+                    time(t.revoked_at)
+                );
+            }
+        }
+        UserCommand::RevokeToken { username, id } => {
+            let mut tx = store.begin().await?;
+            tokens::revoke_token(&mut tx, &username, id, now, &actor).await?;
+            tx.commit().await?;
+            println!("Đã thu hồi mã truy cập {id} của {username}.");
         }
     }
     Ok(())

@@ -36,10 +36,12 @@ pub enum Permission {
     AssignPlanTasks,
     /// Accounts, calendars and the installation itself.
     Administer,
+    /// Connecting other systems: webhook subscriptions and their deliveries.
+    Integrate,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::UsePortal,
         Permission::FileDossier,
         Permission::ServeCounter,
@@ -51,6 +53,7 @@ impl Permission {
         Permission::LeadPlan,
         Permission::AssignPlanTasks,
         Permission::Administer,
+        Permission::Integrate,
     ];
 
     /// What the refusal says, in the words an officer would use.
@@ -66,7 +69,8 @@ impl Permission {
             Permission::FollowPlan => "Kế hoạch cải cách hành chính dành cho cán bộ.",
             Permission::LeadPlan => "Chỉ lãnh đạo hoặc cán bộ đầu mối cải cách hành chính của xã được làm việc này.",
             Permission::AssignPlanTasks => "Chỉ lãnh đạo xã được giao nhiệm vụ.",
-            Permission::Administer => "Trang này dành cho quản trị hệ thống.",
+                        Permission::Administer => "Trang này dành cho quản trị hệ thống.",
+            Permission::Integrate => "Chỉ quản trị hệ thống được kết nối hệ thống khác (webhook).",
         }
     }
 }
@@ -88,7 +92,71 @@ pub fn grants(role: Role, permission: Permission) -> bool {
         HandleDossiers | ReadReports | FollowPlan => role != Citizen,
         LeadPlan => matches!(role, Leader | ReformCoordinator | Administrator),
         AssignPlanTasks => matches!(role, Leader | Administrator),
-        Administer => role == Administrator,
+        Administer | Integrate => role == Administrator,
+    }
+}
+
+/// What an API token may be used for, on top of what its account's roles allow: an integrator
+/// gives a program only what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Reading (GET).
+    Read,
+    /// Changing things: filing dossiers, acting on them, uploading.
+    Write,
+    /// Managing webhook subscriptions and replaying deliveries.
+    Webhooks,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Webhooks];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Webhooks => "webhooks",
+        }
+    }
+
+    /// Scopes written as words separated by spaces or commas (`"read write"`, `"read,webhooks"`).
+    pub fn parse_list(text: &str) -> Result<Vec<Scope>, String> {
+        let mut scopes = Vec::new();
+        for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
+            let scope = Scope::ALL
+                .into_iter()
+                .find(|s| s.as_str() == word)
+                .ok_or_else(|| {
+                    format!("phạm vi `{word}` không tồn tại (có: read, write, webhooks)")
+                })?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err("mã truy cập cần ít nhất một phạm vi (read, write, webhooks)".into());
+        }
+        scopes.sort();
+        Ok(scopes)
+    }
+
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The scope a token needs for a route: none for public ones, `webhooks` for integration
+/// management, otherwise `read` to read and `write` to change.
+pub fn scope_needed(access: Access, reads_only: bool) -> Option<Scope> {
+    match access {
+        Access::Public => None,
+        Access::Need(Permission::Integrate) => Some(Scope::Webhooks),
+        _ if reads_only => Some(Scope::Read),
+        _ => Some(Scope::Write),
     }
 }
 
@@ -127,6 +195,8 @@ pub enum Decision {
     SignIn,
     /// Signed in without a role that grants it (403).
     Refuse(Permission),
+    /// Called with a token whose scopes do not cover it (403).
+    OutOfScope(Scope),
 }
 
 /// Decides a request by the caller's roles (`None`: nobody signed in).
@@ -142,6 +212,26 @@ pub fn decide(roles: Option<&[Role]>, access: Access) -> Decision {
                 Decision::Refuse(permission)
             }
         }
+    }
+}
+
+/// Decides a request made with an API token of `scopes` (`None`: a browser session, which is
+/// bound by the roles alone).
+pub fn decide_scoped(
+    roles: Option<&[Role]>,
+    scopes: Option<&[Scope]>,
+    access: Access,
+    reads_only: bool,
+) -> Decision {
+    match (
+        decide(roles, access),
+        scopes,
+        scope_needed(access, reads_only),
+    ) {
+        (Decision::Allow, Some(scopes), Some(needed)) if !scopes.contains(&needed) => {
+            Decision::OutOfScope(needed)
+        }
+        (decision, _, _) => decision,
     }
 }
 
@@ -218,6 +308,7 @@ mod tests {
             [Role::CounterOfficer, Role::Specialist, Role::Leader]
         );
         assert_eq!(granted(Permission::Administer), [Role::Administrator]);
+        assert_eq!(granted(Permission::Integrate), [Role::Administrator]);
         assert_eq!(
             granted(Permission::WorkInCommune),
             [
@@ -308,6 +399,45 @@ mod tests {
         ));
         assert!(may_see_dossier(&[Role::ProvinceViewer], elsewhere));
         assert!(may_see_dossier(&[Role::Administrator], elsewhere));
+    }
+
+    #[test]
+    fn tokens_are_bound_by_their_scopes() {
+        let admin = Some(&[Role::Administrator][..]);
+        let read = Some(&[Scope::Read][..]);
+        let integrate = Access::Need(Permission::Integrate);
+        assert_eq!(
+            decide_scoped(admin, read, Access::SignedIn, true),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_scoped(admin, read, Access::SignedIn, false),
+            Decision::OutOfScope(Scope::Write)
+        );
+        assert_eq!(
+            decide_scoped(admin, read, integrate, true),
+            Decision::OutOfScope(Scope::Webhooks)
+        );
+        assert_eq!(
+            decide_scoped(admin, None, integrate, false),
+            Decision::Allow,
+            "a session"
+        );
+        assert_eq!(
+            decide_scoped(None, read, Access::Public, false),
+            Decision::Allow
+        );
+        // The roles still come first: a citizen's webhook token is refused for the role.
+        assert_eq!(
+            decide_scoped(Some(&[Role::Citizen]), Some(&Scope::ALL), integrate, true),
+            Decision::Refuse(Permission::Integrate)
+        );
+        assert_eq!(
+            Scope::parse_list("write, read read"),
+            Ok(vec![Scope::Read, Scope::Write])
+        );
+        assert!(Scope::parse_list("doc").is_err());
+        assert!(Scope::parse_list(" ").is_err());
     }
 
     #[test]

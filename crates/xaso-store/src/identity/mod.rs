@@ -19,10 +19,13 @@ use crate::{agency, db, new_id, Store, StoreError, Tx};
 
 /// How long a login session lasts.
 pub mod oidc;
+pub mod tokens;
 pub mod totp;
 
+pub use tokens::{create_api_token, revoke_api_tokens, user_for_api_token, ApiToken, TokenUse};
+
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
-const API_TOKEN_PREFIX: &str = "xaso_";
+pub(crate) const API_TOKEN_PREFIX: &str = "xaso_";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -77,13 +80,13 @@ pub fn random_token() -> String {
     random_hex(32)
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system provides randomness");
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn sha256_hex(value: &str) -> String {
+pub(crate) fn sha256_hex(value: &str) -> String {
     Sha256::digest(value.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -310,7 +313,7 @@ pub async fn user_by_username(tx: &mut Tx, username: &str) -> Result<Option<User
     Ok(into_users(tx, rows).await?.pop())
 }
 
-async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
+pub(crate) async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
     let rows: Vec<UserRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "{USER_SELECT} WHERE u.id = $1"
     ))
@@ -320,7 +323,7 @@ async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
     Ok(into_users(tx, rows).await?.pop())
 }
 
-async fn require_user(tx: &mut Tx, username: &str) -> Result<User, StoreError> {
+pub(crate) async fn require_user(tx: &mut Tx, username: &str) -> Result<User, StoreError> {
     user_by_username(tx, username)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("người dùng {username}")))
@@ -419,136 +422,7 @@ async fn end_sessions(tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Creates a personal API token; the token itself is returned once and never stored.
-pub async fn create_api_token(
-    tx: &mut Tx,
-    username: &str,
-    name: &str,
-    now: DateTime<Utc>,
-    actor: &Actor,
-) -> Result<String, StoreError> {
-    let user = require_user(tx, username).await?;
-    let token = format!("{API_TOKEN_PREFIX}{}", random_hex(32));
-    let name = xaso_domain::text::clean(name);
-    db!(tx.conn(), |c| {
-        sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
-    )
-    .bind(new_id())
-    .bind(user.id)
-    .bind(&name)
-    .bind(sha256_hex(&token))
-    .bind(now)
-    .execute(&mut *c)
-    .await
-    .map(|_| ())
-    })?;
-    audit::record(
-        tx,
-        now,
-        actor,
-        "user.create_token",
-        "user",
-        username,
-        serde_json::json!({ "name": name }),
-    )
-    .await?;
-    Ok(token)
-}
-
-/// The enabled user a bearer token belongs to, and when the token was last used.
-pub async fn user_for_api_token(
-    tx: &mut Tx,
-    token: &str,
-) -> Result<Option<(User, Option<DateTime<Utc>>)>, StoreError> {
-    if !token.starts_with(API_TOKEN_PREFIX) {
-        return Ok(None);
-    }
-    let row: Option<(Uuid, Option<DateTime<Utc>>)> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-        "SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
-    )
-    .bind(sha256_hex(token))
-    .fetch_optional(&mut *c)
-    .await
-    })?;
-    let Some((user_id, last_used)) = row else {
-        return Ok(None);
-    };
-    Ok(user_by_id(tx, user_id)
-        .await?
-        .filter(|u| !u.disabled)
-        .map(|u| (u, last_used)))
-}
-
-/// Records that a token was used (callers do it at most hourly, to keep reads read-only).
-pub async fn touch_api_token(
-    tx: &mut Tx,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    db!(tx.conn(), |c| sqlx::query(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2"
-    )
-    .bind(now)
-    .bind(sha256_hex(token))
-    .execute(&mut *c)
-    .await
-    .map(|_| ()))?;
-    Ok(())
-}
-
-/// Revokes every API token of a user; returns how many.
-pub async fn revoke_api_tokens(
-    tx: &mut Tx,
-    username: &str,
-    now: DateTime<Utc>,
-    actor: &Actor,
-) -> Result<u64, StoreError> {
-    let user = require_user(tx, username).await?;
-    let revoked = db!(tx.conn(), |c| sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
-    )
-    .bind(now)
-    .bind(user.id)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    audit::record(
-        tx,
-        now,
-        actor,
-        "user.revoke_tokens",
-        "user",
-        username,
-        serde_json::json!({ "revoked": revoked }),
-    )
-    .await?;
-    Ok(revoked)
-}
-
 impl Store {
-    /// The user of a bearer token, in a read transaction; the last-use time is written at most
-    /// once an hour in a separate one, so API reads do not queue behind writers.
-    pub async fn user_for_token(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.read().await?;
-        let found = user_for_api_token(&mut tx, token).await?;
-        tx.commit().await?;
-        let Some((user, last_used)) = found else {
-            return Ok(None);
-        };
-        if last_used.is_none_or(|at| now - at > Duration::hours(1)) {
-            let mut tx = self.begin().await?;
-            touch_api_token(&mut tx, token, now).await?;
-            tx.commit().await?;
-        }
-        Ok(Some(user))
-    }
-
     /// The user of a session cookie, in a read transaction; the time of use is written at most
     /// once a minute in a separate one (it keeps the session from ending idle).
     pub async fn user_for_session_token(

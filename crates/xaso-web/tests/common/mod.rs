@@ -68,10 +68,7 @@ pub async fn app_with(store: Store, adjust: impl FnOnce(AppState) -> AppState) -
     let mut tokens = HashMap::new();
     let mut tx = store.begin().await.expect("begin");
     for name in users.keys() {
-        let token =
-            identity::create_api_token(&mut tx, name, "test", start_time(), &Actor::system("test"))
-                .await
-                .expect("token");
+        let token = all_scopes_token(&mut tx, name).await;
         tokens.insert(name.clone(), token);
     }
     tx.commit().await.expect("commit");
@@ -84,6 +81,16 @@ pub async fn app_with(store: Store, adjust: impl FnOnce(AppState) -> AppState) -
         clock,
         tokens,
     }
+}
+
+/// A token that may do whatever its account may (read, write, webhooks).
+async fn all_scopes_token(tx: &mut xaso_store::Tx, username: &str) -> String {
+    let scopes = xaso_domain::identity::access::Scope::ALL;
+    let actor = Actor::system("test");
+    identity::tokens::create_scoped(tx, username, "test", &scopes, start_time(), &actor)
+        .await
+        .expect("token")
+        .1
 }
 
 #[derive(Debug)]
@@ -132,15 +139,7 @@ impl TestApp {
         let user = identity::create_user(&mut tx, new, start_time(), &Actor::system("test"))
             .await
             .expect("user");
-        let token = identity::create_api_token(
-            &mut tx,
-            username,
-            "test",
-            start_time(),
-            &Actor::system("test"),
-        )
-        .await
-        .expect("token");
+        let token = all_scopes_token(&mut tx, username).await;
         tx.commit().await.expect("commit");
         self.users.insert(username.into(), user);
         self.tokens.insert(username.into(), token);
