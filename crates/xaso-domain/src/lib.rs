@@ -10,6 +10,7 @@ pub mod datafile;
 pub mod dossier;
 pub mod feedback;
 pub mod identity;
+pub mod integration;
 pub mod money;
 pub mod notification;
 pub mod payment;

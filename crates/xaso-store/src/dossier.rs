@@ -691,9 +691,12 @@ pub async fn receive(
     )
     .await?;
     crate::report::refresh(tx, rules, id).await?;
-    view(tx, rules, &code.to_string(), now)
+    let view = view(tx, rules, &code.to_string(), now)
         .await?
-        .ok_or_else(|| StoreError::NotFound(code.to_string()))
+        .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
+    let action_name = action.as_ref().map(|a| a.key());
+    crate::integration::on_dossier(tx, &view, Status::Registered, action_name, now).await?;
+    Ok(view)
 }
 
 async fn load_row(tx: &mut Tx, code: &str) -> Result<Option<DossierRow>, StoreError> {
@@ -805,7 +808,9 @@ pub(crate) async fn apply_action(
     crate::notification::on_dossier(tx, rules, row.id, Some(action), state.status, &next, now)
         .await?;
     crate::report::refresh(tx, rules, row.id).await?;
-    view(tx, rules, code, now).await?.ok_or_else(not_found)
+    let view = view(tx, rules, code, now).await?.ok_or_else(not_found)?;
+    crate::integration::on_dossier(tx, &view, state.status, Some(action.key()), now).await?;
+    Ok(view)
 }
 
 async fn history(tx: &mut Tx, dossier_id: Uuid) -> Result<Vec<HistoryRow>, StoreError> {

@@ -16,6 +16,7 @@ pub mod dossier;
 pub mod feedback;
 pub mod files;
 pub mod identity;
+pub mod integration;
 pub mod meta;
 pub mod notification;
 pub mod payment;

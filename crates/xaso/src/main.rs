@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod dossier;
 mod files;
+mod integration;
 mod notification;
 mod payment;
 mod pki;
@@ -83,6 +84,9 @@ enum Command {
     /// Messages to citizens: deliver the outbox, its states, the templates
     #[command(subcommand)]
     Notifications(notification::NotificationsCommand),
+    /// Messages to other systems: the national portal's status sync and webhooks
+    #[command(subcommand)]
+    Integrations(integration::IntegrationsCommand),
     /// The audit log: check that no row was edited, deleted or reordered
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -191,6 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { to } => files::backup(&config, &to).await,
         Command::Payments(command) => payment::run(&config, command).await,
         Command::Notifications(command) => notification::run(&config, command).await,
+        Command::Integrations(command) => integration::run(&config, command).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

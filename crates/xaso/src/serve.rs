@@ -34,6 +34,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     }
     let config = &config;
     let channels = config.notify.channels()?;
+    let endpoints = config.notify.endpoints()?;
     let rules = crate::calendar::load_rules(&store, config).await?;
     if let Some(first) =
         seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?
@@ -82,6 +83,18 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     );
     let sweeper = tokio::spawn(sweep_periodically(store.clone(), rules.clone()));
     // Every instance delivers: claims with leases keep two from sending the same message.
+    let (stop_integrations, integrations_stopped) = tokio::sync::oneshot::channel::<()>();
+    let integrations = {
+        let worker = xaso_store::integration::Worker::new(store.clone(), endpoints)?;
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = integrations_stopped.await;
+            };
+            worker
+                .run(&chrono::Utc::now, std::time::Duration::from_secs(2), stop)
+                .await;
+        })
+    };
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = {
         let worker = xaso_store::notification::Worker::new(store.clone(), channels);
@@ -136,6 +149,8 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     sweeper.abort();
     let _ = stop_worker.send(());
     let _ = worker.await;
+    let _ = stop_integrations.send(());
+    let _ = integrations.await;
     store.close().await;
     println!("Đã dừng Xã Số.");
     Ok(())

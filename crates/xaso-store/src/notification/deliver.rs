@@ -158,24 +158,29 @@ impl SmsGateway {
             .send()
             .await
             .map_err(|e| Failure::transient(format!("không gọi được cổng SMS: {e}")))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body: String = response
-            .text()
-            .await
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect();
-        let why = format!("cổng SMS trả {status}: {body}");
-        // 4xx other than throttling: the request itself is wrong, sending it again will not help.
-        if status.is_client_error() && status.as_u16() != 429 && status.as_u16() != 408 {
-            Err(Failure::permanent(why))
-        } else {
-            Err(Failure::transient(why))
-        }
+        answer_of("cổng SMS", response).await
+    }
+}
+
+/// How an HTTP answer counts: 2xx delivered; 4xx other than throttling and timeouts is the
+/// request's own fault (sending it again will not help); anything else may pass later.
+pub(crate) async fn answer_of(who: &str, response: reqwest::Response) -> Result<(), Failure> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body: String = response
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let why = format!("{who} trả {status}: {body}");
+    if status.is_client_error() && status.as_u16() != 429 && status.as_u16() != 408 {
+        Err(Failure::permanent(why))
+    } else {
+        Err(Failure::transient(why))
     }
 }
 
@@ -186,20 +191,20 @@ pub struct Channels {
     pub sms: Option<SmsGateway>,
 }
 
-struct Failure {
-    message: String,
-    permanent: bool,
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) permanent: bool,
 }
 
 impl Failure {
-    fn permanent(message: String) -> Failure {
+    pub(crate) fn permanent(message: String) -> Failure {
         Failure {
             message,
             permanent: true,
         }
     }
 
-    fn transient(message: String) -> Failure {
+    pub(crate) fn transient(message: String) -> Failure {
         Failure {
             message,
             permanent: false,

@@ -8,7 +8,7 @@
 //! goes again under the same id (Message-ID / Idempotency-Key), by which the receiver suppresses
 //! the duplicate.
 
-mod deliver;
+pub(crate) mod deliver;
 mod events;
 
 use chrono::{DateTime, Utc};

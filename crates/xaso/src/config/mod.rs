@@ -155,6 +155,7 @@ struct FileConfig {
     notification_templates: Option<PathBuf>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    portal_url: Option<String>,
     sms_url: Option<String>,
     sms_template: Option<String>,
     // Refused, like the other secrets.
@@ -285,6 +286,7 @@ impl Config {
                 smtp_from: parsed.smtp_from,
                 sms_url: parsed.sms_url,
                 sms_template: parsed.sms_template,
+                portal_url: parsed.portal_url,
             });
             if let Some(url) = parsed.payment_url.and_then(non_blank) {
                 config.payment_url.set(Some(url), Origin::File);

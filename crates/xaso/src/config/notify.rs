@@ -1,11 +1,13 @@
-//! Settings for messages to citizens: the portal's public address (for links), the templates file
-//! a commune edits, the SMTP server and the SMS gateway. Passwords and tokens only from the
-//! environment, like every other secret.
+//! Settings for messages to citizens — the portal's public address (for links), the templates file
+//! a commune edits, the SMTP server and the SMS gateway — and to other systems: the national
+//! public-service portal's status sync. Passwords and tokens only from the environment, like every
+//! other secret.
 
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use xaso_store::integration::Endpoints;
 use xaso_store::notification::{Channels, Notices, SmsGateway, Smtp};
 
 use super::{env_secret, non_blank, Origin, Secret, Setting};
@@ -20,6 +22,7 @@ pub(super) struct FileNotify {
     pub smtp_from: Option<String>,
     pub sms_url: Option<String>,
     pub sms_template: Option<String>,
+    pub portal_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,9 +36,12 @@ pub struct NotifyConfig {
     pub smtp_from: Setting<String>,
     pub sms_url: Setting<Option<String>>,
     pub sms_template: Setting<Option<String>>,
-    /// Only from the environment (`XASO_SMTP_PASSWORD`, `XASO_SMS_TOKEN`).
+    /// Where the national public-service portal takes the dossiers' status sync.
+    pub portal_url: Setting<Option<String>>,
+    /// Only from the environment (`XASO_SMTP_PASSWORD`, `XASO_SMS_TOKEN`, `XASO_PORTAL_TOKEN`).
     pub smtp_password: Option<Secret>,
     pub sms_token: Option<Secret>,
+    pub portal_token: Option<Secret>,
 }
 
 impl NotifyConfig {
@@ -47,8 +53,10 @@ impl NotifyConfig {
             smtp_from: Setting::by_default("Xã Số <khong-tra-loi@localhost>".into()),
             sms_url: Setting::by_default(None),
             sms_template: Setting::by_default(None),
+            portal_url: Setting::by_default(None),
             smtp_password: None,
             sms_token: None,
+            portal_token: None,
         }
     }
 
@@ -58,6 +66,8 @@ impl NotifyConfig {
             .set_given(text(file.public_url), Origin::File);
         self.smtp_url.set_given(text(file.smtp_url), Origin::File);
         self.sms_url.set_given(text(file.sms_url), Origin::File);
+        self.portal_url
+            .set_given(text(file.portal_url), Origin::File);
         self.sms_template
             .set_given(text(file.sms_template), Origin::File);
         self.smtp_from
@@ -74,6 +84,8 @@ impl NotifyConfig {
             .set_given(text("XASO_SMTP_URL").map(Some), Origin::Env);
         self.sms_url
             .set_given(text("XASO_SMS_URL").map(Some), Origin::Env);
+        self.portal_url
+            .set_given(text("XASO_PORTAL_URL").map(Some), Origin::Env);
         self.sms_template
             .set_given(text("XASO_SMS_TEMPLATE").map(Some), Origin::Env);
         self.smtp_from
@@ -84,6 +96,20 @@ impl NotifyConfig {
         );
         self.smtp_password = env_secret(env, "XASO_SMTP_PASSWORD");
         self.sms_token = env_secret(env, "XASO_SMS_TOKEN");
+        self.portal_token = env_secret(env, "XASO_PORTAL_TOKEN");
+    }
+
+    /// Where the integration worker sends: the portal when `portal_url` is set (checked now).
+    pub fn endpoints(&self) -> anyhow::Result<Endpoints> {
+        if let Some(url) = &self.portal_url.value {
+            xaso_domain::integration::check_url(url).map_err(|e| {
+                anyhow::anyhow!("portal_url ({}): {e}", self.portal_url.origin.label())
+            })?;
+        }
+        Ok(Endpoints {
+            portal_url: self.portal_url.value.clone(),
+            portal_token: self.portal_token.as_ref().map(|s| s.expose().to_string()),
+        })
     }
 
     /// The templates (the commune's file when set, checked with its lines) and the links' base.
@@ -137,6 +163,7 @@ impl NotifyConfig {
             ("smtp_url", &self.smtp_url),
             ("sms_url", &self.sms_url),
             ("sms_template", &self.sms_template),
+            ("portal_url", &self.portal_url),
         ] {
             match &setting.value {
                 Some(value) => {
@@ -169,6 +196,7 @@ impl NotifyConfig {
         for (key, secret) in [
             ("XASO_SMTP_PASSWORD", &self.smtp_password),
             ("XASO_SMS_TOKEN", &self.sms_token),
+            ("XASO_PORTAL_TOKEN", &self.portal_token),
         ] {
             let shown = if secret.is_some() {
                 "***"
