@@ -120,9 +120,8 @@ pub async fn disable(
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<(), StoreError> {
-    let changed =
-        db!(tx.conn(), |c| {
-            sqlx::query(
+    let changed = db!(tx.conn(), |c| {
+        sqlx::query(
         "UPDATE webhook_subscriptions SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL"
     )
     .bind(now)
@@ -130,7 +129,7 @@ pub async fn disable(
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!(
             "không có đăng ký webhook {id} đang hoạt động"

@@ -94,11 +94,24 @@ impl Drop for Server {
 
 impl Server {
     pub fn get(&self, path: &str) -> (u16, String) {
+        self.request("GET", path, None, "")
+    }
+
+    /// A request with an optional bearer token and a JSON body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: &str,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
+        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.address
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            self.address,
+            json.len()
         )
         .expect("send");
         let mut response = String::new();
