@@ -15,6 +15,7 @@ mod identity_access;
 mod identity_oidc;
 mod identity_tokens;
 mod identity_totp;
+pub mod integration;
 pub mod metrics;
 pub mod notification;
 mod pages;
@@ -457,6 +458,24 @@ fn routes(state: AppState) -> Routes {
             "/can-bo/ke-hoach/{id}/{file}",
             Need(FollowPlan),
             plan::report_download,
+        )
+        // Other systems: webhook subscriptions, their delivery logs, replays.
+        .get("/api/v1/webhooks", Need(Integrate), integration::list)
+        .post("/api/v1/webhooks", Need(Integrate), integration::subscribe)
+        .post(
+            "/api/v1/webhooks/{id}/disable",
+            Need(Integrate),
+            integration::disable,
+        )
+        .get(
+            "/api/v1/webhooks/{id}/deliveries",
+            Need(Integrate),
+            integration::deliveries,
+        )
+        .post(
+            "/api/v1/webhooks/deliveries/{id}/replay",
+            Need(Integrate),
+            integration::replay,
         )
         // Administration.
         .get("/quan-tri", Need(Administer), admin::overview)

@@ -242,6 +242,30 @@ fn sample(route: &xaso_web::RouteAccess, w: &World) -> Sample {
         (false, "/doi-mat-khau") => form("/doi-mat-khau", Vec::new()),
         (true, "/api/v1/me") => plain("/api/v1/me", PAGE),
         (false, "/api/v1/me/password") => api("/api/v1/me/password", json!({})),
+        (true, "/api/v1/webhooks") => plain("/api/v1/webhooks", PAGE),
+        (false, "/api/v1/webhooks") => api(
+            "/api/v1/webhooks",
+            json!({ "url": "http://127.0.0.1:9/ma-tran", "events": ["dossier.action"] }),
+        ),
+        // No such subscription or delivery: the same 404 for the one role allowed to ask.
+        (false, "/api/v1/webhooks/{id}/disable") => Sample {
+            success: &[404],
+            ..api(
+                &format!("/api/v1/webhooks/{}/disable", uuid::Uuid::nil()),
+                json!({}),
+            )
+        },
+        (true, "/api/v1/webhooks/{id}/deliveries") => plain(
+            &format!("/api/v1/webhooks/{}/deliveries", uuid::Uuid::nil()),
+            &[404],
+        ),
+        (false, "/api/v1/webhooks/deliveries/{id}/replay") => Sample {
+            success: &[404],
+            ..api(
+                &format!("/api/v1/webhooks/deliveries/{}/replay", uuid::Uuid::nil()),
+                json!({}),
+            )
+        },
         (true, "/api/v1/me/tokens") => plain("/api/v1/me/tokens", PAGE),
         (false, "/api/v1/me/tokens") => api(
             "/api/v1/me/tokens",
@@ -933,7 +957,9 @@ async fn each_area_asks_what_it_must() {
         let need = |p: Permission| route.access == Access::Need(p);
         let officials_only =
             matches!(route.access, Access::Need(p) if !access::grants(Role::Citizen, p));
-        let fits = if path.starts_with("/quan-tri") {
+        let fits = if path.starts_with("/api/v1/webhooks") {
+            need(Permission::Integrate)
+        } else if path.starts_with("/quan-tri") {
             need(Permission::Administer)
         } else if path.starts_with("/can-bo")
             || path.starts_with("/api/v1/reports")
