@@ -245,6 +245,42 @@ fn every_change_reaches_the_portal_in_order_after_an_outage() {
             );
         }
     }
+    // A message sent again (a replay from the log, or a worker that died after the portal took
+    // it) changes nothing: the portal keeps each dossier's highest version.
+    let log = run(
+        &dir,
+        &["integrations", "deliveries", "--limit", "1000"],
+        &env,
+    );
+    let log_text = text(&log.stdout);
+    let first_code = code(&first);
+    let oldest = log_text
+        .lines()
+        .filter(|l| l.contains(&first_code) && l.contains("\tsent\t"))
+        .last()
+        .and_then(|l| l.split('\t').next())
+        .expect("the first dossier's first message in the log")
+        .to_string();
+    let replayed = run(&dir, &["integrations", "replay", &oldest], &env);
+    assert!(replayed.status.success(), "{}", text(&replayed.stderr));
+    let before_replay = received(&record).len();
+    wait_until("the replay at the portal", Duration::from_secs(30), || {
+        received(&record).len() > before_replay
+    });
+    let repeated = received(&record).last().cloned().expect("the replay");
+    assert_eq!(repeated["record"]["MaHoSo"], first_code.as_str());
+    let latest = |code: &str| {
+        received(&record)
+            .into_iter()
+            .filter(|l| l["record"]["MaHoSo"] == code)
+            .max_by_key(|l| l["record"]["PhienBan"].as_i64())
+            .map(|l| l["record"]["PhienBan"].as_i64())
+    };
+    assert_eq!(
+        latest(&first_code).flatten(),
+        finals[&first_code]["version"].as_i64(),
+        "the portal's state is unchanged"
+    );
     let all = received(&record);
     let keys: std::collections::HashSet<&str> =
         all.iter().filter_map(|l| l["key"].as_str()).collect();
