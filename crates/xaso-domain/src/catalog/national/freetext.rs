@@ -378,10 +378,13 @@ pub fn strip_list_mark(line: &str) -> &str {
         .take_while(|(_, c)| c.is_ascii_alphanumeric())
         .last()
         .map(|(i, c)| i + c.len_utf8());
+    // A mark is followed by a space: "1.001193" is a code, not item 1.
+    let after_mark = |len: usize| {
+        let mut rest = line[len..].chars();
+        matches!(rest.next(), Some(')' | '.')) && rest.next().is_some_and(char::is_whitespace)
+    };
     match mark_len {
-        Some(len) if len <= 2 && matches!(line[len..].chars().next(), Some(')' | '.')) => {
-            line[len + 1..].trim_start()
-        }
+        Some(len) if len <= 2 && after_mark(len) => line[len + 1..].trim_start(),
         _ => line,
     }
 }
