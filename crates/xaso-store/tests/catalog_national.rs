@@ -12,8 +12,7 @@ use xaso_store::Store;
 const SAMPLE: &str = include_str!("../../../data/catalog/national/mau-xuat-csdl.json");
 
 /// The line of the sample that holds 1.004873's time limit.
-const MARRIAGE_TIME: &str =
-    "03 ngày làm việc; trường hợp phải xác minh thì không quá 23 ngày";
+const MARRIAGE_TIME: &str = "03 ngày làm việc; trường hợp phải xác minh thì không quá 23 ngày";
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 8, 30, 0)

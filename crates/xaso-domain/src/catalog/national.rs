@@ -173,7 +173,10 @@ fn key_of(name: &str) -> String {
 
 /// Whether a sheet's cell is the heading of the code column, which marks the heading row.
 pub fn is_code_heading(cell: &str) -> bool {
-    spec(Role::Code).names.iter().any(|n| key_of(n) == key_of(cell))
+    spec(Role::Code)
+        .names
+        .iter()
+        .any(|n| key_of(n) == key_of(cell))
 }
 
 /// One field of an export entry as read, and where: a JSON line, or a sheet's row and column.
@@ -548,7 +551,10 @@ const LEVEL_WORDS: &[(&str, Option<Level>)] = &[
 /// "Cấp Xã", "Cấp Tỉnh, Cấp Xã", "Cấp Bộ": the lowest level named, since a procedure done at
 /// several levels is in a commune's catalog for its commune part.
 fn read_level(input: &str) -> Result<Level, String> {
-    let folded = format!(" {} ", text::search_terms(input).join(" ").replace('i', "y"));
+    let folded = format!(
+        " {} ",
+        text::search_terms(input).join(" ").replace('i', "y")
+    );
     let named: Vec<Option<Level>> = LEVEL_WORDS
         .iter()
         .filter(|(word, _)| folded.contains(&format!(" {} ", word.replace('i', "y"))))
@@ -622,13 +628,15 @@ fn read_yes_no(value: &Value) -> Result<bool, String> {
 /// `CACHTHUCTHUCHIEN`; and its first `THOIGIAN` entry.
 fn counter_channel(entry: &ExportEntry) -> Option<&Map<String, Value>> {
     let channels = entry.field(Role::Channels)?.value.as_array()?;
-    let objects: Vec<&Map<String, Value>> =
-        channels.iter().filter_map(Value::as_object).collect();
+    let objects: Vec<&Map<String, Value>> = channels.iter().filter_map(Value::as_object).collect();
     let channel = objects
         .iter()
         .find(|c| part(c, &["KENH"]).is_some_and(|k| joined(k, &[]) == "1"))
         .or(objects.first())?;
-    part(channel, &["THOIGIAN"])?.as_array()?.first()?.as_object()
+    part(channel, &["THOIGIAN"])?
+        .as_array()?
+        .first()?
+        .as_object()
 }
 
 fn read_time(
@@ -649,7 +657,9 @@ fn read_time(
     }
     let reading = freetext::processing_time(&written)?;
     if !reading.certain {
-        notes.push(format!("Thời hạn giải quyết theo CSDL quốc gia: {written}."));
+        notes.push(format!(
+            "Thời hạn giải quyết theo CSDL quốc gia: {written}."
+        ));
     }
     Ok(reading)
 }
@@ -708,7 +718,10 @@ fn read_components(value: &Value) -> Reading<Vec<Component>> {
     };
     let cases = values
         .iter()
-        .filter(|v| v.as_object().is_some_and(|o| part(o, &["GIAYTO"]).is_some()))
+        .filter(|v| {
+            v.as_object()
+                .is_some_and(|o| part(o, &["GIAYTO"]).is_some())
+        })
         .count();
     if cases > 1 {
         certain = false;

@@ -23,7 +23,9 @@ fn working_days_as_the_portal_writes_them() {
         (days(10, None), true)
     );
     assert_eq!(
-        time("03 ngày làm việc; trường hợp cần xác minh thì kéo dài thêm không quá 03 ngày làm việc"),
+        time(
+            "03 ngày làm việc; trường hợp cần xác minh thì kéo dài thêm không quá 03 ngày làm việc"
+        ),
         (days(3, Some(3)), true)
     );
     // A second limit not said to be added: kept as read, to be checked.
@@ -80,7 +82,10 @@ fn hours_and_calendar_days() {
 #[test]
 fn a_time_without_a_number_is_refused() {
     let err = processing_time("Theo quy định").expect_err("nothing to read");
-    assert!(err.contains("không đọc được thời hạn giải quyết “Theo quy định”"), "{err}");
+    assert!(
+        err.contains("không đọc được thời hạn giải quyết “Theo quy định”"),
+        "{err}"
+    );
 }
 
 fn read_fee(input: &str) -> (FeeSchedule, bool) {
@@ -193,11 +198,23 @@ fn component_lines() {
     );
     assert_eq!(
         read_component("Giấy chứng sinh: Bản chính: 1 - Bản sao: 0"),
-        ("Giấy chứng sinh".into(), ComponentForm::Original, 1, true, true)
+        (
+            "Giấy chứng sinh".into(),
+            ComponentForm::Original,
+            1,
+            true,
+            true
+        )
     );
     assert_eq!(
         read_component("Giấy tờ tùy thân (xuất trình bản chính để đối chiếu)"),
-        ("Giấy tờ tùy thân".into(), ComponentForm::Present, 1, true, true)
+        (
+            "Giấy tờ tùy thân".into(),
+            ComponentForm::Present,
+            1,
+            true,
+            true
+        )
     );
     assert_eq!(
         read_component("b) Sổ hộ khẩu: 02 bản sao có chứng thực (nếu có)"),
@@ -223,12 +240,24 @@ fn component_lines() {
     // No form named: an original, to be checked.
     assert_eq!(
         read_component("Văn bản ủy quyền"),
-        ("Văn bản ủy quyền".into(), ComponentForm::Original, 1, true, false)
+        (
+            "Văn bản ủy quyền".into(),
+            ComponentForm::Original,
+            1,
+            true,
+            false
+        )
     );
     // A name that starts with the form keeps it.
     assert_eq!(
         read_component("Bản sao Giấy khai sinh"),
-        ("Bản sao Giấy khai sinh".into(), ComponentForm::Copy, 1, true, true)
+        (
+            "Bản sao Giấy khai sinh".into(),
+            ComponentForm::Copy,
+            1,
+            true,
+            true
+        )
     );
 }
 
