@@ -330,10 +330,13 @@ fn map_entries(
     let mut procedures: Vec<Procedure> = Vec::new();
     for entry in entries {
         let problem_at = |role: Option<Role>, message: &str| {
+            // Time and fee come from the channels when not written on their own.
             let field = role.and_then(|r| {
-                entry
-                    .field(r)
-                    .or_else(|| entry.field(Role::Channels).filter(|_| r == Role::Time))
+                entry.field(r).or_else(|| {
+                    entry
+                        .field(Role::Channels)
+                        .filter(|_| matches!(r, Role::Time | Role::Fee))
+                })
             });
             let place = match field {
                 Some(ExportField {
@@ -551,13 +554,10 @@ const LEVEL_WORDS: &[(&str, Option<Level>)] = &[
 /// "Cấp Xã", "Cấp Tỉnh, Cấp Xã", "Cấp Bộ": the lowest level named, since a procedure done at
 /// several levels is in a commune's catalog for its commune part.
 fn read_level(input: &str) -> Result<Level, String> {
-    let folded = format!(
-        " {} ",
-        text::search_terms(input).join(" ").replace('i', "y")
-    );
+    let words = format!(" {} ", text::search_terms(input).join(" "));
     let named: Vec<Option<Level>> = LEVEL_WORDS
         .iter()
-        .filter(|(word, _)| folded.contains(&format!(" {} ", word.replace('i', "y"))))
+        .filter(|(word, _)| words.contains(&format!(" {} ", text::search_terms(word).join(" "))))
         .map(|(_, level)| *level)
         .collect();
     for level in [Level::Commune, Level::Province, Level::Central] {
