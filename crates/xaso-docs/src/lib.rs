@@ -1,5 +1,6 @@
 //! xaso documents: PDF forms in an embedded Vietnamese serif font. (Signing comes with the PKI.)
 
+pub mod catalog;
 pub mod der;
 pub mod docx;
 pub mod forms;

@@ -436,7 +436,7 @@ pub struct PlanWorkbook {
 }
 
 /// A sheet's cells as trimmed text, with the sheet's row number (1-based) of the first.
-fn sheet_rows(sheet: &calamine::Range<calamine::Data>) -> (usize, Vec<Vec<String>>) {
+pub(crate) fn sheet_rows(sheet: &calamine::Range<calamine::Data>) -> (usize, Vec<Vec<String>>) {
     let (first_row, _) = sheet.start().unwrap_or((0, 0));
     let rows = sheet
         .rows()

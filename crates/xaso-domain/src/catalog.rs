@@ -7,6 +7,8 @@ use crate::datafile::{DataError, DataFile};
 use crate::money::format_vnd;
 use crate::text;
 
+pub mod national;
+
 /// A national procedure code such as `1.001193` (digits in dot-separated groups).
 pub fn is_valid_procedure_code(code: &str) -> bool {
     let groups: Vec<&str> = code.split('.').collect();
@@ -484,6 +486,27 @@ impl Procedure {
     }
 }
 
+/// The checks every catalog entry passes, whatever file it came from (a catalog file, a national
+/// export): its texts NFC-normalised, its rules checked, its code not among the `earlier` entries of
+/// the same file. Each problem comes with the key it concerns and reads "CODE: reason".
+pub(crate) fn check_entry(
+    procedure: &mut Procedure,
+    earlier: &[Procedure],
+) -> Vec<(&'static str, String)> {
+    let mut problems: Vec<(&'static str, String)> = procedure
+        .normalise_and_check()
+        .into_iter()
+        .map(|(key, message)| (key, format!("{}: {message}", procedure.code)))
+        .collect();
+    if earlier.iter().any(|p| p.code == procedure.code) {
+        problems.push((
+            "code",
+            format!("mã thủ tục {} xuất hiện hai lần trong tệp", procedure.code),
+        ));
+    }
+    problems
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
@@ -508,19 +531,8 @@ pub fn parse_catalog(file_name: &str, source: &str) -> Result<Vec<Procedure>, Da
                 continue;
             }
         };
-        for (key, message) in procedure.normalise_and_check() {
-            problems.push(file.problem_in(
-                &span,
-                Some(key),
-                &format!("{}: {message}", procedure.code),
-            ));
-        }
-        if procedures.iter().any(|p| p.code == procedure.code) {
-            problems.push(file.problem_in(
-                &span,
-                Some("code"),
-                &format!("mã thủ tục {} xuất hiện hai lần trong tệp", procedure.code),
-            ));
+        for (key, message) in check_entry(&mut procedure, &procedures) {
+            problems.push(file.problem_in(&span, Some(key), &message));
         }
         procedures.push(procedure);
     }

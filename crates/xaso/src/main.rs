@@ -2,6 +2,7 @@
 
 mod audit;
 mod calendar;
+mod catalog;
 mod config;
 mod demo;
 mod dossier;
@@ -24,7 +25,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::{Config, ConfigFlags};
-use xaso_store::audit::Actor;
 use xaso_store::Store;
 
 /// The data files of `data/`, built into the binary.
@@ -107,7 +107,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Import a procedure catalog file (validated whole: one bad entry imports nothing)
+    /// Import a procedure catalog file, or an export of the national procedure database (.json,
+    /// .xlsx), validated whole: one bad entry imports nothing
     Catalog { file: PathBuf },
     /// Import a calendar notice (a year's official days off, or an agency's own days off)
     Calendar { file: PathBuf },
@@ -181,7 +182,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Import(ImportCommand::Catalog { file }) => import_catalog(&config, &file).await,
+        Command::Import(ImportCommand::Catalog { file }) => catalog::import(&config, &file).await,
         Command::Import(ImportCommand::Calendar { file }) => calendar::import(&config, &file).await,
         Command::Import(ImportCommand::Plan(args)) => plan::import(&config, &args).await,
         Command::Plan(command) => plan::run(&config, command).await,
@@ -217,38 +218,4 @@ pub async fn open_store(config: &Config) -> anyhow::Result<(Store, usize)> {
     let store = Store::open(&config.effective_database_url()).await?;
     let applied = store.migrate().await?;
     Ok((store, applied))
-}
-
-async fn import_catalog(config: &Config, file: &PathBuf) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("không đọc được tệp {}", file.display()))?;
-    let name = file.display().to_string();
-    let procedures = xaso_domain::catalog::parse_catalog(&name, &text).map_err(|e| {
-        anyhow::anyhow!(
-            "tệp {name} có {} lỗi, chưa nhập thủ tục nào:\n{e}",
-            e.problems.len()
-        )
-    })?;
-    let (store, _) = open_store(config).await?;
-    let mut tx = store.begin().await?;
-    let report = xaso_store::catalog::import(
-        &mut tx,
-        &procedures,
-        &name,
-        chrono::Utc::now(),
-        &Actor::system("dòng lệnh"),
-    )
-    .await?;
-    tx.commit().await?;
-    store.close().await;
-    println!(
-        "Đã nhập {name}: {} thủ tục mới, {} thủ tục có phiên bản mới, {} không thay đổi.",
-        report.added.len(),
-        report.revised.len(),
-        report.unchanged
-    );
-    for code in &report.revised {
-        println!("  phiên bản mới: {code}");
-    }
-    Ok(())
 }
