@@ -256,8 +256,7 @@ fn every_change_reaches_the_portal_in_order_after_an_outage() {
     let first_code = code(&first);
     let oldest = log_text
         .lines()
-        .filter(|l| l.contains(&first_code) && l.contains("\tsent\t"))
-        .last()
+        .rfind(|l| l.contains(&first_code) && l.contains("\tsent\t"))
         .and_then(|l| l.split('\t').next())
         .expect("the first dossier's first message in the log")
         .to_string();
