@@ -24,7 +24,7 @@ pub mod totp;
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 const API_TOKEN_PREFIX: &str = "xaso_";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: Uuid,
     pub username: String,
