@@ -60,6 +60,8 @@ pub(crate) struct Operation {
     summary: &'static str,
     description: Option<&'static str>,
     query: Vec<Value>,
+    /// Path parameters more precise than a string, by name.
+    path_schemas: Vec<(&'static str, Value)>,
     body: Option<Content>,
     answers: Vec<(u16, &'static str, Option<Content>)>,
     errors: Vec<u16>,
@@ -74,6 +76,7 @@ fn operation(method: Method, path: &'static str, id: &'static str) -> Operation 
         summary: "",
         description: None,
         query: Vec::new(),
+        path_schemas: Vec::new(),
         body: None,
         answers: Vec::new(),
         errors: Vec::new(),
@@ -165,6 +168,12 @@ impl Operation {
         self
     }
 
+    /// What the path parameter `name` accepts, as the handler checks it.
+    fn path_param(mut self, name: &'static str, schema: Value) -> Operation {
+        self.path_schemas.push((name, schema));
+        self
+    }
+
     fn json_body<T: JsonSchema>(mut self, g: &mut Generators) -> Operation {
         self.body = Some(Content::Json(g.read.subschema_for::<T>().to_value()));
         self
@@ -206,6 +215,15 @@ impl Operation {
     /// The OpenAPI operation object, with the security and errors of the route's access.
     fn to_value(&self, access: Access) -> Value {
         let mut parameters: Vec<Value> = path_parameters(self.path);
+        for parameter in &mut parameters {
+            if let Some((_, schema)) = self
+                .path_schemas
+                .iter()
+                .find(|(n, _)| parameter["name"] == *n)
+            {
+                parameter["schema"] = schema.clone();
+            }
+        }
         parameters.extend(self.query.iter().cloned());
         let mut responses = Map::new();
         for (status, description, content) in &self.answers {
@@ -297,6 +315,9 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
     use xaso_store::dossier::{DossierView, FileMeta, NewDossier, PublicView};
 
     const FILES: &[&str] = &["application/pdf", "image/jpeg", "image/png"];
+    let procedure_code = json!({ "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)+$", "maxLength": 40, "examples": ["1.001193"] });
+    let dossier_code = json!({ "type": "string", "description": "Mã hồ sơ: mã đơn vị-YYMMDD-số thứ tự 4 chữ số", "examples": ["000.04.61.H19-260302-0001"] });
+    let citizen_number = json!({ "type": "string", "pattern": "^[0-9]{12}$", "description": "Số định danh cá nhân (CCCD)" });
     vec![
         get(SPEC_PATH, "openapi")
             .tagged("api", "Tài liệu OpenAPI này — this OpenAPI document")
@@ -309,6 +330,7 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .answers::<xaso_store::catalog::SearchPage>(g, 200, "Một trang kết quả — a page of results")
             .fails(&[400]),
         get("/api/v1/procedures/{code}", "getProcedure")
+            .path_param("code", procedure_code)
             .tagged("catalog", "Một thủ tục (bản hiện hành hoặc một phiên bản) — one procedure")
             .query::<catalog::VersionParams>()
             .answers::<catalog::ProcedureView>(g, 200, "Thủ tục — the procedure")
@@ -327,6 +349,7 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .answers::<calendar::LunarView>(g, 200, "Ngày dương lịch — the solar date")
             .fails(&[400]),
         get("/api/v1/calendar/{year}", "calendarYear")
+            .path_param("year", json!({ "type": "integer", "examples": [2026] }))
             .tagged("calendar", "Ngày nghỉ và ngày làm bù của một năm — days off of a year")
             .query::<calendar::AgencyParam>()
             .answers::<calendar::YearView>(g, 200, "Lịch của năm — the year's calendar")
@@ -338,6 +361,7 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .fails(&[400, 404]),
         // Public look-ups, limited per client.
         get("/api/v1/public/dossiers/{code}", "trackDossier")
+            .path_param("code", dossier_code.clone())
             .tagged("public", "Tra cứu hồ sơ theo mã (tên người nộp được che) — public tracking")
             .answers::<PublicView>(g, 200, "Trạng thái và các bước — status and steps")
             .fails(&[404, 429]),
@@ -383,10 +407,12 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .tagged("dossier", "Hồ sơ công dân đã nộp — a citizen's dossiers")
             .answers::<dossier::Items<xaso_store::dossier::DossierSummary>>(g, 200, "Các hồ sơ — dossiers"),
         get("/api/v1/dossiers/{code}", "getDossier")
+            .path_param("code", dossier_code.clone())
             .tagged("dossier", "Một hồ sơ với quá trình xử lý — one dossier with its history")
             .answers::<DossierView>(g, 200, "Hồ sơ — the dossier")
             .fails(&[404]),
         post("/api/v1/dossiers/{code}/actions", "actOnDossier")
+            .path_param("code", dossier_code.clone())
             .tagged("dossier", "Một thao tác trên hồ sơ (chuyển, bổ sung, duyệt…) — an action on a dossier")
             .describe("`version` là phiên bản người gọi đã thấy; phiên bản cũ → 409 — a stale version gives 409.")
             .json_body::<dossier::ActionRequest>(g)
@@ -413,6 +439,7 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .answers::<citizen::MyData>(g, 200, "Hồ sơ, giấy tờ và nhật ký đọc — profile, documents, reads")
             .fails(&[404]),
         get("/api/v1/citizens/{number}", "citizenProfile")
+            .path_param("number", citizen_number)
             .tagged("citizen", "Thông tin và giấy tờ của một công dân (có ghi nhật ký) — a citizen's profile (logged)")
             .query::<citizen::ReadPurpose>()
             .answers::<citizen::CitizenRecord>(g, 200, "Thông tin và giấy tờ — profile and documents")
