@@ -480,31 +480,40 @@ impl std::fmt::Display for ContractError {
     }
 }
 
-/// Schemas read from requests that differ from the written ones of the same name are kept apart
-/// as `NameInput`, and the request side's references follow.
+/// Schemas read from requests that differ from the written ones of the same name (or refer to one
+/// that does) are kept apart as `NameInput`, and the request side's references follow.
 fn merge_schemas(
     written: Map<String, Value>,
     read: Map<String, Value>,
 ) -> (Map<String, Value>, BTreeMap<String, String>) {
     let mut schemas = written;
-    let mut renamed = BTreeMap::new();
-    for (name, schema) in &read {
-        match schemas.get(name) {
-            Some(same) if same == schema => {}
-            Some(_) => {
-                renamed.insert(format!("{SCHEMAS}{name}"), format!("{SCHEMAS}{name}Input"));
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        let before = renamed.len();
+        for (name, schema) in &read {
+            let target = format!("{SCHEMAS}{name}");
+            let differs = schemas.get(name).is_some_and(|same| {
+                same != schema || {
+                    let text = schema.to_string();
+                    renamed.keys().any(|r| text.contains(&format!("\"{r}\"")))
+                }
+            });
+            if differs && !renamed.contains_key(&target) {
+                renamed.insert(target, format!("{SCHEMAS}{name}Input"));
             }
-            None => {}
+        }
+        if renamed.len() == before {
+            break;
         }
     }
     for (name, mut schema) in read {
-        rename_refs(&mut schema, &renamed);
-        let key = if renamed.contains_key(&format!("{SCHEMAS}{name}")) {
-            format!("{name}Input")
-        } else {
-            name
-        };
-        schemas.insert(key, schema);
+        if renamed.contains_key(&format!("{SCHEMAS}{name}")) {
+            rename_refs(&mut schema, &renamed);
+            schemas.insert(format!("{name}Input"), schema);
+        } else if !schemas.contains_key(&name) {
+            rename_refs(&mut schema, &renamed);
+            schemas.insert(name, schema);
+        }
     }
     (schemas, renamed)
 }
@@ -553,6 +562,10 @@ pub fn document(routes: &[RouteAccess]) -> Result<Value, ContractError> {
             unrouted,
         });
     }
+    // Every error's body, referred to by the shared responses.
+    generators
+        .written
+        .subschema_for::<crate::error::ErrorBody>();
     let (schemas, renamed) = merge_schemas(
         generators.written.take_definitions(true),
         generators.read.take_definitions(true),
@@ -579,10 +592,6 @@ pub fn document(routes: &[RouteAccess]) -> Result<Value, ContractError> {
             (name.to_string(), json!({ "description": description, "content": content }))
         })
         .collect();
-    let mut schemas = schemas;
-    let mut errors = settings(Contract::Serialize).into_generator();
-    errors.subschema_for::<crate::error::ErrorBody>();
-    schemas.extend(errors.take_definitions(true));
     Ok(json!({
         "openapi": "3.1.0",
         "info": {
