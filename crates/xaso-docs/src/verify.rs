@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::der::{self, oid};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Verification {
     pub signer: String,
     pub issuer: String,

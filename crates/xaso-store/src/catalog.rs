@@ -9,7 +9,7 @@ use crate::audit::{self, Actor};
 use crate::{db, new_id, Conn, StoreError, Tx};
 
 /// One stored version of a procedure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProcedureRecord {
     pub version: i64,
     pub is_current: bool,
@@ -200,7 +200,7 @@ pub async fn versions(tx: &mut Tx, code: &str) -> Result<Vec<ProcedureRecord>, S
     rows.into_iter().map(VersionRow::into_record).collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct ProcedureSummary {
     pub code: String,
     pub version: i64,
@@ -223,7 +223,7 @@ pub struct SearchQuery {
     pub per_page: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SearchPage {
     pub items: Vec<ProcedureSummary>,
     pub total: usize,

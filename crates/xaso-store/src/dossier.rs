@@ -56,7 +56,7 @@ impl DossierRules {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Applicant {
     pub name: String,
     #[serde(default)]
@@ -70,7 +70,7 @@ pub struct Applicant {
 }
 
 /// One line of the component checklist: how it was provided, or `None` when missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProvidedComponent {
     pub name: String,
     #[serde(default)]
@@ -78,7 +78,7 @@ pub struct ProvidedComponent {
 }
 
 /// What the counter officer decides when receiving (counter and postal channels).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Accept,
@@ -86,7 +86,7 @@ pub enum Decision {
     Refuse { reasons: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewDossier {
     pub procedure_code: String,
     pub channel: Channel,
@@ -136,7 +136,7 @@ const ROW_COLUMNS: &str = "id, code, procedure_code, procedure_version, workflow
     receiving_commune_id, handling_commune_id, applicant_name, applicant_id_number, applicant_phone,
     applicant_email, applicant_address, owner_name, proxy_name, submitted_by, components, fee_due, state, version";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct HistoryRow {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -151,7 +151,7 @@ pub struct HistoryRow {
     pub step_result: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StatusView {
     pub code: i64,
     pub name: &'static str,
@@ -169,7 +169,7 @@ impl From<Status> for StatusView {
 }
 
 /// A dossier as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DossierView {
     /// The internal id (audit rows name dossiers by it); not part of the API.
     #[serde(skip)]
@@ -229,7 +229,7 @@ impl DossierView {
 }
 
 /// An attachment of a dossier.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct FileMeta {
     pub id: Uuid,
     /// `attachment` or `result` (the signed e-result).
@@ -243,7 +243,7 @@ pub struct FileMeta {
 }
 
 /// A dossier as anyone with its code sees it: no personal data but a masked name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PublicView {
     pub code: String,
     pub procedure_name: String,
@@ -256,7 +256,7 @@ pub struct PublicView {
     pub steps: Vec<PublicStep>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PublicStep {
     pub at: DateTime<Utc>,
     /// The step the dossier is at after this event.
@@ -268,7 +268,7 @@ pub struct PublicStep {
 }
 
 /// A line of an inbox or a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DossierSummary {
     pub code: String,
     pub procedure_code: String,

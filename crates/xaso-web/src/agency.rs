@@ -8,7 +8,7 @@ use xaso_store::agency;
 use crate::error::ApiError;
 use crate::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct AgencyView {
     agency_code: String,
     name: String,
@@ -18,7 +18,7 @@ pub struct AgencyView {
     unverified: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct AgencyList {
     items: Vec<AgencyView>,
 }

@@ -21,7 +21,7 @@ pub fn local_text(instant: DateTime<Utc>) -> String {
     format!("{}+07:00", to_local(instant).format("%Y-%m-%dT%H:%M:%S"))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct YearView {
     pub year: i32,
     pub agency: Option<String>,
@@ -43,7 +43,7 @@ pub fn year_view(
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LunarView {
     pub solar: String,
     pub lunar: LunarDate,
@@ -77,11 +77,18 @@ pub fn solar_view(lunar_text: &str, leap: bool) -> Result<LunarView, CalendarErr
 }
 
 /// What a deadline question names, as the API and the command line take it.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 pub struct DeadlineParams {
+    /// When the dossier was received: `YYYY-MM-DDTHH:MM` in Vietnam's time.
     pub from: Option<String>,
+    /// A time limit in working days (one of `days`, `hours`, `immediate`).
+    #[schemars(with = "Option<u32>")]
     pub days: Option<String>,
+    /// A time limit in working hours.
+    #[schemars(with = "Option<u32>")]
     pub hours: Option<String>,
+    /// Answered on the spot (`true`).
+    #[schemars(with = "Option<bool>")]
     pub immediate: Option<String>,
     /// `HH:MM` (default 15:00) or `none`.
     pub cutoff: Option<String>,
@@ -145,7 +152,7 @@ impl DeadlineParams {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DeadlineView {
     pub from: String,
     pub counting_from: String,
@@ -200,8 +207,9 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AgencyParam {
+    /// An agency's code, for its own days off.
     agency: Option<String>,
 }
 
@@ -220,8 +228,10 @@ pub async fn year(
     Ok(Json(year_view(&calendar, year, agency)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DateParam {
+    /// A solar date, `YYYY-MM-DD`.
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     date: Option<String>,
 }
 
@@ -237,9 +247,11 @@ pub async fn to_lunar(
     Ok(Json(lunar_view(parse_date(date)?)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct LunarParam {
+    /// A lunar date, `YYYY-MM-DD`.
     lunar: Option<String>,
+    /// The leap month of that number.
     leap: Option<bool>,
 }
 

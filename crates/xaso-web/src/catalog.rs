@@ -18,11 +18,17 @@ use crate::AppState;
 const MAX_QUERY_CHARS: usize = 200;
 const PAGE_SIZE: u32 = 20;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ListParams {
+    /// Words to look for (at most 200 characters).
     q: Option<String>,
+    /// A field (lĩnh vực), as listed on the procedures.
     field: Option<String>,
+    /// From 1 (default 1).
+    #[schemars(with = "Option<u32>")]
     page: Option<String>,
+    /// From 1 to 100 (default 20).
+    #[schemars(with = "Option<u32>")]
     per_page: Option<String>,
 }
 
@@ -82,13 +88,15 @@ pub async fn list_procedures(
     Ok(Json(page))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct VersionParams {
+    /// A stored version (default: the current one).
+    #[schemars(with = "Option<u32>")]
     version: Option<String>,
 }
 
 /// A procedure version with its time and fee spelled out for people.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ProcedureView {
     #[serde(flatten)]
     record: ProcedureRecord,

@@ -8,7 +8,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::citizen::documents::Source;
@@ -273,7 +273,7 @@ pub async fn my_data_upload(
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ReadPurpose {
     /// The dossier the read is for (shown to the citizen).
     #[serde(default, alias = "dossier")]
@@ -577,7 +577,22 @@ pub async fn api_profile(
     tx.commit().await?;
     let (profile, documents) =
         found.ok_or_else(|| ApiError::not_found(format!("không có công dân {number}")))?;
-    Ok(Json(serde_json::json!({ "profile": profile, "documents": documents })).into_response())
+    Ok(Json(CitizenRecord { profile, documents }).into_response())
+}
+
+/// A citizen's profile and documents, as an officer reads them.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CitizenRecord {
+    profile: citizen::Profile,
+    documents: Vec<citizen::Document>,
+}
+
+/// The signed-in citizen's own store and who read it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct MyData {
+    profile: citizen::Profile,
+    documents: Vec<citizen::Document>,
+    reads: Vec<citizen::Read>,
 }
 
 /// `GET /api/v1/citizens/documents/{id}?dossier=`: a document's bytes (logged unless the owner).
@@ -607,13 +622,15 @@ pub async fn api_mine(
     let documents = citizen::documents_of(&mut tx, &profile.id_number).await?;
     let reads = citizen::reads_of(&mut tx, &profile.id_number).await?;
     tx.commit().await?;
-    Ok(
-        Json(serde_json::json!({ "profile": profile, "documents": documents, "reads": reads }))
-            .into_response(),
-    )
+    Ok(Json(MyData {
+        profile,
+        documents,
+        reads,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct ReuseRequest {
     component: String,
     document_id: Uuid,

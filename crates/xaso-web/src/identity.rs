@@ -73,7 +73,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct LoginRequest {
     username: String,
     password: String,
@@ -82,8 +82,8 @@ pub struct LoginRequest {
     code: Option<String>,
 }
 
-#[derive(Serialize)]
-struct LoginResponse {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct LoginResponse {
     user: User,
     expires_at: chrono::DateTime<chrono::Utc>,
 }
@@ -148,7 +148,7 @@ pub async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
     Json(user)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct PasswordChange {
     current_password: String,
     new_password: String,

@@ -18,6 +18,8 @@ mod identity_totp;
 pub mod integration;
 pub mod metrics;
 pub mod notification;
+pub mod openapi;
+mod openapi_page;
 mod pages;
 pub mod payment;
 pub mod pki;
@@ -121,6 +123,9 @@ fn routes(state: AppState) -> Routes {
         .get("/static/htmx-2.0.11.min.js", Public, pages::htmx)
         .get("/healthz", Public, metrics::healthz)
         .get("/metrics", Public, metrics::prometheus)
+        // The API's contract and its page.
+        .get(openapi::SPEC_PATH, Public, openapi_page::spec)
+        .get(openapi_page::PAGE_PATH, Public, openapi_page::page)
         .get("/api/v1/procedures", Public, catalog::list_procedures)
         .get("/api/v1/procedures/{code}", Public, catalog::get_procedure)
         .get("/api/v1/agencies", Public, agency::list_agencies)

@@ -173,6 +173,16 @@ async fn take(
     handled
 }
 
+/// What the IPN answers, as VNPay's protocol has it (`IpnAnswer::json`), for the API's contract.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpnReply {
+    /// `00` confirmed, `01` order not found, `02` already confirmed, `04` invalid amount, `97`
+    /// invalid signature, `99` unknown error.
+    rsp_code: String,
+    message: String,
+}
+
 /// `GET /api/v1/payments/vnpay/ipn`: the gateway's server-to-server report; the answer is the
 /// gateway's JSON, always with 200 (the code inside says what happened).
 pub async fn ipn(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {

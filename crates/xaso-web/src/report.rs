@@ -36,7 +36,7 @@ pub fn targets() -> &'static Targets {
 }
 
 /// A report's scope and period as asked in a query string.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ReportQuery {
     /// A commune's agency code; "tinh" for the whole province; the caller's commune by default.
     #[serde(alias = "don-vi")]
@@ -48,7 +48,7 @@ pub struct ReportQuery {
 }
 
 /// What a report covers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Scope {
     /// `None` for the whole province.
     pub agency_code: Option<String>,
@@ -219,11 +219,25 @@ pub async fn ii06a_api(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(query): Query<ReportQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Ii06aAnswer>, ApiError> {
     let reports = reports_for(&state, &user, &query).await?;
-    Ok(Json(
-        serde_json::json!({ "scope": reports.scope, "report": reports.ii06a }),
-    ))
+    Ok(Json(Ii06aAnswer {
+        scope: reports.scope,
+        report: reports.ii06a,
+    }))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Ii06aAnswer {
+    scope: Scope,
+    report: Ii06a,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TargetsAnswer {
+    scope: Scope,
+    scorecard: Scorecard,
+    satisfaction: Satisfaction,
 }
 
 /// `GET /api/v1/reports/targets?agency=&from=&to=`: the plan's targets and the QĐ 766 index.
@@ -231,11 +245,13 @@ pub async fn targets_api(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(query): Query<ReportQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TargetsAnswer>, ApiError> {
     let reports = reports_for(&state, &user, &query).await?;
-    Ok(Json(
-        serde_json::json!({ "scope": reports.scope, "scorecard": reports.scorecard, "satisfaction": reports.satisfaction }),
-    ))
+    Ok(Json(TargetsAnswer {
+        scope: reports.scope,
+        scorecard: reports.scorecard,
+        satisfaction: reports.satisfaction,
+    }))
 }
 
 /// II.06a as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read Vietnamese).

@@ -187,6 +187,8 @@ fn sample(route: &xaso_web::RouteAccess, w: &World) -> Sample {
         (true, "/static/htmx-2.0.11.min.js") => plain("/static/htmx-2.0.11.min.js", PAGE),
         (true, "/healthz") => plain("/healthz", PAGE),
         (true, "/metrics") => plain("/metrics", PAGE),
+        (true, "/api/v1/openapi.json") => plain("/api/v1/openapi.json", PAGE),
+        (true, "/tai-lieu-api") => plain("/tai-lieu-api", PAGE),
         (true, "/api/v1/procedures") => plain("/api/v1/procedures", PAGE),
         (true, "/api/v1/procedures/{code}") => plain("/api/v1/procedures/1.004873", PAGE),
         (true, "/api/v1/agencies") => plain("/api/v1/agencies", PAGE),
@@ -1003,6 +1005,8 @@ async fn each_area_asks_what_it_must() {
         "/api/v1/public/dossiers/{code}",
         "/open311/v2/services.json",
         "/dang-nhap",
+        "/api/v1/openapi.json",
+        "/tai-lieu-api",
     ] {
         assert!(
             app.routes

@@ -39,7 +39,7 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, CalendarError> {
 }
 
 /// How long a procedure may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DeadlineRule {
     WorkingDays {
@@ -84,7 +84,9 @@ pub struct Deadline {
 }
 
 /// Whether a result came before the appointment's day, on it, or after the appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Timing {
     Early,

@@ -25,7 +25,7 @@ const SYNODIC_MONTH: f64 = 29.530588853;
 /// Julian day of the new moon of 1900-01-01 (the epoch of the series).
 const EPOCH: f64 = 2415021.076998695;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 pub struct LunarDate {
     pub year: i32,
     pub month: u32,

@@ -165,7 +165,7 @@ pub fn parse_hours(file_name: &str, source: &str) -> Result<HoursTable, DataErro
 }
 
 /// What a day is for an agency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DayKind {
     Working,
@@ -182,7 +182,7 @@ impl DayKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DayInfo {
     pub date: NaiveDate,
     #[serde(flatten)]

@@ -13,7 +13,7 @@ use crate::catalog::ProcessingTime;
 use crate::identity::Role;
 
 /// The result of a resolved dossier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResultRecord {
     pub number: String,
     pub signer: String,
@@ -55,7 +55,7 @@ pub struct DossierState {
     pub payment: Option<PaymentDue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PaymentDue {
     /// đồng
     pub amount: u64,
@@ -70,7 +70,7 @@ pub struct PaymentDue {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SupplementRequest {
     pub items: Vec<String>,
     pub reason: String,
@@ -78,7 +78,7 @@ pub struct SupplementRequest {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refusal {
     pub reasons: String,
     pub by: String,
@@ -87,7 +87,7 @@ pub struct Refusal {
     pub at_reception: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Apology {
     pub reason: String,
     pub by: String,
@@ -153,7 +153,7 @@ impl DossierState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     OnTrack,
@@ -172,7 +172,7 @@ impl Urgency {
 }
 
 /// What someone asks to do to a dossier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Accept {

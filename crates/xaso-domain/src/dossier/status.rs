@@ -87,7 +87,7 @@ impl Status {
 }
 
 /// How the dossier reached the agency (DVCQG `KenhThucHien`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Counter,

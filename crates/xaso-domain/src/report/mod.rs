@@ -130,7 +130,7 @@ pub struct ProcedureFact {
 }
 
 /// A reporting period: whole days in Vietnam, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -163,7 +163,7 @@ impl Period {
 }
 
 /// One row of II.06a: columns (3)–(13).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Ii06aRow {
     /// (2) the field, or "Tổng số" for the total row.
     pub field: String,
@@ -268,7 +268,7 @@ fn classify(fact: &DossierFact, bounds: (DateTime<Utc>, DateTime<Utc>)) -> Optio
 }
 
 /// The II.06a report: one row per field (in alphabetical order of the field), and the total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Ii06a {
     pub period: Period,
     pub rows: Vec<Ii06aRow>,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Counts;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndicatorScore {
     pub number: u8,
     pub name: &'static str,
@@ -19,14 +19,14 @@ pub struct IndicatorScore {
     pub reason: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Classification {
     Rated { total: f64, label: &'static str },
     NoData { missing: Vec<u8> },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Satisfaction {
     pub dossiers: usize,
     pub indicators: Vec<IndicatorScore>,

@@ -9,7 +9,7 @@ use crate::catalog::OnlineLevel;
 use crate::datafile::{DataError, DataFile};
 
 /// Every metric a target or an index indicator can bind to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Resolved early or on time ÷ resolved, in the period.
@@ -87,7 +87,7 @@ impl Metric {
 }
 
 /// A share: `numerator` of `denominator`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Rate {
     pub numerator: u64,
     pub denominator: u64,
@@ -101,7 +101,7 @@ impl Rate {
 }
 
 /// A metric's value: a share, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Measure {
     Rate(Rate),
@@ -390,7 +390,7 @@ pub fn parse_targets(file_name: &str, source: &str) -> Result<Targets, DataError
     )
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TargetResult {
     pub name: String,
     pub metric: Metric,
@@ -401,7 +401,7 @@ pub struct TargetResult {
     pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndicatorResult {
     pub name: String,
     pub metric: Metric,
@@ -411,7 +411,7 @@ pub struct IndicatorResult {
     pub points: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndexGroupResult {
     pub number: u32,
     pub name: String,
@@ -424,7 +424,7 @@ pub struct IndexGroupResult {
 }
 
 /// Every target and the index, for one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Scorecard {
     pub plan: String,
     pub period: Period,

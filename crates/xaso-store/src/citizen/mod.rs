@@ -21,7 +21,7 @@ use crate::dossier::StoredFile;
 use crate::identity::User;
 use crate::{agency, db, new_id, StoreError, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Profile {
     pub id_number: String,
     pub full_name: String,
@@ -50,7 +50,7 @@ pub struct ProfileInput {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Document {
     pub id: Uuid,
     #[serde(skip)]
@@ -122,7 +122,7 @@ pub struct Reader<'a> {
 }
 
 /// One line of "Ai đã dùng dữ liệu của tôi".
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Read {
     pub at: DateTime<Utc>,
     pub reader_name: String,

@@ -299,7 +299,7 @@ pub async fn forward_to_agency(
 }
 
 /// A feedback item about a dossier, as the dossier's pages list it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AboutDossier {
     pub code: String,
     pub service_code: String,

@@ -27,7 +27,7 @@ pub use tokens::{create_api_token, revoke_api_tokens, user_for_api_token, ApiTok
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 pub(crate) const API_TOKEN_PREFIX: &str = "xaso_";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: Uuid,
     pub username: String,

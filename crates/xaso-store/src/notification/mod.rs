@@ -150,7 +150,7 @@ pub(crate) async fn enqueue(
 }
 
 /// A message as officers and its recipient see it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Message {
     pub id: Uuid,
     pub event: String,

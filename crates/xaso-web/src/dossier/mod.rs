@@ -48,7 +48,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ActionRequest {
     /// The dossier version the caller saw.
     version: i64,
@@ -108,7 +108,7 @@ pub async fn detail(
     Ok(Json(view))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct Items<T> {
     items: Vec<T>,
 }
@@ -133,7 +133,7 @@ pub async fn mine(
     Ok(Json(Items { items }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct UploadParams {
     /// The file name as the user knows it.
     name: Option<String>,

@@ -17,7 +17,7 @@ use crate::pages::{render, render_status};
 use crate::AppState;
 
 /// A signature checked against the communes' CAs and the revocations in the database.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Checked {
     #[serde(flatten)]
     pub signature: Verification,
@@ -62,7 +62,7 @@ pub async fn check(
 }
 
 /// What anyone holding a result (or its QR) may see: no personal data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ResultVerification {
     /// What the document is, as its page's heading: "Hồ sơ CODE" or the certification number.
     pub heading: String,
