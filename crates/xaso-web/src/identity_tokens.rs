@@ -17,7 +17,7 @@ use crate::identity::CurrentUser;
 use crate::identity_access::Caller;
 use crate::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct TokenList {
     items: Vec<xaso_store::identity::ApiToken>,
 }
@@ -33,15 +33,15 @@ pub async fn list(
     Ok(Json(TokenList { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewToken {
     name: String,
     /// `["read"]`, `["read", "write"]`, `["webhooks"]`…
     scopes: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct Created {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Created {
     id: Uuid,
     /// Shown this once; only its hash is kept.
     token: String,

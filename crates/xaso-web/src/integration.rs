@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::identity::CurrentUser;
 use crate::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Items<T> {
     items: Vec<T>,
 }
@@ -38,15 +38,15 @@ pub async fn list(
     Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewSubscription {
     url: String,
     /// `["dossier.status_changed"]`, `["dossier.action"]`, or both.
     events: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct Subscribed {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Subscribed {
     #[serde(flatten)]
     subscription: Subscription,
     /// The key to check `X-Xaso-Signature` with; shown this once.
@@ -103,14 +103,14 @@ pub async fn disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct LoggedDelivery {
     #[serde(flatten)]
     delivery: Delivery,
     tries: Vec<Try>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Try {
     attempt: i64,
     at: chrono::DateTime<chrono::Utc>,
@@ -153,8 +153,8 @@ pub async fn deliveries(
     Ok(Json(Items { items }))
 }
 
-#[derive(Serialize)]
-struct Replayed {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Replayed {
     id: Uuid,
     replay_of: Uuid,
 }

@@ -394,6 +394,40 @@ fn operations(g: &mut Generators) -> Vec<Operation> {
             .json_body::<identity::PasswordChange>(g)
             .answers_nothing(204, "Đã đổi — changed")
             .fails(&[400, 422, 429]),
+        get("/api/v1/me/tokens", "myTokens")
+            .tagged("identity", "Các mã truy cập của tài khoản (không kèm mã) — the account's API tokens")
+            .answers::<crate::identity_tokens::TokenList>(g, 200, "Các mã, phạm vi, lần dùng cuối — tokens, scopes, last use"),
+        post("/api/v1/me/tokens", "createToken")
+            .tagged("identity", "Tạo mã truy cập có phạm vi (read, write, webhooks), hiện một lần — make a scoped token")
+            .json_body::<crate::identity_tokens::NewToken>(g)
+            .answers::<crate::identity_tokens::Created>(g, 201, "Mã mới — the new token, shown once")
+            .fails(&[400, 422]),
+        post("/api/v1/me/tokens/{id}/revoke", "revokeToken")
+            .tagged("identity", "Thu hồi một mã truy cập — revoke a token")
+            .answers_nothing(204, "Đã thu hồi — revoked")
+            .fails(&[404]),
+        // Integrations.
+        get("/api/v1/webhooks", "listWebhooks")
+            .tagged("integration", "Các đăng ký webhook — webhook subscriptions")
+            .answers::<crate::integration::Items<xaso_store::integration::Subscription>>(g, 200, "Các đăng ký — subscriptions"),
+        post("/api/v1/webhooks", "subscribeWebhook")
+            .tagged("integration", "Đăng ký nhận sự kiện hồ sơ, ký HMAC-SHA256 — subscribe to dossier events")
+            .describe("Mỗi sự kiện là một POST JSON có `X-Xaso-Signature: t=<unix>,v1=<hex HMAC-SHA256 của \"<t>.<body>\">` — each event is signed.")
+            .json_body::<crate::integration::NewSubscription>(g)
+            .answers::<crate::integration::Subscribed>(g, 201, "Đăng ký và khóa ký (hiện một lần) — the subscription and its secret, shown once")
+            .fails(&[400, 422]),
+        post("/api/v1/webhooks/{id}/disable", "disableWebhook")
+            .tagged("integration", "Ngừng một đăng ký — stop a subscription")
+            .answers_nothing(204, "Đã ngừng — stopped")
+            .fails(&[404]),
+        get("/api/v1/webhooks/{id}/deliveries", "webhookDeliveries")
+            .tagged("integration", "Nhật ký gửi của một đăng ký, mọi lần thử — a subscription's delivery log")
+            .answers::<crate::integration::Items<crate::integration::LoggedDelivery>>(g, 200, "Các lần gửi — deliveries")
+            .fails(&[404]),
+        post("/api/v1/webhooks/deliveries/{id}/replay", "replayDelivery")
+            .tagged("integration", "Gửi lại một lần gửi trong nhật ký — replay a delivery")
+            .answers::<crate::integration::Replayed>(g, 202, "Đã xếp gửi lại — queued again")
+            .fails(&[404]),
         // Dossiers.
         post("/api/v1/dossiers", "createDossier")
             .tagged("dossier", "Tiếp nhận (quầy, bưu chính) hoặc nộp trực tuyến một hồ sơ — receive or submit a dossier")
@@ -612,6 +646,7 @@ pub fn document(routes: &[RouteAccess]) -> Result<Value, ContractError> {
             { "name": "citizen", "description": "Kho dữ liệu công dân — the citizen data store" },
             { "name": "payment", "description": "Thanh toán trực tuyến — online payment" },
             { "name": "report", "description": "Báo cáo — reports" },
+            { "name": "integration", "description": "Kết nối hệ thống khác: webhook — integrations (webhooks)" },
             { "name": "api", "description": "Tài liệu API — this document" },
         ],
         "paths": paths,

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor};
 use crate::{db, new_id, Store, StoreError, Tx};
 
 /// A token as its owner sees it (never the token itself).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ApiToken {
     pub id: Uuid,
     pub name: String,

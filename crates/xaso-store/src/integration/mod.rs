@@ -18,7 +18,7 @@ use crate::{db, new_id, StoreError, Tx};
 pub use deliver::{Endpoints, Outcome, Worker};
 
 /// A webhook subscription (its secret is shown once, when it is made).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Subscription {
     pub id: Uuid,
     pub url: String,
@@ -31,7 +31,7 @@ pub struct Subscription {
 }
 
 /// One message of the outbox, as the delivery log shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Delivery {
     pub id: Uuid,
     pub target: String,
