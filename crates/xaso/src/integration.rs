@@ -52,17 +52,7 @@ pub async fn run(config: &Config, command: IntegrationsCommand) -> anyhow::Resul
         }
         IntegrationsCommand::Deliver => {
             let worker = Worker::new(store.clone(), config.notify.endpoints()?)?;
-            let mut total = integration::Outcome::default();
-            loop {
-                let outcome = worker.deliver_due(&chrono::Utc::now).await?;
-                if outcome.claimed() == 0 {
-                    break;
-                }
-                total.sent += outcome.sent;
-                total.retrying += outcome.retrying;
-                total.failed += outcome.failed;
-                total.skipped += outcome.skipped;
-            }
+            let total = integration::drain(|| worker.deliver_due(&chrono::Utc::now)).await?;
             println!(
                 "Đã gửi {}, sẽ gửi lại {}, không gửi được {}, bỏ qua (chưa cấu hình cổng) {}.",
                 total.sent, total.retrying, total.failed, total.skipped

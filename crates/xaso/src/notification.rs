@@ -43,17 +43,7 @@ pub async fn run(config: &Config, command: NotificationsCommand) -> anyhow::Resu
             worker.lease = chrono::Duration::seconds(i64::from(lease_seconds.max(1)));
             let clock = chrono::Utc::now;
             if once {
-                let mut total = xaso_store::notification::Outcome::default();
-                loop {
-                    let outcome = worker.deliver_due(&clock).await?;
-                    if outcome.claimed() == 0 {
-                        break;
-                    }
-                    total.sent += outcome.sent;
-                    total.retrying += outcome.retrying;
-                    total.failed += outcome.failed;
-                    total.skipped += outcome.skipped;
-                }
+                let total = xaso_store::notification::drain(|| worker.deliver_due(&clock)).await?;
                 println!(
                     "Đã gửi {}, sẽ gửi lại {}, không gửi được {}, bỏ qua (chưa cấu hình kênh) {}.",
                     total.sent, total.retrying, total.failed, total.skipped

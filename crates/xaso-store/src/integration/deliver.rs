@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use xaso_domain::integration::{retry_delay, signature, Target};
 
-use crate::notification::deliver::{answer_of, Failure};
+use crate::notification::deliver::{answer_of, run_rounds, Failure};
 use crate::{db, Backend, Store, StoreError};
 
-pub use crate::notification::Outcome;
+pub use crate::notification::{drain, Outcome};
 
 /// Where the national portal takes the status sync (its address, and the token it gave us).
 #[derive(Clone, Default)]
@@ -242,20 +242,9 @@ impl Worker {
         idle: Duration,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        tokio::pin!(stop);
-        loop {
-            let pause = match self.deliver_due(clock).await {
-                Ok(outcome) if outcome.claimed() > 0 => Duration::ZERO,
-                Ok(_) => idle,
-                Err(e) => {
-                    tracing::warn!("hàng đợi tích hợp lỗi: {e}");
-                    idle
-                }
-            };
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(pause) => {}
-            }
-        }
+        run_rounds("hàng đợi tích hợp", idle, stop, || {
+            self.deliver_due(clock)
+        })
+        .await;
     }
 }

@@ -15,7 +15,7 @@ use crate::audit::{self, Actor};
 use crate::dossier::DossierView;
 use crate::{db, new_id, StoreError, Tx};
 
-pub use deliver::{Endpoints, Outcome, Worker};
+pub use deliver::{drain, Endpoints, Outcome, Worker};
 
 /// A webhook subscription (its secret is shown once, when it is made).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, schemars::JsonSchema)]

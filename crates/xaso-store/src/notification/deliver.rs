@@ -238,6 +238,57 @@ impl Outcome {
     pub fn claimed(&self) -> usize {
         self.sent + self.retrying + self.failed + self.skipped
     }
+
+    fn add(&mut self, other: Outcome) {
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+}
+
+/// Rounds of an outbox's delivery until nothing is due; what they did together.
+pub async fn drain<F, Fut>(mut round: F) -> Result<Outcome, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, StoreError>>,
+{
+    let mut total = Outcome::default();
+    loop {
+        let outcome = round().await?;
+        if outcome.claimed() == 0 {
+            return Ok(total);
+        }
+        total.add(outcome);
+    }
+}
+
+/// Rounds of an outbox's delivery until `stop` resolves: the next at once after a round that had
+/// work, after `idle` otherwise (or after an error, which is logged with `what`).
+pub(crate) async fn run_rounds<F, Fut>(
+    what: &str,
+    idle: Duration,
+    stop: impl std::future::Future<Output = ()>,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, StoreError>>,
+{
+    tokio::pin!(stop);
+    loop {
+        let pause = match round().await {
+            Ok(outcome) if outcome.claimed() > 0 => Duration::ZERO,
+            Ok(_) => idle,
+            Err(e) => {
+                tracing::warn!("{what} lỗi: {e}");
+                idle
+            }
+        };
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
 }
 
 /// A delivery worker. `owner` names it in the leases it takes; `lease` must outlast one send
@@ -411,20 +462,9 @@ impl Worker {
         idle: Duration,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        tokio::pin!(stop);
-        loop {
-            let pause = match self.deliver_due(clock).await {
-                Ok(outcome) if outcome.claimed() > 0 => Duration::ZERO,
-                Ok(_) => idle,
-                Err(e) => {
-                    tracing::warn!("hàng đợi thông báo lỗi: {e}");
-                    idle
-                }
-            };
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(pause) => {}
-            }
-        }
+        run_rounds("hàng đợi thông báo", idle, stop, || {
+            self.deliver_due(clock)
+        })
+        .await;
     }
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use xaso_domain::notification::{Channel, Event, Notice, Templates};
 
-pub use deliver::{Channels, Outcome, SmsGateway, Smtp, Worker};
+pub use deliver::{drain, Channels, Outcome, SmsGateway, Smtp, Worker};
 pub(crate) use events::{on_dossier, on_feedback_answered};
 
 use crate::dossier::DossierRules;
