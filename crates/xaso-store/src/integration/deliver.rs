@@ -225,12 +225,7 @@ impl Worker {
             if let Sent::Tried(_, Err(failure)) = &sent {
                 tracing::warn!(id = %message.id, target = %message.target, "gửi sang hệ thống khác lỗi: {}", failure.message);
             }
-            match self.record(&message, &sent, clock()).await? {
-                "sent" => outcome.sent += 1,
-                "pending" => outcome.retrying += 1,
-                "skipped" => outcome.skipped += 1,
-                _ => outcome.failed += 1,
-            }
+            outcome.count(self.record(&message, &sent, clock()).await?);
         }
         Ok(outcome)
     }

@@ -239,6 +239,16 @@ impl Outcome {
         self.sent + self.retrying + self.failed + self.skipped
     }
 
+    /// Counts one message by the state a delivery left it in.
+    pub(crate) fn count(&mut self, status: &str) {
+        match status {
+            "sent" => self.sent += 1,
+            "pending" => self.retrying += 1,
+            "skipped" => self.skipped += 1,
+            _ => self.failed += 1,
+        }
+    }
+
     fn add(&mut self, other: Outcome) {
         self.sent += other.sent;
         self.retrying += other.retrying;
@@ -446,11 +456,7 @@ impl Worker {
             if let Err(failure) = &result {
                 tracing::warn!(id = %message.id, channel = %message.channel, "gửi thông báo lỗi: {}", failure.message);
             }
-            match self.record(&message, result, clock()).await? {
-                "sent" => outcome.sent += 1,
-                "pending" => outcome.retrying += 1,
-                _ => outcome.failed += 1,
-            }
+            outcome.count(self.record(&message, result, clock()).await?);
         }
         Ok(outcome)
     }
