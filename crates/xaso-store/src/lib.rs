@@ -6,6 +6,7 @@
 pub mod agency;
 pub mod audit;
 pub mod backup;
+pub mod bench;
 pub mod blobs;
 pub mod calendar;
 pub mod catalog;

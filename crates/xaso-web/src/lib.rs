@@ -97,6 +97,12 @@ impl AppState {
         self
     }
 
+    /// With at most `per_minute` public look-ups by code per client address.
+    pub fn with_public_lookups_per_minute(mut self, per_minute: u32) -> AppState {
+        self.public_limiter = Arc::new(dossier::RateLimiter::new(per_minute, 60));
+        self
+    }
+
     /// With the secret that opens the signing keys.
     pub fn with_secret(mut self, secret: [u8; 32]) -> AppState {
         self.secret = Some(secret);

@@ -1,6 +1,7 @@
 //! `xaso`: the server and the command line of Xã Số.
 
 mod audit;
+mod bench;
 mod calendar;
 mod catalog;
 mod config;
@@ -96,6 +97,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         to: std::path::PathBuf,
     },
+    /// Measure throughput, latency and memory of real servers over this database, each against a
+    /// limit measured in the same run (see BENCHMARKS.md)
+    Bench(bench::BenchArgs),
     /// Check the digital signature of a result PDF
     Verify {
         file: PathBuf,
@@ -197,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Payments(command) => payment::run(&config, command).await,
         Command::Notifications(command) => notification::run(&config, command).await,
         Command::Integrations(command) => integration::run(&config, command).await,
+        Command::Bench(args) => bench::run(&config, args).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

@@ -116,7 +116,9 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         }
     }
     let https = scheme == "https" || rules.notices.public_url.starts_with("https://");
-    let mut state = AppState::new(store.clone(), rules, files).with_secret(secret);
+    let mut state = AppState::new(store.clone(), rules, files)
+        .with_secret(secret)
+        .with_public_lookups_per_minute(config.public_lookups_per_minute.value);
     state.https = https;
     if let Some(oidc) = config.oidc.web_config(&state.rules.notices.public_url)? {
         tracing::info!(issuer = %oidc.issuer, "citizens may sign in with the e-ID (OIDC)");

@@ -636,21 +636,8 @@ impl Store {
                 }
             }
         }
-        let session_token = random_hex(32);
-        let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
         let mut tx = self.begin().await?;
-        db!(tx.conn(), |c| {
-            sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(sha256_hex(&session_token))
-        .bind(row.id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *c)
-        .await
-        .map(|_| ())
-        })?;
+        let (session_token, expires_at) = open_session(&mut tx, row.id, now).await?;
         if let Some(step) = used_step {
             // Only a later step may sign in again: the code just used is spent.
             let spent = db!(tx.conn(), |c| {
@@ -694,6 +681,30 @@ impl Store {
             expires_at,
         }))
     }
+}
+
+/// Starts a session for a user who proved who they are; returns the token (kept only as its
+/// hash) and when it ends.
+pub(crate) async fn open_session(
+    tx: &mut Tx,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), StoreError> {
+    let session_token = random_hex(32);
+    let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
+    db!(tx.conn(), |c| {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(sha256_hex(&session_token))
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok((session_token, expires_at))
 }
 
 impl Store {

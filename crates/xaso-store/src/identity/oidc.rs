@@ -2,10 +2,10 @@
 //! number, which finds the citizen account linked to that number in the citizen store — or makes
 //! one (role citizen, no password) and links it, creating the profile when missing.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use xaso_domain::identity::Role;
 
-use super::{random_hex, sha256_hex, user_by_id, Login, NewUser, SESSION_LIFETIME_HOURS};
+use super::{user_by_id, Login, NewUser};
 use crate::audit::{self, Actor};
 use crate::{citizen, db, Store, StoreError};
 
@@ -92,20 +92,7 @@ impl Store {
                     .into(),
             ));
         }
-        let session_token = random_hex(32);
-        let expires_at = now + Duration::hours(SESSION_LIFETIME_HOURS);
-        db!(tx.conn(), |c| {
-            sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(sha256_hex(&session_token))
-        .bind(user.id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *c)
-        .await
-        .map(|_| ())
-        })?;
+        let (session_token, expires_at) = super::open_session(&mut tx, user.id, now).await?;
         audit::record(
             &mut tx,
             now,

@@ -110,6 +110,9 @@ pub struct Config {
     pub tls_key: Setting<Option<PathBuf>>,
     /// Citizens' sign-in with the national e-ID (OpenID Connect).
     pub oidc: oidc::OidcSettings,
+    /// Public look-ups by code (tracking, result verification) one client address may make per
+    /// minute: codes are sequential, so this stops enumeration.
+    pub public_lookups_per_minute: Setting<u32>,
 }
 
 /// The values flags may give (all optional: a missing flag leaves the lower layers' value).
@@ -166,6 +169,7 @@ struct FileConfig {
     oidc_issuer: Option<String>,
     oidc_client_id: Option<String>,
     oidc_cccd_claim: Option<String>,
+    public_lookups_per_minute: Option<u32>,
     // Refused, like the other secrets.
     oidc_client_secret: Option<serde::de::IgnoredAny>,
 }
@@ -180,6 +184,14 @@ fn parse_listen(value: &str, origin: &str) -> anyhow::Result<SocketAddr> {
     value.trim().parse().with_context(|| {
         format!("địa chỉ lắng nghe “{value}” ({origin}) không hợp lệ, ví dụ đúng: 127.0.0.1:8080")
     })
+}
+
+/// Zero would shut public tracking off entirely, which nobody means.
+fn check_lookup_limit(limit: u32, name: &str) -> anyhow::Result<u32> {
+    if limit == 0 {
+        bail!("{name}: public_lookups_per_minute phải lớn hơn 0");
+    }
+    Ok(limit)
 }
 
 fn parse_bool(value: &str, name: &str) -> anyhow::Result<bool> {
@@ -216,6 +228,7 @@ impl Config {
             tls_cert: Setting::by_default(None),
             tls_key: Setting::by_default(None),
             oidc: oidc::OidcSettings::defaults(),
+            public_lookups_per_minute: Setting::by_default(60),
         };
 
         let explicit_file = flags
@@ -297,6 +310,11 @@ impl Config {
             if let Some(sandbox) = parsed.payment_sandbox {
                 config.payment_sandbox.set(sandbox, Origin::File);
             }
+            if let Some(limit) = parsed.public_lookups_per_minute {
+                config
+                    .public_lookups_per_minute
+                    .set(check_lookup_limit(limit, &name)?, Origin::File);
+            }
             if let Some(bucket) = parsed.files_s3_bucket.and_then(non_blank) {
                 config.files_s3_bucket.set(Some(bucket), Origin::File);
             }
@@ -353,6 +371,17 @@ impl Config {
                 .set(parse_bool(&sandbox, "XASO_PAYMENT_SANDBOX")?, Origin::Env);
         }
         config.payment_secret = env_secret(&env, "XASO_PAYMENT_SECRET");
+        if let Some(limit) = env("XASO_PUBLIC_LOOKUPS_PER_MINUTE") {
+            let parsed = limit.trim().parse::<u32>().map_err(|_| {
+                anyhow::anyhow!(
+                    "XASO_PUBLIC_LOOKUPS_PER_MINUTE=“{limit}” không hợp lệ: cần một số nguyên dương"
+                )
+            })?;
+            config.public_lookups_per_minute.set(
+                check_lookup_limit(parsed, "XASO_PUBLIC_LOOKUPS_PER_MINUTE")?,
+                Origin::Env,
+            );
+        }
         config.notify.apply_env(&env);
         if let Some(path) = env("XASO_TLS_CERT").and_then(non_blank) {
             config.tls_cert.set(Some(PathBuf::from(path)), Origin::Env);
@@ -496,6 +525,12 @@ impl Config {
         );
         self.describe_files(&mut out, line);
         self.describe_payment(&mut out);
+        let _ = writeln!(
+            out,
+            "public_lookups_per_minute = {}  # {}",
+            self.public_lookups_per_minute.value,
+            self.public_lookups_per_minute.origin.label()
+        );
         self.notify.describe(&mut out);
         for (key, setting) in [("tls_cert", &self.tls_cert), ("tls_key", &self.tls_key)] {
             match &setting.value {

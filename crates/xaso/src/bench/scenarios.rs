@@ -1,0 +1,199 @@
+//! The requests each scenario's clients send, as a browser or an integrator would send them.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::load::Recorder;
+
+/// How a request says who sends it.
+#[derive(Clone)]
+pub enum Auth {
+    Public,
+    /// An API token (`Authorization: Bearer`).
+    Token(String),
+    /// A session, as a signed-in browser sends it.
+    Session(String),
+}
+
+#[derive(Clone)]
+pub struct Http {
+    pub client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new() -> anyhow::Result<Http> {
+        Ok(Http {
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(256)
+                .timeout(std::time::Duration::from_secs(60))
+                .build()?,
+        })
+    }
+
+    fn with_auth(builder: reqwest::RequestBuilder, auth: &Auth) -> reqwest::RequestBuilder {
+        match auth {
+            Auth::Public => builder,
+            Auth::Token(token) => builder.bearer_auth(token),
+            Auth::Session(token) => builder.header(
+                reqwest::header::COOKIE,
+                format!("{}={token}", xaso_web::identity::SESSION_COOKIE),
+            ),
+        }
+    }
+
+    /// GET; the size of a 2xx answer's body, or the status and the start of the body.
+    pub async fn get(&self, url: &str, auth: &Auth) -> Result<usize, String> {
+        let response = Self::with_auth(self.client.get(url), auth)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{status} {}", excerpt(&body)));
+        }
+        Ok(body.len())
+    }
+
+    /// POST of a JSON body; the JSON answer of a 2xx answer.
+    pub async fn post_json(&self, url: &str, auth: &Auth, body: &Value) -> Result<Value, String> {
+        let response = Self::with_auth(self.client.post(url), auth)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{status} {}", excerpt(&body)));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("JSON: {e}"))
+    }
+
+    pub async fn get_json(&self, url: &str, auth: &Auth) -> Result<Value, String> {
+        let response = Self::with_auth(self.client.get(url), auth)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{status} {}", excerpt(&body)));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("JSON: {e}"))
+    }
+}
+
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
+}
+
+/// GETs of one address by every client until the deadline.
+pub async fn repeat_get(http: Http, url: String, auth: Auth, deadline: Instant) -> Recorder {
+    let mut recorder = Recorder::default();
+    while Instant::now() < deadline {
+        recorder.time(http.get(&url, &auth)).await;
+    }
+    recorder
+}
+
+/// Public tracking look-ups of sampled codes, each client walking the sample from its own start.
+pub async fn lookups(
+    http: Http,
+    base: String,
+    codes: Arc<Vec<String>>,
+    client: usize,
+    deadline: Instant,
+) -> Recorder {
+    let mut recorder = Recorder::default();
+    let mut next = client.wrapping_mul(7919);
+    while Instant::now() < deadline && !codes.is_empty() {
+        let code = &codes[next % codes.len()];
+        next += 1;
+        let url = format!("{base}/api/v1/public/dossiers/{code}");
+        recorder.time(http.get(&url, &Auth::Public)).await;
+    }
+    recorder
+}
+
+/// The officers of one commune, by their API tokens.
+#[derive(Clone)]
+pub struct Crew {
+    pub centre_code: String,
+    pub counter: Auth,
+    pub specialist: Auth,
+    pub leader: Auth,
+}
+
+/// What every lifecycle client files: a procedure of the default workflow, the applicant, and
+/// the mandatory components marked provided.
+pub struct Filing {
+    pub procedure: String,
+    pub components: Value,
+}
+
+/// Dossiers carried from the counter to the returned result, one after the other: receive
+/// (accepted at once), forward to the specialist, forward to the leader, approve, return. Every
+/// step is one request and one committed transaction; the codes the server gave are kept.
+pub async fn lifecycle(
+    http: Http,
+    base: String,
+    crew: Crew,
+    filing: Arc<Filing>,
+    codes: Arc<Mutex<Vec<String>>>,
+    deadline: Instant,
+) -> Recorder {
+    let mut recorder = Recorder::default();
+    let mut result_number = 0u64;
+    while Instant::now() < deadline {
+        let new = json!({
+            "procedure_code": filing.procedure,
+            "channel": "counter",
+            "receiving_agency": crew.centre_code,
+            "applicant": {
+                "name": "Nguyễn Văn An", "id_number": "075201001234", "phone": "0912345678",
+                "address": "Ấp 3"
+            },
+            "components": filing.components,
+            "decision": { "decision": "accept" }
+        });
+        let Some(mut dossier) = recorder
+            .time(http.post_json(&format!("{base}/api/v1/dossiers"), &crew.counter, &new))
+            .await
+        else {
+            continue;
+        };
+        let Some(code) = dossier["code"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if let Ok(mut kept) = codes.lock() {
+            kept.push(code.clone());
+        }
+        result_number += 1;
+        let steps = [
+            (&crew.counter, json!({ "action": "forward" })),
+            (
+                &crew.specialist,
+                json!({ "action": "forward", "note": "Đủ điều kiện" }),
+            ),
+            (
+                &crew.leader,
+                json!({ "action": "approve", "result_number": format!("{result_number}/BENCH") }),
+            ),
+            (&crew.counter, json!({ "action": "return_result" })),
+        ];
+        for (who, mut action) in steps {
+            action["version"] = dossier["version"].clone();
+            let url = format!("{base}/api/v1/dossiers/{code}/actions");
+            match recorder.time(http.post_json(&url, who, &action)).await {
+                Some(next) => dossier = next,
+                None => break,
+            }
+        }
+    }
+    recorder
+}

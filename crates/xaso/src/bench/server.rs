@@ -1,0 +1,137 @@
+//! The servers under test: `xaso serve` processes of this very binary on loopback ports, over the
+//! database being measured, and their memory as the kernel counts it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::config::Config;
+
+/// Public look-ups per minute the servers allow one address: the bench sends them all from
+/// 127.0.0.1, and the limit under test is the server's, not the limiter's.
+const UNLIMITED_LOOKUPS: &str = "1000000000";
+
+pub struct Server {
+    child: std::process::Child,
+    pub base: String,
+    pid: u32,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts `xaso serve` on a free loopback port and waits until `/healthz` answers.
+    pub async fn start(
+        config: &Config,
+        index: usize,
+        client: &reqwest::Client,
+    ) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .context("không tìm được cổng trống trên 127.0.0.1")?
+            .port();
+        let log =
+            std::env::temp_dir().join(format!("xaso-bench-{}-{index}.log", std::process::id()));
+        let log_file = std::fs::File::create(&log)
+            .with_context(|| format!("không tạo được {}", log.display()))?;
+        let mut command = std::process::Command::new(
+            std::env::current_exe().context("không tìm thấy tệp chạy xaso")?,
+        );
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&config.data_dir.value)
+            .arg("--database-url")
+            .arg(config.effective_database_url())
+            .env("XASO_PUBLIC_LOOKUPS_PER_MINUTE", UNLIMITED_LOOKUPS)
+            .env("XASO_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file);
+        let child = command.spawn().context("không chạy được xaso serve")?;
+        let pid = child.id();
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            pid,
+            log,
+        };
+        server.wait_ready(client).await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&mut self, client: &reqwest::Client) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "xaso serve dừng khi khởi động ({status}); xem {}",
+                    self.log.display()
+                );
+            }
+            let health = client.get(format!("{}/healthz", self.base)).send().await;
+            if health.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!(
+            "xaso serve không sẵn sàng sau 120 giây; xem {}",
+            self.log.display()
+        )
+    }
+
+    /// Resident memory now and its high-water mark, in bytes.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .context("không đọc được /proc/…/status của máy chủ")?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        };
+        Ok(Memory {
+            resident: field("VmRSS:").unwrap_or(0),
+            peak: field("VmHWM:").unwrap_or(0),
+        })
+    }
+
+    /// Starts the high-water mark afresh, so that the next reading is one scenario's peak.
+    pub fn reset_peak(&self) {
+        // "5" resets the peak resident size (Linux 4.0+); on failure the peak stays cumulative.
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5");
+    }
+
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        let _ = std::fs::remove_file(&self.log);
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    /// A bench stopped by an error leaves no server behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Memory {
+    pub resident: u64,
+    pub peak: u64,
+}
+
+pub fn mebibytes(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
