@@ -15,6 +15,20 @@ pub const A4: (f32, f32) = (210.0 * MM, 297.0 * MM);
 static REGULAR: &[u8] = include_bytes!("../fonts/LiberationSerif-Regular.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/LiberationSerif-Bold.ttf");
 
+/// An embedded font deflated once per process: every PDF carries the fonts whole, and deflating
+/// their 760 KB again for each receipt and result was most of the time it took to make one.
+fn deflated(data: &'static [u8]) -> &'static [u8] {
+    static DEFLATED: std::sync::OnceLock<[Vec<u8>; 2]> = std::sync::OnceLock::new();
+    let [regular, bold] = DEFLATED.get_or_init(|| {
+        [REGULAR, BOLD].map(|font| miniz_oxide::deflate::compress_to_vec_zlib(font, 6))
+    });
+    if std::ptr::eq(data, BOLD) {
+        bold
+    } else {
+        regular
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Style {
     Regular,
@@ -390,7 +404,7 @@ impl Document {
                 )
                 .into_bytes(),
             );
-            let compressed = miniz_oxide::deflate::compress_to_vec_zlib(font.data, 6);
+            let compressed = deflated(font.data);
             let mut stream = format!(
                 "<< /Length {} /Length1 {} /Filter /FlateDecode >>\nstream\n",
                 compressed.len(),

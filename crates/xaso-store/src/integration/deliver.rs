@@ -71,7 +71,10 @@ impl Worker {
     }
 
     /// Takes due messages whose chain has nothing earlier still waiting: a dossier's messages to
-    /// one destination leave in the order of its versions, however many workers run.
+    /// one destination leave in the order of its versions, however many workers run. The earlier
+    /// message is looked for with `dossier_version <=` as a plain condition, so that it is a range
+    /// of the chain index: written as one OR, SQLite walked every message without subscription (74
+    /// ms a claim over a few thousand portal messages, holding the write lock).
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, StoreError> {
         let lock = match self.store.backend() {
             Backend::Postgres => "FOR UPDATE OF m SKIP LOCKED",
@@ -85,10 +88,10 @@ impl Worker {
                    AND NOT EXISTS (
                        SELECT 1 FROM outbound_messages e
                        WHERE e.dossier_id = m.dossier_id AND e.target = m.target
+                         AND e.dossier_version <= m.dossier_version
                          AND e.subscription_id IS NOT DISTINCT FROM m.subscription_id
                          AND e.status IN ('pending', 'sending') AND e.id <> m.id
-                         AND (e.dossier_version < m.dossier_version
-                              OR (e.dossier_version = m.dossier_version AND e.created_at < m.created_at)))
+                         AND (e.dossier_version < m.dossier_version OR e.created_at < m.created_at))
                  ORDER BY m.next_attempt_at, m.id LIMIT $4 {lock})
              RETURNING id, target, event, payload, attempts,
                  (SELECT url FROM webhook_subscriptions s WHERE s.id = outbound_messages.subscription_id) AS url,

@@ -276,6 +276,7 @@ impl Scenario {
                         crews[i % crews.len()].clone(),
                         filing.clone(),
                         acknowledged.clone(),
+                        i,
                         deadline,
                     )
                 })

@@ -47,7 +47,9 @@ impl Server {
             .arg("--database-url")
             .arg(config.effective_database_url())
             .env("XASO_PUBLIC_LOOKUPS_PER_MINUTE", UNLIMITED_LOOKUPS)
-            .env("XASO_LOG", "warn")
+            // Warnings only, unless the caller asked for more (XASO_LOG=sqlx::query=debug times
+            // every statement); the log is then kept.
+            .env("XASO_LOG", std::env::var("XASO_LOG").unwrap_or_else(|_| "warn".into()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file);
@@ -111,7 +113,11 @@ impl Server {
     pub fn stop(mut self) -> anyhow::Result<()> {
         self.child.kill()?;
         self.child.wait()?;
-        let _ = std::fs::remove_file(&self.log);
+        if std::env::var_os("XASO_LOG").is_none() {
+            let _ = std::fs::remove_file(&self.log);
+        } else {
+            println!("nhật ký máy chủ: {}", self.log.display());
+        }
         Ok(())
     }
 }
