@@ -96,10 +96,11 @@ pub async fn record(
 }
 
 /// An arbitrary constant naming the chain's PostgreSQL advisory lock ("xasoaud" in ASCII).
-const CHAIN_LOCK: i64 = 0x0078_6173_6f61_7564;
+pub(crate) const CHAIN_LOCK: i64 = 0x0078_6173_6f61_7564;
 
-/// Serialises appends to the chain until the transaction ends. SQLite needs nothing: a writing
-/// transaction already holds the database's only write lock (`Store::begin`, BEGIN IMMEDIATE).
+/// Serialises appends to the chain until the transaction ends. `Store::begin` already took it (on
+/// SQLite its write lock is the database's only one); taking it again costs one round trip and
+/// keeps the chain whole should an append ever come from another kind of transaction.
 async fn lock_chain(tx: &mut Tx) -> Result<(), StoreError> {
     if let Conn::Postgres(c) = tx.conn() {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")

@@ -190,3 +190,50 @@ pub async fn code_check(store: &Store) -> Result<(i64, i64), StoreError> {
     tx.commit().await?;
     Ok(counts)
 }
+
+/// The background work done since an instant: outbox messages (to citizens and to other systems)
+/// created since then, those taken more than once, those still waiting, and the periodic sweeps
+/// run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobsSince {
+    pub messages: i64,
+    pub taken_twice: i64,
+    pub waiting: i64,
+    pub sweeps: i64,
+}
+
+pub async fn jobs_since(store: &Store, since: DateTime<Utc>) -> Result<JobsSince, StoreError> {
+    let mut tx = store.read().await?;
+    let mut jobs = JobsSince {
+        messages: 0,
+        taken_twice: 0,
+        waiting: 0,
+        sweeps: 0,
+    };
+    for table in ["notifications", "outbound_messages"] {
+        let (messages, taken_twice, waiting): (i64, i64, i64) = db!(tx.conn(), |c| {
+            sqlx::query_as(
+            &format!(
+                "SELECT COUNT(*),
+                        CAST(COALESCE(SUM(CASE WHEN attempts > 1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                        CAST(COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS BIGINT)
+                 FROM {table} WHERE created_at >= $1"
+            )
+        )
+        .bind(since)
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        jobs.messages += messages;
+        jobs.taken_twice += taken_twice;
+        jobs.waiting += waiting;
+    }
+    jobs.sweeps = db!(tx.conn(), |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'job.deadline_sweep' AND at >= $1"
+    )
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await)?;
+    tx.commit().await?;
+    Ok(jobs)
+}

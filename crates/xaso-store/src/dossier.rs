@@ -1192,6 +1192,36 @@ pub async fn sweep(
     Ok(report)
 }
 
+/// The periodic sweep as the servers run it: once per `period` whatever the number of instances
+/// (the run is claimed in `xaso_meta`), each run written to the audit chain with what it found.
+/// `None` when another instance has this period's run.
+pub async fn sweep_once_per(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    now: DateTime<Utc>,
+    period: chrono::Duration,
+    instance: &str,
+) -> Result<Option<SweepReport>, StoreError> {
+    if !crate::meta::claim_run(tx, "deadline_sweep", now, period).await? {
+        return Ok(None);
+    }
+    let report = sweep(tx, rules, now).await?;
+    audit::record(
+        tx,
+        now,
+        &Actor::system("quét thời hạn"),
+        "job.deadline_sweep",
+        "job",
+        "deadline_sweep",
+        serde_json::json!({
+            "instance": instance, "open": report.open, "due_soon": report.due_soon,
+            "overdue": report.overdue, "changed": report.changed
+        }),
+    )
+    .await?;
+    Ok(Some(report))
+}
+
 async fn files_of(tx: &mut Tx, dossier_id: Uuid) -> Result<Vec<FileMeta>, StoreError> {
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(

@@ -118,7 +118,10 @@ impl Store {
 
     /// A unit of work that may write. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when a
-    /// read lock cannot be upgraded.
+    /// read lock cannot be upgraded. On PostgreSQL it takes the audit chain's lock first: nearly
+    /// every write appends to the chain, and a transaction that locked rows (a day's code counter,
+    /// a report day) before waiting for the chain deadlocked with one that held the chain and
+    /// wanted those rows (found by `xaso bench` with two servers).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
             Pool::Sqlite(pool) => {
@@ -128,10 +131,17 @@ impl Store {
                     _writer: Some(writer),
                 }
             }
-            Pool::Postgres(pool) => Tx {
-                inner: TxInner::Postgres(pool.begin().await?),
-                _writer: None,
-            },
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(audit::CHAIN_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx {
+                    inner: TxInner::Postgres(tx),
+                    _writer: None,
+                }
+            }
         })
     }
 

@@ -146,6 +146,32 @@ xaso_store::backend_tests! {
         assert_eq!(listed[0].urgency, Some(xaso_domain::dossier::Urgency::Overdue));
     }
 
+    async fn several_instances_sweep_once_per_period(store: Store) {
+        demo_world(&store, now()).await;
+        let rules = std::sync::Arc::new(dossier_rules());
+        let period = chrono::Duration::minutes(5);
+        // Four instances tick at the same instant: one runs the sweep, the others find it taken.
+        let tick = |at: DateTime<Utc>, instance: usize| {
+            let (store, rules) = (store.clone(), rules.clone());
+            tokio::spawn(async move {
+                let mut tx = store.begin().await.expect("begin");
+                let ran = dossier::sweep_once_per(&mut tx, &rules, at, period, &format!("i{instance}")).await.expect("sweep");
+                tx.commit().await.expect("commit");
+                ran.is_some()
+            })
+        };
+        let mut runs = 0;
+        for handle in (0..4).map(|i| tick(now(), i)).collect::<Vec<_>>() {
+            runs += usize::from(handle.await.expect("task"));
+        }
+        assert_eq!(runs, 1, "one run for four instances");
+        assert!(!tick(now() + chrono::Duration::minutes(4), 0).await.expect("task"), "same period");
+        assert!(tick(now() + chrono::Duration::minutes(5), 1).await.expect("task"), "next period");
+        let mut tx = store.read().await.expect("read");
+        let trail = xaso_store::audit::for_entity(&mut tx, "job", "deadline_sweep").await.expect("audit");
+        assert_eq!(trail.len(), 2, "each run in the audit chain");
+    }
+
     async fn an_incomplete_walk_in_cannot_be_accepted(store: Store) {
         let users = demo_world(&store, now()).await;
         let rules = dossier_rules();

@@ -181,30 +181,42 @@ pub(crate) fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Outpu
     }
 }
 
-/// Every five minutes, marks dossiers due soon and overdue (idempotent, so several instances may
-/// run it).
+/// Every five minutes, marks dossiers due soon and overdue: one instance per period does it (each
+/// ticks, the first to claim the period runs it), so several servers on one database sweep once.
 async fn sweep_periodically(
     store: xaso_store::Store,
     rules: std::sync::Arc<xaso_store::dossier::DossierRules>,
 ) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    const PERIOD_SECONDS: u64 = 300;
+    // Ticks of two instances drift apart: a period claimed a little early still counts.
+    let claim_period = chrono::Duration::seconds(PERIOD_SECONDS as i64 - 10);
+    let instance = format!("{}-{}", std::process::id(), xaso_store::new_id());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(PERIOD_SECONDS));
     loop {
         tick.tick().await;
         let result = async {
             let mut tx = store.begin().await?;
-            let report = xaso_store::dossier::sweep(&mut tx, &rules, chrono::Utc::now()).await?;
+            let report = xaso_store::dossier::sweep_once_per(
+                &mut tx,
+                &rules,
+                chrono::Utc::now(),
+                claim_period,
+                &instance,
+            )
+            .await?;
             tx.commit().await?;
             Ok::<_, xaso_store::StoreError>(report)
         }
         .await;
         match result {
-            Ok(report) => tracing::info!(
+            Ok(Some(report)) => tracing::info!(
                 open = report.open,
                 due_soon = report.due_soon,
                 overdue = report.overdue,
                 changed = report.changed,
                 "deadline sweep"
             ),
+            Ok(None) => tracing::debug!("deadline sweep of this period done by another instance"),
             Err(error) => tracing::warn!(%error, "deadline sweep failed"),
         }
     }

@@ -150,7 +150,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     };
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let mut lifecycle = measure(
-        "vòng đời hồ sơ",
+        LIFECYCLE,
         args.clients,
         Scenario::Lifecycle(crews.clone(), filing.clone(), acknowledged.clone()),
     )
@@ -209,7 +209,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     );
     let acknowledged = acknowledged.lock().map(|c| c.clone()).unwrap_or_default();
     let several = if args.instances > 1 {
-        Some(several_instances(&store, &lines, &acknowledged, &servers).await?)
+        Some(several_instances(&store, &lines, &acknowledged, &servers, now).await?)
     } else {
         None
     };
@@ -225,6 +225,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
 }
 
 const STATIC: &str = "tệp tĩnh (giới hạn)";
+const LIFECYCLE: &str = "vòng đời hồ sơ";
 
 impl Line {
     /// This scenario's throughput over `limit`'s, noted as this line's limit.
@@ -456,22 +457,42 @@ fn print_table(lines: &[Line]) {
 }
 
 /// With several servers: the codes acknowledged to clients are distinct and the database has no
-/// code twice; each background job ran once (see `xaso_store::bench::job_runs`).
+/// code twice; every outbox message of the run was taken once (waiting up to a minute for the
+/// workers to finish), and the periodic sweep ran once per period although every server ticks.
 async fn several_instances(
     store: &Store,
     lines: &[Line],
     acknowledged: &[String],
     servers: &[Server],
+    started: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<bool> {
     let distinct: std::collections::HashSet<&String> = acknowledged.iter().collect();
     let (repeated, dossiers) = probe::code_check(store).await?;
-    let lifecycle = lines.iter().find(|l| l.name == "vòng đời hồ sơ");
+    let lifecycle = lines.iter().find(|l| l.name == LIFECYCLE);
     println!(
-        "{} máy chủ cùng một cơ sở dữ liệu: vòng đời tổng {:.1} yêu cầu/s; {} hồ sơ được nhận mã, {} mã khác nhau; cơ sở dữ liệu: {dossiers} hồ sơ, {repeated} mã lặp",
+        "{} máy chủ cùng một cơ sở dữ liệu: vòng đời tổng {:.1} yêu cầu/s; {} hồ sơ được cấp mã, {} mã khác nhau; cơ sở dữ liệu có {dossiers} hồ sơ, {repeated} mã lặp",
         servers.len(),
         lifecycle.map_or(0.0, |l| l.measured.throughput()),
         acknowledged.len(),
         distinct.len(),
     );
-    Ok(repeated == 0 && distinct.len() == acknowledged.len())
+    let mut jobs = probe::jobs_since(store, started).await?;
+    for _ in 0..60 {
+        if jobs.waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        jobs = probe::jobs_since(store, started).await?;
+    }
+    let minutes = (chrono::Utc::now() - started).num_seconds() as f64 / 60.0;
+    let periods = (minutes / 5.0).ceil().max(1.0) as i64;
+    println!(
+        "việc nền: {} thư báo và tin nhắn liên thông trong lần chạy, {} bị lấy hai lần, {} còn chờ; quét thời hạn {} lần trong {minutes:.1} phút (tối đa {periods})",
+        jobs.messages, jobs.taken_twice, jobs.waiting, jobs.sweeps
+    );
+    Ok(repeated == 0
+        && distinct.len() == acknowledged.len()
+        && jobs.taken_twice == 0
+        && jobs.waiting == 0
+        && jobs.sweeps <= periods)
 }

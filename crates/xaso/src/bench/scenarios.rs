@@ -153,7 +153,10 @@ pub async fn lifecycle(
     while Instant::now() < deadline {
         // A different citizen each time (Đồng Nai, born 2001): one person's data store does not
         // fill with thousands of results.
-        let id_number = format!("0752010{:05}", (client * 10_007 + result_number as usize) % 100_000);
+        let id_number = format!(
+            "0752010{:05}",
+            (client * 10_007 + result_number as usize) % 100_000
+        );
         let new = json!({
             "procedure_code": filing.procedure,
             "channel": "counter",

@@ -49,7 +49,10 @@ impl Server {
             .env("XASO_PUBLIC_LOOKUPS_PER_MINUTE", UNLIMITED_LOOKUPS)
             // Warnings only, unless the caller asked for more (XASO_LOG=sqlx::query=debug times
             // every statement); the log is then kept.
-            .env("XASO_LOG", std::env::var("XASO_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "XASO_LOG",
+                std::env::var("XASO_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file);
