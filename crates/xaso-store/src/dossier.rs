@@ -414,8 +414,12 @@ fn map_rule_error(error: DossierError) -> StoreError {
 }
 
 fn parse_state(row: &DossierRow) -> Result<DossierState, StoreError> {
-    serde_json::from_str(&row.state)
-        .map_err(|e| StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code)))
+    state_of(&row.state, &row.code)
+}
+
+fn state_of(state: &str, code: &str) -> Result<DossierState, StoreError> {
+    serde_json::from_str(state)
+        .map_err(|e| StoreError::Foreign(format!("trạng thái hồ sơ {code} bị hỏng: {e}")))
 }
 
 /// The next code of an agency for a day: `INSERT … ON CONFLICT DO UPDATE … RETURNING` holds the
@@ -920,14 +924,37 @@ pub async fn public_view(
     rules: &DossierRules,
     code: &str,
 ) -> Result<Option<PublicView>, StoreError> {
-    let Some(row) = load_row(tx, code).await? else {
+    #[derive(sqlx::FromRow)]
+    struct PublicRow {
+        id: Uuid,
+        code: String,
+        workflow: String,
+        applicant_name: String,
+        state: String,
+        handling_code: String,
+        procedure_name: String,
+    }
+    // One statement for the dossier, its procedure's name and its commune's code: this is the
+    // page every citizen with a receipt opens, and each statement is a round trip.
+    let row: Option<PublicRow> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+        "SELECT d.id, d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
+                COALESCE(p.name, '') AS procedure_name
+         FROM dossiers d
+         JOIN agencies a ON a.id = d.handling_commune_id
+         LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
+         WHERE d.code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await
+    })?;
+    let Some(row) = row else {
         return Ok(None);
     };
-    let state = parse_state(&row)?;
-    let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
+    let state = state_of(&row.state, &row.code)?;
     let workflow = rules.workflow(&row.workflow)?;
-    let handling_code = agency_code_of(tx, row.handling_commune_id).await?;
-    let calendar = rules.calendar(&handling_code)?;
+    let calendar = rules.calendar(&row.handling_code)?;
     let steps = history(tx, row.id)
         .await?
         .into_iter()
@@ -952,7 +979,7 @@ pub async fn public_view(
         .collect();
     Ok(Some(PublicView {
         code: row.code,
-        procedure_name: record.map(|r| r.procedure.name).unwrap_or_default(),
+        procedure_name: row.procedure_name,
         applicant: text::mask_name(&row.applicant_name),
         status: state.status.into(),
         received_at: state.received_at,
@@ -987,9 +1014,7 @@ async fn summarise(
     let mut codes: HashMap<Uuid, String> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
-            StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
-        })?;
+        let state = state_of(&row.state, &row.code)?;
         let key = (row.procedure_code.clone(), row.procedure_version);
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key.clone()) {
             let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
@@ -1142,9 +1167,7 @@ pub async fn sweep(
     };
     let mut calendars: HashMap<Uuid, Arc<WorkCalendar>> = HashMap::new();
     for row in rows {
-        let state: DossierState = serde_json::from_str(&row.state).map_err(|e| {
-            StoreError::Foreign(format!("trạng thái hồ sơ {} bị hỏng: {e}", row.code))
-        })?;
+        let state = state_of(&row.state, &row.code)?;
         let calendar = match calendars.get(&row.handling_commune_id) {
             Some(calendar) => calendar.clone(),
             None => {
