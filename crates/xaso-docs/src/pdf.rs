@@ -411,7 +411,7 @@ impl Document {
                 font.data.len()
             )
             .into_bytes();
-            stream.extend_from_slice(&compressed);
+            stream.extend_from_slice(compressed);
             stream.extend_from_slice(b"\nendstream");
             objects.push(stream);
             let mut cmap = String::from(
