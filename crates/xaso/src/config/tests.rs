@@ -310,3 +310,30 @@ fn e_id_settings_follow_the_layers_and_the_secret_stays_out_of_files() {
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_file(secret_in_file);
 }
+
+#[test]
+fn public_lookup_limit_from_file_or_environment_never_zero() {
+    let config = Config::resolve(&ConfigFlags::default(), env(&[])).expect("defaults");
+    assert_eq!(config.public_lookups_per_minute.value, 60);
+    let path = file("public_lookups_per_minute = 300\n");
+    let flags = ConfigFlags {
+        config: Some(path.clone()),
+        ..Default::default()
+    };
+    let from_file = Config::resolve(&flags, env(&[])).expect("file");
+    assert_eq!(from_file.public_lookups_per_minute.value, 300);
+    assert!(from_file
+        .describe()
+        .contains("public_lookups_per_minute = 300"));
+    let from_env = Config::resolve(&flags, env(&[("XASO_PUBLIC_LOOKUPS_PER_MINUTE", "5000")]))
+        .expect("environment");
+    assert_eq!(from_env.public_lookups_per_minute.value, 5000);
+    assert_eq!(from_env.public_lookups_per_minute.origin, Origin::Env);
+    let zero = Config::resolve(&flags, env(&[("XASO_PUBLIC_LOOKUPS_PER_MINUTE", "0")]))
+        .expect_err("zero refused");
+    assert!(zero.to_string().contains("lớn hơn 0"), "{zero}");
+    let words = Config::resolve(&flags, env(&[("XASO_PUBLIC_LOOKUPS_PER_MINUTE", "nhiều")]))
+        .expect_err("not a number");
+    assert!(words.to_string().contains("số nguyên dương"), "{words}");
+    let _ = std::fs::remove_file(path);
+}
