@@ -402,7 +402,7 @@ fn gateway_actor(receiving_code: &str) -> User {
     User {
         id: Uuid::nil(),
         username: "cong-thanh-toan".into(),
-        full_name: "Cổng thanh toán trực tuyến".into(),
+        full_name: xaso_domain::payment::GATEWAY_ACTOR.into(),
         agency_code: Some(receiving_code.to_string()),
         roles: vec![Role::CounterOfficer],
         disabled: false,
