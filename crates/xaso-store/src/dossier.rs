@@ -366,7 +366,7 @@ fn check_components(
     Ok((checklist, missing))
 }
 
-fn fee_of(procedure: &Procedure) -> i64 {
+pub(crate) fn fee_of(procedure: &Procedure) -> i64 {
     match &procedure.fee {
         FeeSchedule::Fixed { amount, .. } => i64::try_from(*amount).unwrap_or(i64::MAX),
         FeeSchedule::SetByProvince {
