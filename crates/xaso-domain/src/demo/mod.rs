@@ -5,6 +5,7 @@
 //! deadlines and history lines come from the rules, never invented. Pure: the store writes the
 //! stories in bulk (`xaso_store::demo`).
 
+mod fate;
 pub mod mix;
 pub mod people;
 pub mod random;
