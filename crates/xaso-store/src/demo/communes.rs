@@ -314,8 +314,8 @@ pub(crate) async fn citizen_accounts(
         crate::Conn::Sqlite(_) => crate::Backend::Sqlite,
         crate::Conn::Postgres(_) => crate::Backend::Postgres,
     };
-    let mut users = Rows::new(&USERS, backend);
-    let mut roles = Rows::new(&USER_ROLES, backend);
+    let mut users = Rows::new(&USERS, backend, count as usize);
+    let mut roles = Rows::new(&USER_ROLES, backend, count as usize);
     let mut ids = Vec::with_capacity(count as usize);
     for index in 0..count {
         let username = format!("{prefix}{:05}", index + 1);
@@ -338,7 +338,8 @@ pub(crate) async fn citizen_accounts(
         roles.push(vec![id.into(), Role::Citizen.as_str().into()])?;
         ids.push(id);
     }
+    let created = users.count;
     users.write(tx).await?;
     roles.write(tx).await?;
-    Ok((ids, users.count))
+    Ok((ids, created))
 }

@@ -11,6 +11,7 @@
 
 mod build;
 mod communes;
+mod specs;
 mod table;
 mod write;
 
@@ -55,6 +56,9 @@ pub struct DemoFile {
 pub struct Summary {
     pub communes: usize,
     pub communes_created: usize,
+    /// Officers created for communes that had none.
+    pub officers_created: usize,
+    /// Citizen accounts created.
     pub accounts_created: usize,
     pub dossiers: u64,
     /// Accepted for handling (the others were refused at reception or are not yet checked).
@@ -274,11 +278,12 @@ pub async fn generate(
     let mut done = 0u64;
     let mut failed = None;
     while let Some(batch) = receiver.recv().await {
-        if let Err(e) = write::batch(store, &batch).await {
+        let dossiers = batch.dossiers;
+        if let Err(e) = write::batch(store, batch).await {
             failed = Some(e);
             break;
         }
-        done += batch.dossiers;
+        done += dossiers;
         progress(done, options.dossiers);
     }
     drop(receiver);
@@ -291,6 +296,7 @@ pub async fn generate(
     let summary = Summary {
         communes: communes.len(),
         communes_created: setup.created,
+        officers_created: setup.officers_created,
         accounts_created,
         dossiers: totals.dossiers,
         received: totals.received,
@@ -317,7 +323,7 @@ pub async fn generate(
             "seed": options.seed,
             "communes": summary.communes,
             "communes_created": summary.communes_created,
-            "officers_created": setup.officers_created,
+            "officers_created": summary.officers_created,
             "accounts_created": summary.accounts_created,
             "dossiers": summary.dossiers,
             "history": summary.history,

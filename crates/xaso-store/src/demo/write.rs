@@ -123,7 +123,7 @@ fn greatest(tx: &mut Tx) -> &'static str {
 }
 
 /// Writes one batch in its own transaction.
-pub(crate) async fn batch(store: &Store, batch: &Batch) -> Result<(), StoreError> {
+pub(crate) async fn batch(store: &Store, batch: Batch) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
     if let Conn::Sqlite(c) = tx.conn() {
         // Room for the indexes' pages: a province-year's indexes do not fit the default 2 MiB.
@@ -131,7 +131,7 @@ pub(crate) async fn batch(store: &Store, batch: &Batch) -> Result<(), StoreError
             .execute(&mut *c)
             .await?;
     }
-    for rows in &batch.tables {
+    for rows in batch.tables {
         rows.write(&mut tx).await?;
     }
     let max = greatest(&mut tx);
