@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod certification;
 pub mod citizen;
 pub mod datafile;
+pub mod demo;
 pub mod dossier;
 pub mod feedback;
 pub mod identity;

@@ -53,10 +53,24 @@ pub async fn insert_tree(
             agency_code: spec.agency_code.clone(),
             unverified: spec.unverified.join(","),
         };
-        let result = db!(tx.conn(), |c| {
-            sqlx::query(
+        insert(tx, &agency, now, actor).await?;
+        ids.insert(spec.key.as_str(), agency.id);
+        inserted.push(agency);
+    }
+    Ok(inserted)
+}
+
+/// Inserts one agency (its parent already stored), audited in the same transaction.
+pub async fn insert(
+    tx: &mut Tx,
+    agency: &Agency,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let result = db!(tx.conn(), |c| {
+        sqlx::query(
             "INSERT INTO agencies (id, parent_id, kind, name, admin_unit_code, agency_code, unverified, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(agency.id)
         .bind(agency.parent_id)
@@ -69,25 +83,21 @@ pub async fn insert_tree(
         .execute(&mut *c)
         .await
         .map(|_| ())
-        });
-        result.map_err(|e| {
-            StoreError::from(e)
-                .conflict_if_unique(|| format!("mã định danh {} đã được dùng", agency.agency_code))
-        })?;
-        audit::record(
-            tx,
-            now,
-            actor,
-            "agency.create",
-            "agency",
-            &agency.agency_code,
-            serde_json::json!({ "name": agency.name, "kind": agency.kind }),
-        )
-        .await?;
-        ids.insert(spec.key.as_str(), agency.id);
-        inserted.push(agency);
-    }
-    Ok(inserted)
+    });
+    result.map_err(|e| {
+        StoreError::from(e)
+            .conflict_if_unique(|| format!("mã định danh {} đã được dùng", agency.agency_code))
+    })?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "agency.create",
+        "agency",
+        &agency.agency_code,
+        serde_json::json!({ "name": agency.name, "kind": agency.kind }),
+    )
+    .await
 }
 
 /// Every agency, parents before children, siblings by code.

@@ -366,7 +366,7 @@ fn check_components(
     Ok((checklist, missing))
 }
 
-fn fee_of(procedure: &Procedure) -> i64 {
+pub(crate) fn fee_of(procedure: &Procedure) -> i64 {
     match &procedure.fee {
         FeeSchedule::Fixed { amount, .. } => i64::try_from(*amount).unwrap_or(i64::MAX),
         FeeSchedule::SetByProvince {
@@ -602,16 +602,11 @@ pub async fn receive(
         calendar: &calendar,
     };
     let mut state = DossierState::new(now);
-    let mut entries = vec![HistoryEntry {
-        action: "submit".into(),
-        status_from: Status::Registered,
-        status_to: Status::Registered,
-        step_from: workflow.steps[0].key.clone(),
-        step_to: workflow.steps[0].key.clone(),
-        content: format!("Nộp hồ sơ {} ({})", procedure.name, new.channel.label()),
-        step_due: None,
-        step_result: None,
-    }];
+    let mut entries = vec![xaso_domain::dossier::submission_entry(
+        workflow,
+        &procedure.name,
+        new.channel,
+    )];
     let scope = ActorScope {
         name: user.full_name.clone(),
         roles: user.roles.clone(),

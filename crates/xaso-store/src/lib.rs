@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod certification;
 pub mod citizen;
 mod connect;
+pub mod demo;
 pub mod dossier;
 pub mod feedback;
 pub mod files;

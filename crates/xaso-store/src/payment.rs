@@ -199,7 +199,12 @@ async fn next_receipt(tx: &mut Tx, agency: &str, now: DateTime<Utc>) -> Result<S
     .bind(year)
     .fetch_one(&mut *c)
     .await)?;
-    Ok(format!("BL{year}-{agency}-{last:06}"))
+    Ok(receipt_number(year, agency, last))
+}
+
+/// A receipt number: "BL2026-000.04.61.H19-000001" (the year, the receiving agency, its count).
+pub(crate) fn receipt_number(year: i64, agency: &str, count: i64) -> String {
+    format!("BL{year}-{agency}-{count:06}")
 }
 
 /// Settles the dossier: the Paid action with the receipt, as `actor`.
@@ -402,7 +407,7 @@ fn gateway_actor(receiving_code: &str) -> User {
     User {
         id: Uuid::nil(),
         username: "cong-thanh-toan".into(),
-        full_name: "Cổng thanh toán trực tuyến".into(),
+        full_name: xaso_domain::payment::GATEWAY_ACTOR.into(),
         agency_code: Some(receiving_code.to_string()),
         roles: vec![Role::CounterOfficer],
         disabled: false,

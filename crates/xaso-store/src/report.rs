@@ -9,11 +9,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+use xaso_domain::calendar::WorkCalendar;
 use xaso_domain::catalog::OnlineLevel;
 use xaso_domain::dossier::{Channel, DossierState, Status};
 use xaso_domain::report::{
-    daily_contributions, Counts, DossierFact, Ii06aParts, Ii06aRow, OpenAtEnd, Period,
-    ProcedureFact, Rating, COUNT_FIELDS,
+    daily_contributions, Counts, DossierFact, Ii06aParts, Ii06aRow, IndicatorRules, OpenAtEnd,
+    Period, ProcedureFact, Rating, COUNT_FIELDS,
 };
 
 use crate::dossier::DossierRules;
@@ -54,7 +55,7 @@ fn rating_of(text: Option<&str>) -> Option<Rating> {
     text.and_then(Rating::parse)
 }
 
-fn text_of<T: serde::Serialize>(value: &T) -> Option<String> {
+pub(crate) fn text_of<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -125,58 +126,107 @@ async fn compute(
             slot.insert(code);
         }
         let calendar = rules.calendar(&communes[&row.handling_commune_id])?;
-        let without_result = matches!(
-            state.status,
-            Status::Withdrawn | Status::Stopped | Status::Denied
-        );
-        facts.push(Keyed {
-            dossier_id: row.id,
-            handling_commune_id: row.handling_commune_id,
-            fact: DossierFact {
+        let (field, online) = fields[&key].clone();
+        let fact = fact_of(
+            &rules.indicators,
+            FactSource {
+                code: row.code,
                 procedure_code: row.procedure_code,
-                field: fields[&key].0.clone(),
-                online: Some(fields[&key].1),
+                field,
+                online,
                 channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
-                received_at: state.received_at,
-                due_at: state.due,
-                resolved_at: state.resolved_at,
-                timing: state.outcome(&calendar),
-                closed_at: if state.resolved_at.is_none() && without_result {
-                    state.ended_at
-                } else {
-                    None
-                },
-                supplements: state.supplement_requests,
+                state: &state,
+                calendar: &calendar,
                 digitised: row.digitised,
                 e_result: row.e_result,
                 reused: row.reused,
                 result_stored: row.result_stored,
-                // Asked through `RequestPayment`, which goes through `dossier::apply_action` and
-                // so `refresh`; the payment due stays in the state once paid.
-                fee_requested: state.payment.is_some(),
-                // The payment row is written paid before the Paid action settles the dossier
-                // (through `apply_action`, hence `refresh`), so this follows it.
                 paid_online: row.paid_online,
                 rating: rating_of(row.rating.as_deref()),
                 rated_at: row.rated_at,
-                complaint: !answered.is_empty(),
-                points_bodies: row
-                    .bodies_contacted
-                    .and_then(|n| u32::try_from(n).ok())
-                    .and_then(|n| rules.indicators.bodies_points(n)),
-                points_attitude: row
-                    .attitude
-                    .as_deref()
-                    .and_then(|a| rules.indicators.attitude(a))
-                    .map(|a| a.points),
-                points_feedback: rules
-                    .indicators
-                    .dossier_feedback_points(answered.iter().copied()),
-                code: row.code,
+                bodies_contacted: row.bodies_contacted.and_then(|n| u32::try_from(n).ok()),
+                attitude: row.attitude.as_deref(),
+                complaints: answered,
             },
+        );
+        facts.push(Keyed {
+            dossier_id: row.id,
+            handling_commune_id: row.handling_commune_id,
+            fact,
         });
     }
     Ok(facts)
+}
+
+/// What a dossier's report fact is made of besides its state: its procedure, where its files,
+/// payment and rating stand, and the complaints about it (`answered in time` of each).
+pub(crate) struct FactSource<'a> {
+    pub code: String,
+    pub procedure_code: String,
+    pub field: String,
+    pub online: OnlineLevel,
+    pub channel: Channel,
+    pub state: &'a DossierState,
+    /// The handling commune's calendar.
+    pub calendar: &'a WorkCalendar,
+    pub digitised: bool,
+    pub e_result: bool,
+    pub reused: bool,
+    pub result_stored: bool,
+    pub paid_online: bool,
+    pub rating: Option<Rating>,
+    pub rated_at: Option<DateTime<Utc>>,
+    pub bodies_contacted: Option<u32>,
+    pub attitude: Option<&'a str>,
+    pub complaints: &'a [Option<bool>],
+}
+
+/// The report fact of one dossier: the one definition both the facts computed from the rows
+/// (`compute`, hence `refresh` and `rebuild`) and the demo generator's bulk facts use.
+pub(crate) fn fact_of(indicators: &IndicatorRules, source: FactSource<'_>) -> DossierFact {
+    let state = source.state;
+    let without_result = matches!(
+        state.status,
+        Status::Withdrawn | Status::Stopped | Status::Denied
+    );
+    DossierFact {
+        code: source.code,
+        procedure_code: source.procedure_code,
+        field: source.field,
+        online: Some(source.online),
+        channel: source.channel,
+        received_at: state.received_at,
+        due_at: state.due,
+        resolved_at: state.resolved_at,
+        timing: state.outcome(source.calendar),
+        closed_at: if state.resolved_at.is_none() && without_result {
+            state.ended_at
+        } else {
+            None
+        },
+        supplements: state.supplement_requests,
+        digitised: source.digitised,
+        e_result: source.e_result,
+        reused: source.reused,
+        result_stored: source.result_stored,
+        // Asked through `RequestPayment`, which goes through `dossier::apply_action` and so
+        // `refresh`; the payment due stays in the state once paid.
+        fee_requested: state.payment.is_some(),
+        // The payment row is written paid before the Paid action settles the dossier (through
+        // `apply_action`, hence `refresh`), so this follows it.
+        paid_online: source.paid_online,
+        rating: source.rating,
+        rated_at: source.rated_at,
+        complaint: !source.complaints.is_empty(),
+        points_bodies: source
+            .bodies_contacted
+            .and_then(|n| indicators.bodies_points(n)),
+        points_attitude: source
+            .attitude
+            .and_then(|a| indicators.attitude(a))
+            .map(|a| a.points),
+        points_feedback: indicators.dossier_feedback_points(source.complaints.iter().copied()),
+    }
 }
 
 async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
@@ -234,7 +284,7 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     Ok(())
 }
 
-const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
+pub(crate) const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
     "received",
     "received_online",
     "received_digitised",

@@ -1,5 +1,9 @@
 //! Demo dossiers for a new installation: a few dozen in every status, channel and timing, made
-//! through the real rules (reception, the state machine, the calendar) at instants in the past.
+//! through the real rules (reception, the state machine, the calendar) at instants in the past;
+//! and `xaso demo generate`, a province-year of them (`generate`).
+
+pub mod generate;
+mod progress;
 
 use std::collections::HashMap;
 

@@ -91,6 +91,9 @@ enum Command {
     /// The audit log: check that no row was edited, deleted or reordered
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Demo data: a realistic province-year for trying and measuring the system
+    #[command(subcommand)]
+    Demo(demo::generate::DemoCommand),
     /// Back up the database and every file it refers to into a new folder, while serving
     Backup {
         /// The folder to create (must not exist, or be empty)
@@ -142,10 +145,16 @@ fn quiet_on_broken_pipe() {
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let cli = Cli::parse();
+    // The demo generator's statements carry thousands of rows each: slow by size, by design, and
+    // sqlx would print every one of them in full as a slow statement.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "warn,xaso=info,sqlx::query=error",
+        _ => "warn,xaso=info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("XASO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,xaso=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -197,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(command) => report::run(&config, command).await,
         Command::Files(command) => files::run(&config, command).await,
         Command::Audit(command) => audit::run(&config, command).await,
+        Command::Demo(command) => demo::generate::run(&config, command).await,
         Command::Backup { to } => files::backup(&config, &to).await,
         Command::Payments(command) => payment::run(&config, command).await,
         Command::Notifications(command) => notification::run(&config, command).await,
@@ -215,12 +225,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Opens and migrates the configured database. The default data folder is created on demand;
 /// the folder of an explicitly configured SQLite file must already exist.
 pub async fn open_store(config: &Config) -> anyhow::Result<(Store, usize)> {
+    open_store_with(config, 10).await
+}
+
+/// The same with at most `connections` connections.
+pub async fn open_store_with(config: &Config, connections: u32) -> anyhow::Result<(Store, usize)> {
     if config.uses_embedded_database() {
         let dir = &config.data_dir.value;
         std::fs::create_dir_all(config.files_dir())
             .with_context(|| format!("không tạo được thư mục dữ liệu {}", dir.display()))?;
     }
-    let store = Store::open(&config.effective_database_url()).await?;
+    let store = Store::open_with(&config.effective_database_url(), connections).await?;
     let applied = store.migrate().await?;
     Ok((store, applied))
 }

@@ -7,6 +7,9 @@ pub mod vnpay;
 
 use vnpay::{IpnAnswer, Merchant, PaymentRequest, Report, ReportError};
 
+/// The name under which the payment gateway settles a dossier (its history's actor).
+pub const GATEWAY_ACTOR: &str = "Cổng thanh toán trực tuyến";
+
 /// A payment gateway's redirect protocol: how the payer is sent, how its reports are read, how
 /// its server-to-server call is answered. VNPay's is the first; others (the national portal's
 /// payment platform) are added beside it.
