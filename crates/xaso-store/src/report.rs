@@ -640,7 +640,8 @@ pub async fn certified_e_copies(
 /// when `None`), received in `period` and paid online, once each and sorted
 /// (`Summary::paid_online_procedures`, equal to `xaso_domain::report::paid_online_procedures`
 /// on the kept facts). A set of procedures is not a sum of days, so it is read from the facts
-/// rather than from the daily sums; the index on received_at keeps it to the period's rows.
+/// rather than from the daily sums: one probe of the paid-online index per procedure of the
+/// catalog (a DISTINCT over the period's facts read a whole province-year).
 pub async fn paid_online_procedures(
     tx: &mut Tx,
     scope: Option<&str>,
@@ -649,9 +650,12 @@ pub async fn paid_online_procedures(
     let commune = scope_id(tx, scope).await?;
     let mut codes: Vec<String> = db!(tx.conn(), |c| {
         sqlx::query_scalar(
-            "SELECT DISTINCT procedure_code FROM report_facts
-             WHERE ($1 IS NULL OR handling_commune_id = $1) AND paid_online
-               AND received_at >= $2 AND received_at < $3",
+            "SELECT p.code FROM (SELECT DISTINCT code FROM procedures) p
+             WHERE EXISTS (
+                 SELECT 1 FROM report_facts f
+                 WHERE f.procedure_code = p.code AND f.paid_online
+                   AND f.received_at >= $2 AND f.received_at < $3
+                   AND ($1 IS NULL OR f.handling_commune_id = $1))",
         )
         .bind(commune)
         .bind(period.start())
@@ -859,7 +863,9 @@ struct OpenRow {
 }
 
 /// Dossiers open at the end of `period` (received before it ended, not finished by then), by
-/// whether their appointment had passed: few when the period ends today.
+/// whether their appointment had passed: those still open (a partial index) and those finished
+/// after the end (the index on finished_at), each a short range — written as one OR, a
+/// province-year's facts were all read.
 async fn open_rows(
     tx: &mut Tx,
     commune: Option<Uuid>,
@@ -872,9 +878,12 @@ async fn open_rows(
              CAST(COALESCE(SUM(CASE WHEN due_at IS NULL OR due_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
                  AS within_time,
              CAST(COALESCE(SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-         FROM report_facts
-         WHERE ($1 IS NULL OR handling_commune_id = $1) AND (finished_at IS NULL OR finished_at >= $2)
-           AND received_at < $2{group_by}"
+         FROM (SELECT handling_commune_id, field, due_at FROM report_facts
+               WHERE finished_at IS NULL AND received_at < $2
+               UNION ALL
+               SELECT handling_commune_id, field, due_at FROM report_facts
+               WHERE finished_at >= $2 AND received_at < $2) AS open_facts
+         WHERE ($1 IS NULL OR handling_commune_id = $1){group_by}"
     );
     Ok(db!(tx.conn(), |c| {
         sqlx::query_as(&sql)
