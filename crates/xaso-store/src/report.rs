@@ -76,8 +76,15 @@ async fn compute(
     commune: Option<Uuid>,
     dossier: Option<Uuid>,
 ) -> Result<Vec<Keyed>, StoreError> {
+    // One condition per case, not `($2 IS NULL OR d.id = $2)`: with that, the refresh of one
+    // dossier after each change read every dossier (280 ms a step for half a million).
+    let filter = match (dossier, commune) {
+        (Some(_), _) => "WHERE d.id = $2 AND ($1 IS NULL OR d.handling_commune_id = $1)",
+        (None, Some(_)) => "WHERE d.handling_commune_id = $1 AND $2 IS NULL",
+        (None, None) => "WHERE $1 IS NULL AND $2 IS NULL",
+    };
     let rows: Vec<DossierRow> = db!(tx.conn(), |c| {
-        sqlx::query_as(
+        sqlx::query_as(&format!(
             "SELECT d.id, d.code, d.procedure_code, d.procedure_version, d.channel, d.handling_commune_id, d.state,
                  EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.kind = 'attachment')
                      AS digitised,
@@ -94,9 +101,9 @@ async fn compute(
                      AS paid_online,
                  r.rating, r.rated_at, r.bodies_contacted, r.attitude
              FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
-             WHERE ($1 IS NULL OR d.handling_commune_id = $1) AND ($2 IS NULL OR d.id = $2)
+             {filter}
              ORDER BY d.code",
-        )
+        ))
         .bind(commune)
         .bind(dossier)
         .fetch_all(&mut *c)

@@ -36,9 +36,11 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let channels = config.notify.channels()?;
     let endpoints = config.notify.endpoints()?;
     let rules = crate::calendar::load_rules(&store, config).await?;
-    if let Some(first) =
-        seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?
-    {
+    let first = seed::load_once(&store, &rules, config.demo.value, chrono::Utc::now()).await?;
+    // The demo dossiers' results are signed once, when they are made: looking for unsigned
+    // results at every start read every dossier (minutes for a generated province).
+    let demo_made = first.as_ref().is_some_and(|f| f.dossiers > 0);
+    if let Some(first) = first {
         println!(
             "Lần khởi động đầu tiên: đã nạp {} thủ tục hành chính{}.",
             first.procedures,
@@ -127,7 +129,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     if let Some(gateway) = payment_gateway(config, &secret)? {
         state = state.with_gateway(gateway);
     }
-    if config.demo.value {
+    if demo_made {
         let signed = xaso_web::dossier::result::sign_missing_results(
             &state,
             &format!("{scheme}://{address}"),
