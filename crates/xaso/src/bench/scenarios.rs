@@ -44,9 +44,9 @@ impl Http {
         }
     }
 
-    /// GET; the size of a 2xx answer's body, or the status and the start of the body.
-    pub async fn get(&self, url: &str, auth: &Auth) -> Result<usize, String> {
-        let response = Self::with_auth(self.client.get(url), auth)
+    /// Sends a request; the body of a 2xx answer, or the status and the start of the body.
+    async fn send(builder: reqwest::RequestBuilder, auth: &Auth) -> Result<Vec<u8>, String> {
+        let response = Self::with_auth(builder, auth)
             .send()
             .await
             .map_err(|e| e.to_string())?;
@@ -55,36 +55,28 @@ impl Http {
         if !status.is_success() {
             return Err(format!("{status} {}", excerpt(&body)));
         }
-        Ok(body.len())
+        Ok(body.to_vec())
     }
 
-    /// POST of a JSON body; the JSON answer of a 2xx answer.
+    /// GET; the size of a 2xx answer's body.
+    pub async fn get(&self, url: &str, auth: &Auth) -> Result<usize, String> {
+        Ok(Self::send(self.client.get(url), auth).await?.len())
+    }
+
+    /// POST of a JSON body; the JSON of a 2xx answer.
     pub async fn post_json(&self, url: &str, auth: &Auth, body: &Value) -> Result<Value, String> {
-        let response = Self::with_auth(self.client.post(url), auth)
+        let request = self
+            .client
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{status} {}", excerpt(&body)));
-        }
-        serde_json::from_slice(&body).map_err(|e| format!("JSON: {e}"))
+            .body(body.to_string());
+        let answer = Self::send(request, auth).await?;
+        serde_json::from_slice(&answer).map_err(|e| format!("JSON: {e}"))
     }
 
     pub async fn get_json(&self, url: &str, auth: &Auth) -> Result<Value, String> {
-        let response = Self::with_auth(self.client.get(url), auth)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{status} {}", excerpt(&body)));
-        }
-        serde_json::from_slice(&body).map_err(|e| format!("JSON: {e}"))
+        let answer = Self::send(self.client.get(url), auth).await?;
+        serde_json::from_slice(&answer).map_err(|e| format!("JSON: {e}"))
     }
 }
 
