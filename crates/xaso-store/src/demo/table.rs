@@ -274,45 +274,27 @@ pub(crate) async fn insert_values(
         Conn::Postgres(_) => POSTGRES_PARAMETERS,
     };
     let per_statement = (limit / columns).max(1);
+    // PostgreSQL wants numbered placeholders; SQLite takes anonymous ones (see `insert_sql`).
+    let numbered = matches!(conn, Conn::Postgres(_));
     let mut full_sql: Option<String> = None;
-    match conn {
-        Conn::Sqlite(c) => {
-            for chunk in values.chunks(per_statement * columns) {
-                let rows = chunk.len() / columns;
-                let sql = statement(&mut full_sql, spec, rows, per_statement, tail, false);
-                let mut query = sqlx::query(&sql);
-                for value in chunk {
-                    query = match value {
-                        Value::Null => query.bind(None::<String>),
-                        Value::Int(v) => query.bind(*v),
-                        Value::Bool(v) => query.bind(*v),
-                        Value::Text(v) => query.bind(v.as_str()),
-                        Value::Uuid(v) => query.bind(*v),
-                        Value::Time(v) => query.bind(*v),
-                    };
-                }
-                query.execute(&mut *c).await?;
+    crate::db!(conn, |c| {
+        for chunk in values.chunks(per_statement * columns) {
+            let rows = chunk.len() / columns;
+            let sql = statement(&mut full_sql, spec, rows, per_statement, tail, numbered);
+            let mut query = sqlx::query(&sql);
+            for value in chunk {
+                query = match value {
+                    Value::Null => query.bind(None::<String>),
+                    Value::Int(v) => query.bind(*v),
+                    Value::Bool(v) => query.bind(*v),
+                    Value::Text(v) => query.bind(v.as_str()),
+                    Value::Uuid(v) => query.bind(*v),
+                    Value::Time(v) => query.bind(*v),
+                };
             }
+            query.execute(&mut *c).await?;
         }
-        Conn::Postgres(c) => {
-            for chunk in values.chunks(per_statement * columns) {
-                let rows = chunk.len() / columns;
-                let sql = statement(&mut full_sql, spec, rows, per_statement, tail, true);
-                let mut query = sqlx::query(&sql);
-                for value in chunk {
-                    query = match value {
-                        Value::Null => query.bind(None::<String>),
-                        Value::Int(v) => query.bind(*v),
-                        Value::Bool(v) => query.bind(*v),
-                        Value::Text(v) => query.bind(v.as_str()),
-                        Value::Uuid(v) => query.bind(*v),
-                        Value::Time(v) => query.bind(*v),
-                    };
-                }
-                query.execute(&mut *c).await?;
-            }
-        }
-    }
+    });
     Ok(())
 }
 
