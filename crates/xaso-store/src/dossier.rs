@@ -451,7 +451,7 @@ async fn next_code(
 
 async fn insert_history(
     tx: &mut Tx,
-    dossier_id: Uuid,
+    (dossier_id, handling_commune_id): (Uuid, Uuid),
     now: DateTime<Utc>,
     user: &User,
     entry: &HistoryEntry,
@@ -485,6 +485,16 @@ async fn insert_history(
     .await
     .map(|_| ())
     })?;
+    if entry.step_result == Some(Timing::Late) {
+        crate::report::count_late_step(
+            tx,
+            handling_commune_id,
+            now,
+            user.agency_code.as_deref(),
+            &user.full_name,
+        )
+        .await?;
+    }
     audit::record(
         tx,
         now,
@@ -677,7 +687,7 @@ pub async fn receive(
     .map(|_| ())
     })?;
     for entry in &entries {
-        insert_history(tx, id, now, user, entry).await?;
+        insert_history(tx, (id, handling.id), now, user, entry).await?;
     }
     crate::notification::on_dossier(
         tx,
@@ -803,7 +813,7 @@ pub(crate) async fn apply_action(
             "hồ sơ {code} vừa được người khác cập nhật; hãy tải lại"
         )));
     }
-    insert_history(tx, row.id, now, user, &entry).await?;
+    insert_history(tx, (row.id, row.handling_commune_id), now, user, &entry).await?;
     crate::notification::on_dossier(tx, rules, row.id, Some(action), state.status, &next, now)
         .await?;
     crate::report::refresh(tx, rules, row.id).await?;

@@ -341,3 +341,57 @@ macro_rules! backend_tests {
         )*
     };
 }
+
+/// The dashboard's late steps counted straight from the history rows (what `report::late_steps`
+/// read before the daily sums existed): the reference the sums are held equal to.
+pub async fn late_steps_from_history(
+    tx: &mut crate::Tx,
+    commune: Option<&str>,
+    period: &xaso_domain::report::Period,
+    by_officer: bool,
+) -> Vec<crate::report::LateSteps> {
+    let who = if by_officer {
+        "h.actor"
+    } else {
+        "COALESCE(a.name, h.agency_code, '')"
+    };
+    let sql = format!(
+        "SELECT {who} AS who, COUNT(*) AS count
+         FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
+         JOIN agencies c ON c.id = d.handling_commune_id
+         LEFT JOIN agencies a ON a.agency_code = h.agency_code
+         WHERE h.step_result = 'late' AND h.at >= $2 AND h.at < $3 AND ($1 IS NULL OR c.agency_code = $1)
+         GROUP BY {who} ORDER BY count DESC, who"
+    );
+    crate::db!(tx.conn(), |c| sqlx::query_as(&sql)
+        .bind(commune)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await)
+    .expect("late steps from the history")
+}
+
+/// Rows of `report_monthly` that are not the sums of their month's `report_daily` rows, and
+/// months of the daily sums that have no such row: 0 when the two tables agree.
+pub async fn monthly_sums_differing(tx: &mut crate::Tx) -> i64 {
+    let columns = crate::report::DAILY_COLUMNS.join(", ");
+    let sums: Vec<String> = crate::report::DAILY_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+    let from_days = format!(
+        "SELECT handling_commune_id, field, substr(day, 1, 7), {} FROM report_daily
+         GROUP BY handling_commune_id, field, substr(day, 1, 7)",
+        sums.join(", ")
+    );
+    let kept = format!("SELECT handling_commune_id, field, month, {columns} FROM report_monthly");
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {from_days}) AS a)
+              + (SELECT COUNT(*) FROM ({from_days} EXCEPT {kept}) AS b)"
+    );
+    crate::db!(tx.conn(), |c| sqlx::query_scalar(&sql)
+        .fetch_one(&mut *c)
+        .await)
+    .expect("monthly sums against the daily ones")
+}

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use xaso_domain::calendar::deadline::from_local;
 use xaso_domain::dossier::{Channel, DossierCode, Status};
+use xaso_domain::report::Period;
 use xaso_store::demo::{self, DemoFile, Options, Summary};
 use xaso_store::dossier::{self, Applicant, DossierRules};
-use xaso_store::testing::{demo_world, dossier_rules, new_dossier};
+use xaso_store::testing::{
+    demo_world, dossier_rules, late_steps_from_history, monthly_sums_differing, new_dossier,
+};
 use xaso_store::{audit, db, identity, report, Store};
 
 fn now() -> DateTime<Utc> {
@@ -165,6 +168,26 @@ xaso_store::backend_tests! {
         assert_eq!(rebuilt.facts, 12_000);
         assert_eq!(rebuilt.differed, 0, "the generator's facts are the rules'");
         assert_eq!(daily(&store).await, before, "the daily sums are the rules'");
+        // The late steps summed after the bulk load are those of the history rows.
+        let mut tx = store.read().await.expect("read");
+        let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).expect("date");
+        let mut late = 0;
+        for (from, to) in [(day(1, 1), day(12, 31)), (day(3, 1), day(3, 31))] {
+            let period = Period::new(from, to).expect("period");
+            for scope in [None, Some("000.00.61.H19")] {
+                for by_officer in [false, true] {
+                    let summed = report::late_steps(&mut tx, scope, &period, by_officer)
+                        .await
+                        .expect("late steps");
+                    let counted = late_steps_from_history(&mut tx, scope, &period, by_officer).await;
+                    assert_eq!(summed, counted, "{period:?} {scope:?} {by_officer}");
+                    late += counted.len();
+                }
+            }
+        }
+        assert!(late > 0, "some steps finished late");
+        assert_eq!(monthly_sums_differing(&mut tx).await, 0, "the monthly sums are the days'");
+        tx.commit().await.expect("commit");
 
         // A live reception on a generated day continues the day's numbers.
         let (day, last): (String, i64) = {

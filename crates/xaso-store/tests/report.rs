@@ -9,7 +9,9 @@ use xaso_store::dossier::{
     self, Applicant, Decision, NewDossier, ProvidedComponent, Rating, StoredFile,
 };
 use xaso_store::identity::User;
-use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
+use xaso_store::testing::{
+    demo_world, dossier_rules, late_steps_from_history, monthly_sums_differing, shipped_catalog,
+};
 use xaso_store::{feedback, report, Store};
 
 /// A small deterministic generator (xorshift): each seed is one random history.
@@ -325,6 +327,33 @@ async fn one_history(store: &Store, users: &std::collections::HashMap<String, Us
     }
 }
 
+/// Compares `report::late_steps` with the history rows over `periods`, for the province and the
+/// commune `commune`, by unit and by officer; the late steps seen in all.
+async fn assert_late_steps_agree(
+    tx: &mut xaso_store::Tx,
+    periods: &[(NaiveDate, NaiveDate)],
+    commune: &str,
+) -> i64 {
+    let mut seen = 0;
+    for (from, to) in periods {
+        let period = xaso_domain::report::Period::new(*from, *to).expect("period");
+        for scope in [None, Some(commune)] {
+            for by_officer in [false, true] {
+                let summed = report::late_steps(tx, scope, &period, by_officer)
+                    .await
+                    .expect("late steps");
+                let counted = late_steps_from_history(tx, scope, &period, by_officer).await;
+                assert_eq!(
+                    summed, counted,
+                    "{period:?} {scope:?} by officer {by_officer}"
+                );
+                seen += counted.iter().map(|l| l.count).sum::<i64>();
+            }
+        }
+    }
+    seen
+}
+
 xaso_store::backend_tests! {
     async fn kept_report_facts_equal_a_rebuild_after_random_histories(store: Store) {
         let users = demo_world(&store, start()).await;
@@ -402,11 +431,20 @@ xaso_store::backend_tests! {
             let counts = xaso_domain::report::counts(&facts, month);
             assert_eq!(tally, (counts.resolved, counts.resolved_in_time), "{month:?}");
         }
+        // The monthly sums kept change by change are those of the days; the late steps summed
+        // step by step equal those counted from the history rows.
+        assert_eq!(monthly_sums_differing(&mut tx).await, 0, "the monthly sums are the days'");
+        let late = assert_late_steps_agree(&mut tx, &periods, &minh_duc).await;
+        assert!(late > 0, "some steps finished late");
         tx.commit().await.expect("commit");
         let mut tx = store.begin().await.expect("begin");
         let rebuilt = report::rebuild(&mut tx, &rules).await.expect("rebuild");
         tx.commit().await.expect("commit");
         assert_eq!((rebuilt.facts, rebuilt.differed), (kept.len(), 0));
+        let mut tx = store.read().await.expect("read");
+        assert_eq!(assert_late_steps_agree(&mut tx, &periods, &minh_duc).await, late, "rebuilt");
+        assert_eq!(monthly_sums_differing(&mut tx).await, 0, "the monthly sums are the days'");
+        tx.commit().await.expect("commit");
         // The daily sums rebuilt from scratch equal the ones kept change by change.
         let mut tx = store.read().await.expect("read");
         let march = xaso_domain::report::Period::new(NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"), NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")).expect("period");

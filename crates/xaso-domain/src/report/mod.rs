@@ -4,6 +4,7 @@
 
 mod counts;
 mod indicators;
+mod rollup;
 mod satisfaction;
 mod targets;
 #[cfg(test)]
@@ -14,6 +15,7 @@ pub use counts::{
     Counts, FeedbackCounts, FeedbackFact, FIELDS as COUNT_FIELDS,
 };
 pub use indicators::{parse_indicator_rules, Attitude, IndicatorRules};
+pub use rollup::{month_of, split_into_months, DaysAndMonths};
 pub use satisfaction::{satisfaction, Classification, IndicatorScore, Satisfaction};
 pub use targets::{
     evaluate, measure, paid_online_procedures, parse_targets, IndexGroupResult, IndicatorResult,

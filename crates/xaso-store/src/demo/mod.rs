@@ -311,6 +311,8 @@ pub async fn generate(
     };
     let mut tx = store.begin().await?;
     write::daily(&mut tx, &communes, &fields, &totals.daily).await?;
+    // Late steps summed from every history row, this run's and any before: a rerun stays exact.
+    crate::report::rebuild_late_steps(&mut tx).await?;
     crate::audit::record(
         &mut tx,
         options.now,

@@ -3,7 +3,7 @@
 //! afterwards continues past them), and at the end the daily report sums, added to those
 //! already there.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use xaso_domain::report::Counts;
 use super::build::Batch;
 use super::communes::Commune;
 use super::table::{insert_values, Spec, Value};
-use crate::report::DAILY_COLUMNS;
+use crate::report::{Sums, DAILY_COLUMNS};
 use crate::{db, Conn, Store, StoreError, Tx};
 
 /// Where the numbering of the year stands before the run.
@@ -178,53 +178,47 @@ pub(crate) async fn batch(store: &Store, batch: Batch) -> Result<(), StoreError>
     tx.commit().await
 }
 
-static DAILY_COLUMN_LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+/// The columns of each table of sums (a `Spec` names static columns).
+static COLUMN_LISTS: [std::sync::OnceLock<Vec<&'static str>>; 2] =
+    [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
 
-/// Adds the run's daily sums to `report_daily` (what `report::apply_daily` adds dossier by
-/// dossier on the live path).
+/// Adds the run's daily sums to `report_daily`, and the same by month to `report_monthly` (what
+/// `report`'s sums add dossier by dossier on the live path).
 pub(crate) async fn daily(
     tx: &mut Tx,
     communes: &[Commune],
     fields: &[String],
     sums: &HashMap<(usize, usize, NaiveDate), Counts>,
 ) -> Result<(), StoreError> {
-    let columns = DAILY_COLUMN_LIST.get_or_init(|| {
-        ["handling_commune_id", "field", "day"]
-            .into_iter()
-            .chain(DAILY_COLUMNS)
-            .collect()
-    });
-    let spec = Spec {
-        name: "report_daily",
-        columns: columns.as_slice(),
-    };
-    let mut keys: Vec<&(usize, usize, NaiveDate)> = sums.keys().collect();
-    keys.sort();
-    let mut values = Vec::with_capacity(keys.len() * columns.len());
-    for key in keys {
-        let (commune, field, day) = *key;
-        let (Some(commune), Some(field), Some(counts)) =
-            (communes.get(commune), fields.get(field), sums.get(key))
-        else {
-            continue;
+    for (table, list) in Sums::BOTH.into_iter().zip(&COLUMN_LISTS) {
+        let columns = list.get_or_init(|| {
+            ["handling_commune_id", "field", table.key_column()]
+                .into_iter()
+                .chain(DAILY_COLUMNS)
+                .collect()
+        });
+        let spec = Spec {
+            name: table.table(),
+            columns: columns.as_slice(),
         };
-        values.push(Value::from(commune.id));
-        values.push(Value::from(field.as_str()));
-        values.push(Value::from(day.format("%Y-%m-%d").to_string()));
-        values.extend(counts.to_signed(1).into_iter().map(Value::from));
+        // The days of a month fall on one row of the monthly sums.
+        let mut rows: BTreeMap<(usize, usize, String), Counts> = BTreeMap::new();
+        for (&(commune, field, day), counts) in sums {
+            rows.entry((commune, field, table.key(day)))
+                .or_default()
+                .add(counts);
+        }
+        let mut values = Vec::with_capacity(rows.len() * columns.len());
+        for ((commune, field, key), counts) in rows {
+            let (Some(commune), Some(field)) = (communes.get(commune), fields.get(field)) else {
+                continue;
+            };
+            values.push(Value::from(commune.id));
+            values.push(Value::from(field.as_str()));
+            values.push(Value::from(key));
+            values.extend(counts.to_signed(1).into_iter().map(Value::from));
+        }
+        insert_values(tx.conn(), &spec, &values, &table.adding()).await?;
     }
-    let updates: Vec<String> = DAILY_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = report_daily.{c} + excluded.{c}"))
-        .collect();
-    insert_values(
-        tx.conn(),
-        &spec,
-        &values,
-        &format!(
-            " ON CONFLICT (handling_commune_id, field, day) DO UPDATE SET {}",
-            updates.join(", ")
-        ),
-    )
-    .await
+    Ok(())
 }

@@ -13,12 +13,19 @@ use xaso_domain::calendar::WorkCalendar;
 use xaso_domain::catalog::OnlineLevel;
 use xaso_domain::dossier::{Channel, DossierState, Status};
 use xaso_domain::report::{
-    daily_contributions, Counts, DossierFact, Ii06aParts, Ii06aRow, IndicatorRules, OpenAtEnd,
-    Period, ProcedureFact, Rating, COUNT_FIELDS,
+    Counts, DossierFact, Ii06aParts, Ii06aRow, IndicatorRules, OpenAtEnd, Period, ProcedureFact,
+    Rating,
 };
 
 use crate::dossier::DossierRules;
+
+mod late;
+mod sums;
 use crate::{agency, catalog, db, StoreError, Tx};
+pub(crate) use late::count_late_step;
+pub use late::{late_steps, rebuild_late_steps, LateSteps};
+use sums::{count, counts_rows, CountsRow, Group};
+pub(crate) use sums::{Sums, DAILY_COLUMNS};
 
 #[derive(sqlx::FromRow)]
 struct DossierRow {
@@ -41,7 +48,7 @@ struct DossierRow {
 }
 
 /// The agency's id when `scope` names one; `Ok(None)` for the whole province.
-async fn scope_id(tx: &mut Tx, scope: Option<&str>) -> Result<Option<Uuid>, StoreError> {
+pub(super) async fn scope_id(tx: &mut Tx, scope: Option<&str>) -> Result<Option<Uuid>, StoreError> {
     match scope {
         None => Ok(None),
         Some(code) => agency::by_code(tx, code)
@@ -291,73 +298,12 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) const DAILY_COLUMNS: [&str; COUNT_FIELDS] = [
-    "received",
-    "received_online",
-    "received_digitised",
-    "received_reused",
-    "received_fee_requested",
-    "received_paid_online",
-    "received_full_online",
-    "received_full_online_online",
-    "resolved",
-    "resolved_in_time",
-    "resolved_e_result",
-    "resolved_result_stored",
-    "resolved_well",
-    "points_time",
-    "points_contacts",
-    "points_online",
-    "rated",
-    "rated_satisfied",
-    "resolved_early",
-    "closed",
-    "rated_bodies",
-    "points_bodies",
-    "rated_attitude",
-    "points_attitude",
-    "resolved_with_feedback",
-    "points_feedback",
-];
-
-/// Adds (`sign` 1) or takes away (-1) what a fact contributes to its commune's days.
-async fn apply_daily(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (4..4 + DAILY_COLUMNS.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    let updates: Vec<String> = DAILY_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = report_daily.{c} + excluded.{c}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO report_daily (handling_commune_id, field, day, {}) VALUES ($1, $2, $3, {})
-         ON CONFLICT (handling_commune_id, field, day) DO UPDATE SET {}",
-        DAILY_COLUMNS.join(", "),
-        placeholders.join(", "),
-        updates.join(", ")
-    );
-    for (day, counts) in daily_contributions(&keyed.fact) {
-        let values = counts.to_signed(sign);
-        db!(tx.conn(), |c| {
-            let mut query = sqlx::query(&sql)
-                .bind(keyed.handling_commune_id)
-                .bind(&keyed.fact.field)
-                .bind(day.format("%Y-%m-%d").to_string());
-            for value in values {
-                query = query.bind(value);
-            }
-            query.execute(&mut *c).await.map(|_| ())
-        })?;
-    }
-    Ok(())
-}
-
 /// Replaces a dossier's kept fact, moving its daily sums from the old to the new.
 async fn replace(tx: &mut Tx, old: Option<&Keyed>, new: &Keyed) -> Result<(), StoreError> {
     if let Some(old) = old {
-        apply_daily(tx, old, -1).await?;
+        sums::apply(tx, old, -1).await?;
     }
-    apply_daily(tx, new, 1).await?;
+    sums::apply(tx, new, 1).await?;
     upsert(tx, new).await
 }
 
@@ -465,12 +411,17 @@ pub async fn rebuild(tx: &mut Tx, rules: &DossierRules) -> Result<Rebuilt, Store
         .into_iter()
         .map(|f| (f.code.clone(), f))
         .collect();
-    for table in ["DELETE FROM report_facts", "DELETE FROM report_daily"] {
+    for table in [
+        "DELETE FROM report_facts",
+        "DELETE FROM report_daily",
+        "DELETE FROM report_monthly",
+    ] {
         db!(tx.conn(), |c| sqlx::query(table)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;
     }
+    rebuild_late_steps(tx).await?;
     let all = compute(tx, rules, None, None).await?;
     let mut differed = 0;
     for keyed in &all {
@@ -673,168 +624,6 @@ pub async fn paid_online_procedures(
     // The domain's order (by the code's bytes), whatever the database's collation.
     codes.sort();
     Ok(codes)
-}
-
-/// Steps finished late in a period: by unit, or by officer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
-pub struct LateSteps {
-    pub who: String,
-    pub count: i64,
-}
-
-/// Handling steps finished after their own deadline in `period`, in the dossiers handled by the
-/// commune `scope` (all when `None`), counted by unit (`by_officer` false) or by officer.
-pub async fn late_steps(
-    tx: &mut Tx,
-    scope: Option<&str>,
-    period: &Period,
-    by_officer: bool,
-) -> Result<Vec<LateSteps>, StoreError> {
-    let commune = scope_id(tx, scope).await?;
-    let sql = if by_officer {
-        "SELECT h.actor AS who, COUNT(*) AS count FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
-         WHERE h.step_result = 'late' AND h.at >= $2 AND h.at < $3 AND ($1 IS NULL OR d.handling_commune_id = $1)
-         GROUP BY h.actor ORDER BY count DESC, who"
-    } else {
-        "SELECT COALESCE(a.name, h.agency_code, '') AS who, COUNT(*) AS count
-         FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
-         LEFT JOIN agencies a ON a.agency_code = h.agency_code
-         WHERE h.step_result = 'late' AND h.at >= $2 AND h.at < $3 AND ($1 IS NULL OR d.handling_commune_id = $1)
-         GROUP BY COALESCE(a.name, h.agency_code, '') ORDER BY count DESC, who"
-    };
-    Ok(db!(tx.conn(), |c| sqlx::query_as(sql)
-        .bind(commune)
-        .bind(period.start())
-        .bind(period.end())
-        .fetch_all(&mut *c)
-        .await)?)
-}
-
-#[derive(sqlx::FromRow)]
-struct CountsRow {
-    commune: Option<Uuid>,
-    field: Option<String>,
-    received: i64,
-    received_online: i64,
-    received_digitised: i64,
-    received_reused: i64,
-    received_fee_requested: i64,
-    received_paid_online: i64,
-    received_full_online: i64,
-    received_full_online_online: i64,
-    resolved: i64,
-    resolved_in_time: i64,
-    resolved_e_result: i64,
-    resolved_result_stored: i64,
-    resolved_well: i64,
-    points_time: i64,
-    points_contacts: i64,
-    points_online: i64,
-    rated: i64,
-    rated_satisfied: i64,
-    resolved_early: i64,
-    closed: i64,
-    rated_bodies: i64,
-    points_bodies: i64,
-    rated_attitude: i64,
-    points_attitude: i64,
-    resolved_with_feedback: i64,
-    points_feedback: i64,
-}
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-impl CountsRow {
-    fn counts(&self) -> Counts {
-        Counts {
-            received: count(self.received),
-            received_online: count(self.received_online),
-            received_digitised: count(self.received_digitised),
-            received_reused: count(self.received_reused),
-            received_fee_requested: count(self.received_fee_requested),
-            received_paid_online: count(self.received_paid_online),
-            received_full_online: count(self.received_full_online),
-            received_full_online_online: count(self.received_full_online_online),
-            resolved: count(self.resolved),
-            resolved_in_time: count(self.resolved_in_time),
-            resolved_e_result: count(self.resolved_e_result),
-            resolved_result_stored: count(self.resolved_result_stored),
-            resolved_well: count(self.resolved_well),
-            points_time: count(self.points_time),
-            points_contacts: count(self.points_contacts),
-            points_online: count(self.points_online),
-            rated: count(self.rated),
-            rated_satisfied: count(self.rated_satisfied),
-            resolved_early: count(self.resolved_early),
-            closed: count(self.closed),
-            rated_bodies: count(self.rated_bodies),
-            points_bodies: count(self.points_bodies),
-            rated_attitude: count(self.rated_attitude),
-            points_attitude: count(self.points_attitude),
-            resolved_with_feedback: count(self.resolved_with_feedback),
-            points_feedback: count(self.points_feedback),
-        }
-    }
-}
-
-/// How daily sums are grouped.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Group {
-    Nothing,
-    Commune,
-    Field,
-}
-
-impl Group {
-    /// (the key columns, the GROUP BY clause)
-    fn sql(self) -> (&'static str, &'static str) {
-        match self {
-            Group::Nothing => ("NULL AS commune, NULL AS field", ""),
-            Group::Commune => (
-                "handling_commune_id AS commune, NULL AS field",
-                " GROUP BY handling_commune_id",
-            ),
-            Group::Field => ("NULL AS commune, field", " GROUP BY field"),
-        }
-    }
-}
-
-/// Sums of the daily counts of one commune or all (`$1`): the days of `period`, or every day
-/// before it when `before`.
-async fn counts_rows(
-    tx: &mut Tx,
-    commune: Option<Uuid>,
-    period: &Period,
-    group: Group,
-    before: bool,
-) -> Result<Vec<CountsRow>, StoreError> {
-    let (keys, group_by) = group.sql();
-    let sums: Vec<String> = DAILY_COLUMNS
-        .iter()
-        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
-        .collect();
-    let days = if before {
-        "day < $2"
-    } else {
-        "day >= $2 AND day <= $3"
-    };
-    let sql = format!(
-        "SELECT {keys}, {} FROM report_daily
-         WHERE ($1 IS NULL OR handling_commune_id = $1) AND {days}{group_by}",
-        sums.join(", ")
-    );
-    let (from, to) = (
-        period.from.format("%Y-%m-%d").to_string(),
-        period.to.format("%Y-%m-%d").to_string(),
-    );
-    Ok(db!(tx.conn(), |c| {
-        let query = sqlx::query_as(&sql).bind(commune).bind(&from);
-        if before { query } else { query.bind(&to) }
-            .fetch_all(&mut *c)
-            .await
-    })?)
 }
 
 /// `xaso_domain::report::counts` computed in SQL over the kept facts (the tests hold the two

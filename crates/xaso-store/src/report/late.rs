@@ -1,0 +1,93 @@
+//! Handling steps finished after their own deadline, summed by day in `report_late_daily`
+//! (commune, unit, officer), so that the dashboard's "late steps" read a few thousand sums for a
+//! province-year instead of joining every late history row with its dossier (migration 0026).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use xaso_domain::calendar::deadline::to_local;
+use xaso_domain::report::Period;
+
+use super::scope_id;
+use crate::{db, Conn, StoreError, Tx};
+
+/// Steps finished late in a period: by unit, or by officer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct LateSteps {
+    pub who: String,
+    pub count: i64,
+}
+
+/// Handling steps finished after their own deadline in `period`, in the dossiers handled by the
+/// commune `scope` (all when `None`), counted by unit (`by_officer` false) or by officer.
+pub async fn late_steps(
+    tx: &mut Tx,
+    scope: Option<&str>,
+    period: &Period,
+    by_officer: bool,
+) -> Result<Vec<LateSteps>, StoreError> {
+    let commune = scope_id(tx, scope).await?;
+    let sql = if by_officer {
+        "SELECT l.actor AS who, CAST(SUM(l.late) AS BIGINT) AS count FROM report_late_daily l
+         WHERE ($1 IS NULL OR l.handling_commune_id = $1) AND l.day >= $2 AND l.day <= $3
+         GROUP BY l.actor ORDER BY count DESC, who"
+    } else {
+        "SELECT COALESCE(a.name, l.agency_code) AS who, CAST(SUM(l.late) AS BIGINT) AS count
+         FROM report_late_daily l LEFT JOIN agencies a ON a.agency_code = l.agency_code
+         WHERE ($1 IS NULL OR l.handling_commune_id = $1) AND l.day >= $2 AND l.day <= $3
+         GROUP BY COALESCE(a.name, l.agency_code) ORDER BY count DESC, who"
+    };
+    Ok(db!(tx.conn(), |c| sqlx::query_as(sql)
+        .bind(commune)
+        .bind(period.from.format("%Y-%m-%d").to_string())
+        .bind(period.to.format("%Y-%m-%d").to_string())
+        .fetch_all(&mut *c)
+        .await)?)
+}
+
+/// Counts one late step, in the transaction that writes its history row.
+pub(crate) async fn count_late_step(
+    tx: &mut Tx,
+    handling_commune_id: Uuid,
+    at: DateTime<Utc>,
+    agency_code: Option<&str>,
+    actor: &str,
+) -> Result<(), StoreError> {
+    db!(tx.conn(), |c| sqlx::query(
+        "INSERT INTO report_late_daily (handling_commune_id, day, agency_code, actor, late)
+         VALUES ($1, $2, $3, $4, 1)
+         ON CONFLICT (handling_commune_id, day, agency_code, actor)
+         DO UPDATE SET late = report_late_daily.late + 1"
+    )
+    .bind(handling_commune_id)
+    .bind(to_local(at).date().format("%Y-%m-%d").to_string())
+    .bind(agency_code.unwrap_or_default())
+    .bind(actor)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Sums every late step of the history again (`report::rebuild`, and after a bulk load that
+/// wrote history rows directly: `xaso demo generate`).
+pub async fn rebuild_late_steps(tx: &mut Tx) -> Result<(), StoreError> {
+    // Vietnam's civil day of an instant, as `to_local` gives it (UTC+7, no daylight saving).
+    let day = match tx.conn() {
+        Conn::Sqlite(_) => "date(h.at, '+7 hours')",
+        Conn::Postgres(_) => "to_char(h.at AT TIME ZONE 'UTC' + INTERVAL '7 hours', 'YYYY-MM-DD')",
+    };
+    let insert = format!(
+        "INSERT INTO report_late_daily (handling_commune_id, day, agency_code, actor, late)
+         SELECT d.handling_commune_id, {day}, COALESCE(h.agency_code, ''), h.actor, COUNT(*)
+         FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
+         WHERE h.step_result = 'late'
+         GROUP BY d.handling_commune_id, {day}, COALESCE(h.agency_code, ''), h.actor"
+    );
+    for sql in ["DELETE FROM report_late_daily", insert.as_str()] {
+        db!(tx.conn(), |c| sqlx::query(sql)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
