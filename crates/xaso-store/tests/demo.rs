@@ -14,7 +14,7 @@ use xaso_store::dossier::{self, Applicant, DossierRules};
 use xaso_store::testing::{
     demo_world, dossier_rules, late_steps_from_history, monthly_sums_differing, new_dossier,
 };
-use xaso_store::{audit, db, identity, report, Store};
+use xaso_store::{agency, audit, db, identity, report, Store};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0)
@@ -187,6 +187,19 @@ xaso_store::backend_tests! {
         }
         assert!(late > 0, "some steps finished late");
         assert_eq!(monthly_sums_differing(&mut tx).await, 0, "the monthly sums are the days'");
+        // The ranking's paid-online procedures of every commune at once are each commune's.
+        let year = Period::new(day(1, 1), day(12, 31)).expect("period");
+        let paid = report::paid_online_procedures_by_commune(&mut tx, &year)
+            .await
+            .expect("paid online");
+        assert_eq!(paid.len(), 4, "{paid:?}");
+        for (id, codes) in &paid {
+            let commune = agency::by_id(&mut tx, *id).await.expect("agency").expect("commune");
+            let one = report::paid_online_procedures(&mut tx, Some(&commune.agency_code), &year)
+                .await
+                .expect("paid online");
+            assert_eq!((codes, codes.is_empty()), (&one, false));
+        }
         tx.commit().await.expect("commit");
 
         // A live reception on a generated day continues the day's numbers.

@@ -410,10 +410,16 @@ xaso_store::backend_tests! {
         let kept_march = report::counts(&mut tx, None, &march).await.expect("counts");
         let by_commune = report::counts_by_commune(&mut tx, &march).await.expect("by commune");
         let totals = report::ii06a_totals_by_commune(&mut tx, &march).await.expect("totals");
+        let certified = report::certified_e_copies_by_commune(&mut tx, &march).await.expect("certified");
+        let paid_online = report::paid_online_procedures_by_commune(&mut tx, &march).await.expect("paid online");
+        let feedback_by = feedback::feedback_counts_by_agency(&mut tx, &march).await.expect("feedback");
         assert!(by_commune.len() >= 2, "{by_commune:?}");
         for code in [minh_duc.clone(), users["lanhdao.tk"].agency_code.clone().expect("commune")] {
             let id = xaso_store::agency::by_code(&mut tx, &code).await.expect("agency").expect("commune").id;
             assert_eq!(by_commune.get(&id).copied().unwrap_or_default(), report::counts(&mut tx, Some(&code), &march).await.expect("counts"));
+            assert_eq!(certified.get(&code).copied().unwrap_or(0), report::certified_e_copies(&mut tx, Some(&code), &march).await.expect("certified"));
+            assert_eq!(paid_online.get(&id).cloned().unwrap_or_default(), report::paid_online_procedures(&mut tx, Some(&code), &march).await.expect("paid online"));
+            assert_eq!(feedback_by.get(&id).copied().unwrap_or_default(), feedback::feedback_counts(&mut tx, Some(&code), &march).await.expect("feedback"));
             let rows = report::ii06a_rows(&mut tx, Some(&code), &march).await.expect("rows");
             let mut expected = xaso_domain::report::Ii06a::from_rows(march, rows).total;
             let mut got = totals.get(&id).cloned().unwrap_or_default();

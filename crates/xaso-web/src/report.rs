@@ -649,8 +649,8 @@ pub async fn dashboard(
                 .collect(),
         );
     }
-    // The province view ranks its communes by their QĐ 766 points, from two passes over the
-    // province's facts (not one report per commune).
+    // The province view ranks its communes by their QĐ 766 points, from one pass over the
+    // province's sums or facts for each measure (not one report per commune).
     let mut ranking = Vec::new();
     if agency.is_none() {
         let communes = xaso_store::dossier::communes(&mut tx)
@@ -665,19 +665,19 @@ pub async fn dashboard(
         let procedures = report::procedure_facts(&mut tx)
             .await
             .map_err(|e| PageError(e.into()))?;
+        let certified = report::certified_e_copies_by_commune(&mut tx, &period)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        let mut paid_online = report::paid_online_procedures_by_commune(&mut tx, &period)
+            .await
+            .map_err(|e| PageError(e.into()))?;
+        let feedback = xaso_store::feedback::feedback_counts_by_agency(&mut tx, &period)
+            .await
+            .map_err(|e| PageError(e.into()))?;
         for commune in communes {
-            let certified_e_copies =
-                report::certified_e_copies(&mut tx, Some(&commune.agency_code), &period)
-                    .await
-                    .map_err(|e| PageError(e.into()))?;
-            let paid_online_procedures =
-                report::paid_online_procedures(&mut tx, Some(&commune.agency_code), &period)
-                    .await
-                    .map_err(|e| PageError(e.into()))?;
-            let feedback =
-                xaso_store::feedback::feedback_counts(&mut tx, Some(&commune.agency_code), &period)
-                    .await
-                    .map_err(|e| PageError(e.into()))?;
+            let certified_e_copies = certified.get(&commune.agency_code).copied().unwrap_or(0);
+            let paid_online_procedures = paid_online.remove(&commune.id).unwrap_or_default();
+            let feedback = feedback.get(&commune.id).copied().unwrap_or_default();
             let summary = Summary {
                 counts: counts.get(&commune.id).copied().unwrap_or_default(),
                 totals: totals.get(&commune.id).cloned().unwrap_or_default(),

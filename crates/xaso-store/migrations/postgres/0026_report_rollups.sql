@@ -61,3 +61,8 @@ INSERT INTO report_monthly (handling_commune_id, field, month, received, receive
 SELECT handling_commune_id, field, substr(day, 1, 7), SUM(received), SUM(received_online), SUM(received_digitised), SUM(received_reused), SUM(received_fee_requested), SUM(received_paid_online), SUM(received_full_online), SUM(received_full_online_online), SUM(resolved), SUM(resolved_in_time), SUM(resolved_e_result), SUM(resolved_result_stored), SUM(resolved_well), SUM(points_time), SUM(points_contacts), SUM(points_online), SUM(rated), SUM(rated_satisfied), SUM(resolved_early), SUM(closed), SUM(rated_bodies), SUM(points_bodies), SUM(rated_attitude), SUM(points_attitude), SUM(resolved_with_feedback), SUM(points_feedback)
 FROM report_daily
 GROUP BY handling_commune_id, field, substr(day, 1, 7);
+
+-- The province ranking asks, for every commune, which procedures it had paid online: one probe
+-- per procedure and commune.
+CREATE INDEX report_facts_paid_online_by_commune
+    ON report_facts (procedure_code, handling_commune_id, received_at) WHERE paid_online;

@@ -21,6 +21,50 @@ async fn scope_id(tx: &mut Tx, scope: Option<&str>) -> Result<Option<Uuid>, Stor
     }
 }
 
+/// The four counts of `FeedbackCounts` over the items answered or rated in the period (`$2`, `$3`).
+const COUNTS_IN_PERIOD: &str = "
+    CAST(COALESCE(SUM(CASE WHEN answered_at >= $2 AND answered_at < $3 THEN 1 ELSE 0 END), 0) AS BIGINT),
+    CAST(COALESCE(SUM(CASE WHEN answered_at >= $2 AND answered_at < $3 AND answered_in_time
+        THEN 1 ELSE 0 END), 0) AS BIGINT),
+    CAST(COALESCE(SUM(CASE WHEN rating IS NOT NULL AND rated_at >= $2 AND rated_at < $3
+        THEN 1 ELSE 0 END), 0) AS BIGINT),
+    CAST(COALESCE(SUM(CASE WHEN rating IS NOT NULL AND rating <> 'dissatisfied'
+        AND rated_at >= $2 AND rated_at < $3 THEN 1 ELSE 0 END), 0) AS BIGINT)
+    FROM feedback
+    WHERE ($1 IS NULL OR agency_id = $1)
+      AND ((answered_at >= $2 AND answered_at < $3) OR (rated_at >= $2 AND rated_at < $3))";
+
+type CountsRow = (Option<Uuid>, i64, i64, i64, i64);
+
+fn counts_of(row: &CountsRow) -> FeedbackCounts {
+    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    FeedbackCounts {
+        answered: count(row.1),
+        answered_in_time: count(row.2),
+        rated: count(row.3),
+        rated_satisfied: count(row.4),
+    }
+}
+
+async fn counts_rows(
+    tx: &mut Tx,
+    agency: Option<Uuid>,
+    period: &Period,
+    by_agency: bool,
+) -> Result<Vec<CountsRow>, StoreError> {
+    let sql = if by_agency {
+        format!("SELECT agency_id, {COUNTS_IN_PERIOD} GROUP BY agency_id")
+    } else {
+        format!("SELECT NULL, {COUNTS_IN_PERIOD}")
+    };
+    Ok(db!(tx.conn(), |c| sqlx::query_as(&sql)
+        .bind(agency)
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await)?)
+}
+
 /// The feedback counts of `period` for the items now with the agency `scope` (all when `None`).
 pub async fn feedback_counts(
     tx: &mut Tx,
@@ -28,33 +72,21 @@ pub async fn feedback_counts(
     period: &Period,
 ) -> Result<FeedbackCounts, StoreError> {
     let agency = scope_id(tx, scope).await?;
-    let row: (i64, i64, i64, i64) = db!(tx.conn(), |c| {
-        sqlx::query_as(
-            "SELECT
-                 CAST(COALESCE(SUM(CASE WHEN answered_at >= $2 AND answered_at < $3 THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN answered_at >= $2 AND answered_at < $3 AND answered_in_time
-                     THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN rating IS NOT NULL AND rated_at >= $2 AND rated_at < $3
-                     THEN 1 ELSE 0 END), 0) AS BIGINT),
-                 CAST(COALESCE(SUM(CASE WHEN rating IS NOT NULL AND rating <> 'dissatisfied'
-                     AND rated_at >= $2 AND rated_at < $3 THEN 1 ELSE 0 END), 0) AS BIGINT)
-             FROM feedback
-             WHERE ($1 IS NULL OR agency_id = $1)
-               AND ((answered_at >= $2 AND answered_at < $3) OR (rated_at >= $2 AND rated_at < $3))",
-        )
-        .bind(agency)
-        .bind(period.start())
-        .bind(period.end())
-        .fetch_one(&mut *c)
-        .await
-    })?;
-    let count = |v: i64| u64::try_from(v).unwrap_or(0);
-    Ok(FeedbackCounts {
-        answered: count(row.0),
-        answered_in_time: count(row.1),
-        rated: count(row.2),
-        rated_satisfied: count(row.3),
-    })
+    let rows = counts_rows(tx, agency, period, false).await?;
+    Ok(rows.first().map(counts_of).unwrap_or_default())
+}
+
+/// The feedback counts of `period` of every agency with items, in one pass (the province
+/// ranking).
+pub async fn feedback_counts_by_agency(
+    tx: &mut Tx,
+    period: &Period,
+) -> Result<HashMap<Uuid, FeedbackCounts>, StoreError> {
+    Ok(counts_rows(tx, None, period, true)
+        .await?
+        .iter()
+        .filter_map(|row| row.0.map(|id| (id, counts_of(row))))
+        .collect())
 }
 
 type FactRow = (

@@ -8,7 +8,7 @@ mod measure;
 mod routing;
 
 pub(crate) use measure::complaints_by_dossier;
-pub use measure::{feedback_counts, feedback_facts};
+pub use measure::{feedback_counts, feedback_counts_by_agency, feedback_facts};
 pub use routing::{
     about_dossier, assign, forward_to_agency, record_at_counter, specialists_of, AboutDossier,
 };

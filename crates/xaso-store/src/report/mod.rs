@@ -650,6 +650,57 @@ pub async fn counts_by_commune(
         .collect())
 }
 
+/// Electronic certified copies issued in `period`, per commune code (the province ranking).
+pub async fn certified_e_copies_by_commune(
+    tx: &mut Tx,
+    period: &Period,
+) -> Result<HashMap<String, u64>, StoreError> {
+    let rows: Vec<(String, i64)> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+            "SELECT commune_code, COUNT(*) FROM certifications
+             WHERE copy_sha256 IS NOT NULL AND certified_at >= $1 AND certified_at < $2
+             GROUP BY commune_code",
+        )
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|(code, n)| (code, count(n))).collect())
+}
+
+/// `paid_online_procedures` of every commune in one statement (the province ranking): one probe
+/// of the paid-online index by procedure and commune (migration 0026) per pair.
+pub async fn paid_online_procedures_by_commune(
+    tx: &mut Tx,
+    period: &Period,
+) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+    let pairs: Vec<(Uuid, String)> = db!(tx.conn(), |c| {
+        sqlx::query_as(
+            "SELECT c.id, p.code
+             FROM (SELECT DISTINCT code FROM procedures) p
+             CROSS JOIN (SELECT DISTINCT handling_commune_id AS id FROM report_monthly) c
+             WHERE EXISTS (
+                 SELECT 1 FROM report_facts f
+                 WHERE f.procedure_code = p.code AND f.handling_commune_id = c.id AND f.paid_online
+                   AND f.received_at >= $1 AND f.received_at < $2)",
+        )
+        .bind(period.start())
+        .bind(period.end())
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    let mut by_commune: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (commune, code) in pairs {
+        by_commune.entry(commune).or_default().push(code);
+    }
+    // The domain's order (by the code's bytes), whatever the database's collation.
+    for codes in by_commune.values_mut() {
+        codes.sort();
+    }
+    Ok(by_commune)
+}
+
 #[derive(sqlx::FromRow)]
 struct OpenRow {
     commune: Option<Uuid>,
