@@ -43,14 +43,14 @@ impl Store {
 
     pub async fn open_with(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         let location = redact_url(url);
-        let pool = if url.starts_with("sqlite:") {
-            Pool::Sqlite(open_sqlite(url, max_connections).await?)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Pool::Postgres(open_postgres(url, &location, max_connections).await?)
-        } else {
-            return Err(StoreError::Config(format!(
+        let pool = match crate::Backend::of_url(url) {
+            Some(crate::Backend::Sqlite) => Pool::Sqlite(open_sqlite(url, max_connections).await?),
+            Some(crate::Backend::Postgres) => {
+                Pool::Postgres(open_postgres(url, &location, max_connections).await?)
+            }
+            None => return Err(StoreError::Config(format!(
                 "không nhận ra loại cơ sở dữ liệu trong `{location}`: dùng sqlite://ĐƯỜNG-DẪN hoặc postgres://NGƯỜI-DÙNG@MÁY:CỔNG/TÊN"
-            )));
+            ))),
         };
         let store = Store::with_pool(pool, location);
         store.refuse_foreign().await?;
@@ -59,11 +59,79 @@ impl Store {
 
     /// Brings the schema up to date; returns how many migrations were applied.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
-        let before = applied_count(self).await?;
+        let before = self.applied_migrations().await?.len();
         let result = match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         };
+        self.describe_migrate_error(result)?;
+        // Audit rows written before the chain existed get their hashes now, once: SQL could not.
+        let mut tx = self.begin().await?;
+        crate::audit::seal_unchained(&mut tx).await?;
+        tx.commit().await?;
+        Ok(self.applied_migrations().await?.len() - before)
+    }
+
+    /// This backend's migrations, in order: (version, checksum).
+    pub fn migrations(&self) -> Vec<(i64, Vec<u8>)> {
+        self.migrator()
+            .iter()
+            .map(|m| (m.version, m.checksum.to_vec()))
+            .collect()
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies only the migrations among `versions` (none of them may be unknown): the schema a
+    /// backup was made with, to load it before the newer steps run (restore), or an older
+    /// database (tests). The audit chain is not sealed here; `migrate` does that.
+    pub async fn migrate_only(
+        &self,
+        versions: &std::collections::BTreeSet<i64>,
+    ) -> Result<(), StoreError> {
+        let all = self.migrator();
+        // `migrate!` builds a `Migrator` from its fields the same way; sqlx is pinned.
+        let some = Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.iter()
+                    .filter(|m| versions.contains(&m.version))
+                    .cloned()
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        let result = match &self.pool {
+            Pool::Sqlite(pool) => some.run(pool).await,
+            Pool::Postgres(pool) => some.run(pool).await,
+        };
+        self.describe_migrate_error(result)
+    }
+
+    /// The versions of the migrations applied to this database (none when it is new).
+    pub async fn applied_migrations(&self) -> Result<std::collections::BTreeSet<i64>, StoreError> {
+        if !self
+            .table_names()
+            .await?
+            .iter()
+            .any(|t| t == "_sqlx_migrations")
+        {
+            return Ok(Default::default());
+        }
+        let mut tx = self.read().await?;
+        let versions: Vec<i64> = db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success"
+        )
+        .fetch_all(&mut *c)
+        .await)?;
+        Ok(versions.into_iter().collect())
+    }
+
+    fn describe_migrate_error(&self, result: Result<(), MigrateError>) -> Result<(), StoreError> {
         result.map_err(|e| match e {
             MigrateError::VersionMissing(v) => StoreError::Migration(format!(
                 "cơ sở dữ liệu {} đã được cập nhật bởi một phiên bản xaso mới hơn (bước {v}); hãy dùng phiên bản xaso mới hơn",
@@ -74,12 +142,7 @@ impl Store {
                 self.location
             )),
             other => StoreError::Migration(other.to_string()),
-        })?;
-        // Audit rows written before the chain existed get their hashes now, once: SQL could not.
-        let mut tx = self.begin().await?;
-        crate::audit::seal_unchained(&mut tx).await?;
-        tx.commit().await?;
-        Ok(applied_count(self).await? - before)
+        })
     }
 
     /// A database that already has tables but not ours is another application's: refuse it
@@ -155,24 +218,6 @@ impl Store {
         }
         error
     }
-}
-
-async fn applied_count(store: &Store) -> Result<usize, StoreError> {
-    if !store
-        .table_names()
-        .await?
-        .iter()
-        .any(|t| t == "_sqlx_migrations")
-    {
-        return Ok(0);
-    }
-    let mut tx = store.read().await?;
-    let n: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM _sqlx_migrations WHERE success"
-    )
-    .fetch_one(&mut *c)
-    .await)?;
-    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool, StoreError> {

@@ -100,6 +100,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         to: std::path::PathBuf,
     },
+    /// Restore a backup made by `xaso backup` into an empty database and the file store
+    Restore {
+        /// The backup folder (holds xaso-backup.json)
+        #[arg(long, value_name = "DIR")]
+        from: std::path::PathBuf,
+    },
     /// Measure throughput, latency and memory of real servers over this database, each against a
     /// limit measured in the same run (see BENCHMARKS.md)
     Bench(bench::BenchArgs),
@@ -208,6 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => audit::run(&config, command).await,
         Command::Demo(command) => demo::generate::run(&config, command).await,
         Command::Backup { to } => files::backup(&config, &to).await,
+        Command::Restore { from } => files::restore(&config, &from).await,
         Command::Payments(command) => payment::run(&config, command).await,
         Command::Notifications(command) => notification::run(&config, command).await,
         Command::Integrations(command) => integration::run(&config, command).await,

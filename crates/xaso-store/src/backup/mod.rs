@@ -3,18 +3,28 @@
 //! repeatable-read snapshot (`COPY … TO STDOUT`, CSV with a header), so that no outside tool is
 //! needed. Blobs are copied after the database, checked against their hash: they never change
 //! and rows referring to them are never deleted, so every blob of the snapshot is there.
+//! [`restore`] loads such a folder into an empty database and file store.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::files::{sha256_hex, Files};
 use crate::{Backend, Store, StoreError};
 
+mod restore;
+mod tables;
+
+pub use restore::{restore, Restored};
+pub use tables::table_rows;
+
+/// The manifest's name in a backup folder.
+pub const MANIFEST: &str = "xaso-backup.json";
+
 /// What a backup holds, written to `xaso-backup.json` in its folder.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
     pub created_at: DateTime<Utc>,
     pub backend: String,
@@ -99,7 +109,7 @@ pub async fn run(
         copies.put(bytes).await?;
         manifest.blobs += 1;
     }
-    let written = folder.join("xaso-backup.json");
+    let written = folder.join(MANIFEST);
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| StoreError::Invalid(format!("không ghi được bản kê: {e}")))?;
     std::fs::write(&written, text).map_err(io(&written))?;
@@ -129,8 +139,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for table in tables {
-            // Names come from the catalog; quoting keeps them from being read as SQL anyway.
-            let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+            let quoted = tables::quoted(table);
             let target: PathBuf = folder.join(format!("{table}.csv"));
             let mut out = tokio::fs::File::create(&target)
                 .await
