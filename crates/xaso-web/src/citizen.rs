@@ -645,7 +645,12 @@ pub async fn api_reuse(
     Path(code): Path<String>,
     body: Result<Json<ReuseRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(request) = body.map_err(|e| {
+        ApiError::from_json(
+            e,
+            "cần JSON {\"component\": …, \"document_id\": …, \"consent\": …}",
+        )
+    })?;
     let consent = match request.consent.as_str() {
         "online" => Consent::Online,
         "counter" => Consent::Counter,

@@ -114,6 +114,9 @@ impl AppState {
     }
 }
 
+/// What a JSON or url-encoded body may weigh; routes that take files say their own limit.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
+
 /// Forms that carry evidence files: a few files of at most 10 MiB each.
 const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
 
@@ -511,7 +514,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
