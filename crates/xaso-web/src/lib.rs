@@ -15,6 +15,7 @@ mod identity_access;
 mod identity_oidc;
 mod identity_tokens;
 mod identity_totp;
+mod input;
 pub mod integration;
 pub mod metrics;
 pub mod notification;
@@ -514,6 +515,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn(input::utf8_only))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
