@@ -119,7 +119,7 @@ impl AppState {
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// Forms that carry evidence files: a few files of at most 10 MiB each.
-const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
+pub(crate) const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
 
 /// Every route of the application, each with what it asks of its caller.
 fn routes(state: AppState) -> Routes {
