@@ -690,11 +690,14 @@ pub async fn submit(
             ))));
         };
         let stored = state.files.exists(sha256).await.map_err(page_error)?;
-        let (Some(content_type), Ok(size), true) = (
-            xaso_store::files::known_type(content_type),
-            size.parse::<usize>(),
-            stored,
-        ) else {
+        // The hidden fields come back from the browser: only what an upload can be is taken.
+        let size = size
+            .parse::<usize>()
+            .ok()
+            .filter(|s| (1..=xaso_store::files::MAX_FILE_BYTES).contains(s));
+        let (Some(content_type), Some(size), true) =
+            (xaso_store::files::known_type(content_type), size, stored)
+        else {
             return Err(PageError(ApiError::bad_request(
                 "Tệp đính kèm không còn; hãy nộp lại.",
             )));
