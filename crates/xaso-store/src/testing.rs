@@ -79,6 +79,33 @@ pub async fn execute(store: &Store, sql: &str) -> Result<(), crate::StoreError> 
     tx.commit().await
 }
 
+/// The number of rows of every table, by name: what a refused request must leave as it was (every
+/// change of state also appends to the audit log, so a changed row shows there too).
+pub async fn row_counts(store: &Store) -> std::collections::BTreeMap<String, i64> {
+    let tables = store.table_names().await.expect("table names");
+    let mut tx = store.read().await.expect("read");
+    let mut counts = std::collections::BTreeMap::new();
+    for table in tables {
+        let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM \"{table}\"");
+        let count: i64 = crate::db!(tx.conn(), |c| sqlx::query_scalar(&sql)
+            .fetch_one(&mut *c)
+            .await)
+        .unwrap_or_else(|e| panic!("count {table}: {e}"));
+        counts.insert(table, count);
+    }
+    counts
+}
+
+/// Every non-null value of a text column, for tests that check how text was stored.
+pub async fn column_texts(store: &Store, table: &str, column: &str) -> Vec<String> {
+    let sql = format!("SELECT \"{column}\" FROM \"{table}\" WHERE \"{column}\" IS NOT NULL");
+    let mut tx = store.read().await.expect("read");
+    crate::db!(tx.conn(), |c| sqlx::query_scalar(&sql)
+        .fetch_all(&mut *c)
+        .await)
+    .unwrap_or_else(|e| panic!("{table}.{column}: {e}"))
+}
+
 /// The catalog shipped in the repository's `data/catalog`, validated.
 pub fn shipped_catalog() -> Vec<Procedure> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");

@@ -3,7 +3,7 @@
 //! the certification in the SCT/BS register, charges the fee by page tiers, and signs the copy.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -334,7 +334,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: PageContext,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match staff(&ctx, "/can-bo/chung-thuc") {
         Ok(user) => user,

@@ -4,7 +4,7 @@
 //! than the citizen is logged by the store.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
@@ -231,7 +231,7 @@ async fn keep_upload(
 pub async fn my_data_upload(
     State(state): State<AppState>,
     ctx: PageContext,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match ctx.require("/du-lieu-cua-toi") {
         Ok(user) => user.clone(),
@@ -532,7 +532,7 @@ pub async fn staff_upload(
     State(state): State<AppState>,
     ctx: PageContext,
     Path(number): Path<String>,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match staff(&ctx, "/can-bo/cong-dan") {
         Ok(user) => user,
@@ -645,7 +645,12 @@ pub async fn api_reuse(
     Path(code): Path<String>,
     body: Result<Json<ReuseRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(request) = body.map_err(|e| {
+        ApiError::from_json(
+            e,
+            "cần JSON {\"component\": …, \"document_id\": …, \"consent\": …}",
+        )
+    })?;
     let consent = match request.consent.as_str() {
         "online" => Consent::Online,
         "counter" => Consent::Counter,

@@ -1,6 +1,7 @@
 //! Errors as a person can act on them: JSON `{ "error": { "code", "message" } }` under `/api`,
 //! a Vietnamese page elsewhere.
 
+use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,6 +37,28 @@ impl ApiError {
             code: "forbidden",
             message: message.into(),
         }
+    }
+
+    /// The body limit's refusal, for forms and JSON alike (a body that cannot be read to its end
+    /// within the limit is refused the same way).
+    pub(crate) fn too_large() -> ApiError {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: format!(
+                "nội dung gửi lên quá lớn: tối đa {} KiB (tệp đính kèm gửi riêng, mỗi tệp tối đa 10 MiB)",
+                crate::BODY_LIMIT / 1024
+            ),
+        }
+    }
+
+    /// A JSON body that could not be taken: too large (413, naming the limit) or not the JSON
+    /// `expected` describes (400).
+    pub(crate) fn from_json(rejection: JsonRejection, expected: &str) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::too_large();
+        }
+        ApiError::bad_request(format!("{expected}: {}", rejection.body_text()))
     }
 
     pub fn unauthorized() -> ApiError {

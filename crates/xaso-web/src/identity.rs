@@ -93,12 +93,8 @@ pub async fn login(
     State(state): State<AppState>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::bad_request(format!(
-            "cần JSON {{\"username\": …, \"password\": …}}: {}",
-            e.body_text()
-        ))
-    })?;
+    let Json(request) =
+        body.map_err(|e| ApiError::from_json(e, "cần JSON {\"username\": …, \"password\": …}"))?;
     let login = state
         .store
         .login_with_code(
@@ -162,10 +158,7 @@ pub async fn change_password(
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(change) = body.map_err(|e| {
-        ApiError::bad_request(format!(
-            "cần JSON {{\"current_password\": …, \"new_password\": …}}: {}",
-            e.body_text()
-        ))
+        ApiError::from_json(e, "cần JSON {\"current_password\": …, \"new_password\": …}")
     })?;
     let changed = state
         .store

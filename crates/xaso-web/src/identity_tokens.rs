@@ -56,12 +56,8 @@ pub async fn create(
     CurrentUser(user): CurrentUser,
     body: Result<Json<NewToken>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::bad_request(format!(
-            "cần JSON {{\"name\": …, \"scopes\": [\"read\", …]}}: {}",
-            e.body_text()
-        ))
-    })?;
+    let Json(request) = body
+        .map_err(|e| ApiError::from_json(e, "cần JSON {\"name\": …, \"scopes\": [\"read\", …]}"))?;
     let scopes = Scope::parse_list(&request.scopes.join(" ")).map_err(ApiError::bad_request)?;
     if let Some(own) = &caller.scopes {
         if let Some(wider) = scopes.iter().find(|s| !own.contains(s)) {

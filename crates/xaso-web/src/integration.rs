@@ -60,10 +60,10 @@ pub async fn subscribe(
     body: Result<Json<NewSubscription>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = body.map_err(|e| {
-        ApiError::bad_request(format!(
-            "cần JSON {{\"url\": …, \"events\": [\"dossier.status_changed\"]}}: {}",
-            e.body_text()
-        ))
+        ApiError::from_json(
+            e,
+            "cần JSON {\"url\": …, \"events\": [\"dossier.status_changed\"]}",
+        )
     })?;
     let events = request
         .events

@@ -15,6 +15,7 @@ mod identity_access;
 mod identity_oidc;
 mod identity_tokens;
 mod identity_totp;
+mod input;
 pub mod integration;
 pub mod metrics;
 pub mod notification;
@@ -114,8 +115,11 @@ impl AppState {
     }
 }
 
+/// What a JSON or url-encoded body may weigh; routes that take files say their own limit.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
+
 /// Forms that carry evidence files: a few files of at most 10 MiB each.
-const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
+pub(crate) const EVIDENCE_LIMIT: usize = 4 * xaso_store::files::MAX_FILE_BYTES;
 
 /// Every route of the application, each with what it asks of its caller.
 fn routes(state: AppState) -> Routes {
@@ -511,7 +515,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(input::utf8_only))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

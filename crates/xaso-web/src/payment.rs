@@ -511,7 +511,7 @@ pub async fn staff_page(
 pub async fn staff_reconcile(
     State(state): State<AppState>,
     ctx: PageContext,
-    multipart: axum::extract::Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     if let Err(response) = crate::dossier::pages::staff(&ctx, "/can-bo/thanh-toan") {
         return Ok(*response);

@@ -3,9 +3,10 @@
 //! document replaces an upload in a dossier, and the log of every read of a citizen's data by
 //! staff or another system, which the citizen sees ("Ai đã dùng dữ liệu của tôi").
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
+use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::citizen::documents::Source;
 use xaso_domain::citizen::CitizenRules;
 use xaso_domain::identity::Role;
@@ -187,14 +188,23 @@ fn parse_day(value: Option<&str>, what: &str) -> Result<Option<NaiveDate>, Store
     let Some(value) = optional(value) else {
         return Ok(None);
     };
-    NaiveDate::parse_from_str(&value, "%Y-%m-%d")
+    let day = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(&value, "%d/%m/%Y"))
-        .map(Some)
         .map_err(|_| {
             invalid(format!(
                 "{what} “{value}” không đúng dạng ngày (dd/mm/yyyy)"
             ))
-        })
+        })?;
+    // The years the calendar knows: a year 0 or 9999 is a typing slip, not a date to keep.
+    let years = xaso_domain::calendar::lunar::FIRST_YEAR..=xaso_domain::calendar::lunar::LAST_YEAR;
+    if !years.contains(&day.year()) {
+        return Err(invalid(format!(
+            "{what} “{value}” không hợp lệ: năm phải từ {} đến {}",
+            years.start(),
+            years.end()
+        )));
+    }
+    Ok(Some(day))
 }
 
 pub async fn profile(tx: &mut Tx, id_number: &str) -> Result<Option<Profile>, StoreError> {
@@ -245,7 +255,6 @@ pub async fn save_profile(
     }
     let birth = parse_day(input.birth_date.as_deref(), "ngày sinh")?;
     if let Some(birth) = birth {
-        use chrono::Datelike;
         number
             .check_holder(birth.year(), None)
             .map_err(|e| invalid(e.to_string()))?;
@@ -452,6 +461,9 @@ pub async fn add_document(
         None => rules.store.component_type(&title).to_string(),
     };
     let issued = parse_day(new.issued_on, "ngày cấp")?;
+    if issued.is_some_and(|day| day > to_local(now).date()) {
+        return Err(invalid("ngày cấp không thể sau ngày hôm nay"));
+    }
     let expires = parse_day(new.expires_on, "ngày hết hạn")?;
     if let (Some(issued), Some(expires)) = (issued, expires) {
         if expires < issued {

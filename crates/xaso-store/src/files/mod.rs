@@ -29,12 +29,19 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// A file name safe to show and to send back: no folders, no control characters, NFC, ≤ 120 chars.
+/// Unicode's invisible direction marks and overrides: U+202E then "fdp.exe" shows as "exe.pdf".
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A file name safe to show and to send back: no folders, no control characters or direction
+/// marks, NFC, ≤ 120 chars.
 pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = xaso_domain::text::clean(base)
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .filter(|c| !c.is_control() && !is_direction_mark(*c))
+        .filter(|c| !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
         .take(120)
         .collect();
     let cleaned = cleaned.trim_start_matches('.').trim().to_string();
@@ -308,6 +315,8 @@ mod tests {
         assert_eq!(clean_name(".htaccess"), "htaccess");
         assert_eq!(clean_name("<script>.pdf"), "script.pdf");
         assert_eq!(clean_name(""), "tep-dinh-kem");
+        assert_eq!(clean_name("hồ sơ\u{202e}fdp.exe"), "hồ sơfdp.exe");
+        assert_eq!(clean_name("\u{2067}to-khai.pdf\u{2069}"), "to-khai.pdf");
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 //! citizen data store offered instead of uploads.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -205,7 +205,7 @@ fn provided_form(value: &str) -> Option<ComponentForm> {
 pub async fn reception_submit(
     State(state): State<AppState>,
     ctx: PageContext,
-    multipart: Multipart,
+    multipart: MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match staff(&ctx, "/can-bo/tiep-nhan") {
         Ok(user) => user,
@@ -304,34 +304,92 @@ pub(crate) struct Upload {
 /// What reading a form gave: its fields and files, or a problem to show on the form.
 pub(crate) type FormRead = Result<(Vec<(String, String)>, Vec<Upload>), (StatusCode, String)>;
 
-/// Reads a multipart form: its text fields, and its `file_N` parts (empty ones skipped). A file
-/// that is too large or not a PDF, JPEG or PNG is a problem to show on the form.
-pub(crate) async fn read_form(mut multipart: Multipart) -> Result<FormRead, PageError> {
+/// What the header lines of one part of a form may weigh together.
+const PART_HEADERS_LIMIT: usize = 8 * 1024;
+
+/// A multipart form. A request that is not one (another content type, no boundary) gets a
+/// Vietnamese 400 page instead of axum's English text.
+pub struct MultipartForm(Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for MultipartForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Multipart::from_request(request, state)
+            .await
+            .map(MultipartForm)
+            .map_err(|_| {
+                PageError(ApiError::bad_request(
+                    "biểu mẫu không đọc được: cần gửi dạng multipart/form-data có boundary, như trình duyệt vẫn gửi",
+                ))
+            })
+    }
+}
+
+/// Reads a multipart form: its text fields (UTF-8, as the pages send them), and its `file_N`
+/// parts (empty ones skipped). A file that is too large or not a PDF, JPEG or PNG is a problem to
+/// show on the form; a form that does not parse is a 400 page (413 past the route's limit).
+pub(crate) async fn read_form(
+    MultipartForm(mut multipart): MultipartForm,
+) -> Result<FormRead, PageError> {
     let bad = |message: String| PageError(ApiError::bad_request(message));
+    // Past the route's limit is 413, naming it; anything else that does not parse is 400.
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return PageError(ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too_large",
+                message: format!(
+                    "biểu mẫu quá lớn: mỗi tệp tối đa 10 MiB, cả biểu mẫu tối đa {} MiB",
+                    crate::EVIDENCE_LIMIT / (1024 * 1024)
+                ),
+            });
+        }
+        bad(format!("biểu mẫu không đọc được: {e}"))
+    };
     let mut fields = Vec::new();
     let mut uploads = Vec::new();
-    while let Some(part) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?
-    {
-        let name = part.name().unwrap_or_default().to_string();
+    while let Some(part) = multipart.next_field().await.map_err(unreadable)? {
+        // A browser sends two short header lines per part; the parser itself sets no limit.
+        let header_bytes: usize = part
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        if header_bytes > PART_HEADERS_LIMIT {
+            return Err(bad(format!(
+                "biểu mẫu có một phần với tiêu đề (header) dài quá {} KiB",
+                PART_HEADERS_LIMIT / 1024
+            )));
+        }
+        // Field and file names the parser cannot read come back as none: refused, not guessed.
+        let disposition = part
+            .headers()
+            .get(axum::http::header::CONTENT_DISPOSITION)
+            .map(|v| std::str::from_utf8(v.as_bytes()).is_ok());
+        if disposition == Some(false) {
+            return Err(bad(
+                "biểu mẫu có tên trường hoặc tên tệp không đúng mã UTF-8".into(),
+            ));
+        }
+        let Some(name) = part.name().filter(|n| !n.is_empty()).map(str::to_string) else {
+            return Err(bad("biểu mẫu có một phần không có tên trường".into()));
+        };
         let Some(index) = name
             .strip_prefix("file_")
             .and_then(|i| i.parse::<usize>().ok())
         else {
-            let value = part
-                .text()
-                .await
-                .map_err(|e| bad(format!("biểu mẫu không đọc được: {e}")))?;
+            let bytes = part.bytes().await.map_err(unreadable)?;
+            let value = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                bad(format!(
+                    "trường “{name}” của biểu mẫu có ký tự không đúng mã UTF-8"
+                ))
+            })?;
             fields.push((name, value));
             continue;
         };
         let file_name = xaso_store::files::clean_name(part.file_name().unwrap_or_default());
-        let bytes = part
-            .bytes()
-            .await
-            .map_err(|e| bad(format!("tệp không đọc được: {e}")))?;
+        let bytes = part.bytes().await.map_err(unreadable)?;
         if bytes.is_empty() {
             continue;
         }
@@ -534,7 +592,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: PageContext,
     Path(code): Path<String>,
-    multipart: Multipart,
+    multipart: MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match ctx.require(&format!("/thu-tuc/{code}/nop")) {
         Ok(user) => user.clone(),
@@ -632,11 +690,14 @@ pub async fn submit(
             ))));
         };
         let stored = state.files.exists(sha256).await.map_err(page_error)?;
-        let (Some(content_type), Ok(size), true) = (
-            xaso_store::files::known_type(content_type),
-            size.parse::<usize>(),
-            stored,
-        ) else {
+        // The hidden fields come back from the browser: only what an upload can be is taken.
+        let size = size
+            .parse::<usize>()
+            .ok()
+            .filter(|s| (1..=xaso_store::files::MAX_FILE_BYTES).contains(s));
+        let (Some(content_type), Some(size), true) =
+            (xaso_store::files::known_type(content_type), size, stored)
+        else {
             return Err(PageError(ApiError::bad_request(
                 "Tệp đính kèm không còn; hãy nộp lại.",
             )));

@@ -30,9 +30,8 @@ use crate::pages::{render, render_status};
 use crate::AppState;
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        ApiError::bad_request(format!("nội dung JSON không hợp lệ: {}", e.body_text()))
-    })
+    body.map(|Json(b)| b)
+        .map_err(|e| ApiError::from_json(e, "nội dung JSON không hợp lệ"))
 }
 
 /// `POST /api/v1/dossiers`: a counter officer receives (or a citizen submits) a dossier.

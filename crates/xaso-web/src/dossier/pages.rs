@@ -17,7 +17,7 @@ use xaso_store::dossier::{self, DossierSummary, DossierView, Rating};
 use xaso_store::identity::User;
 use xaso_store::StoreError;
 
-pub(crate) use super::intake::{field, optional_field, read_form, Upload};
+pub(crate) use super::intake::{field, optional_field, read_form, MultipartForm, Upload};
 use super::printouts::tracking_url;
 pub use super::printouts::{control_slip_pdf, notice_pdf, receipt_pdf, register_pdf};
 pub(crate) use super::printouts::{date_words, pdf_response, place_of, public_base, spoken};

@@ -24,7 +24,7 @@ use crate::dossier::pages::local;
 use crate::dossier::{within_public_limit, ClientIp};
 use crate::AppState;
 
-fn open311_error(status: StatusCode, description: impl Into<String>) -> Response {
+pub(crate) fn open311_error(status: StatusCode, description: impl Into<String>) -> Response {
     (
         status,
         Json(json!([{ "code": status.as_u16(), "description": description.into() }])),

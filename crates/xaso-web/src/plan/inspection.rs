@@ -3,7 +3,7 @@
 //! findings and their remedy up to closure against the 100 % target.
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -345,7 +345,7 @@ pub async fn inspection_post(
     State(state): State<AppState>,
     ctx: PageContext,
     Path((id, inspection)): Path<(String, String)>,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let path = format!("/can-bo/ke-hoach/{id}/kiem-tra/{inspection}");
     let user = match staff(&ctx, &path) {

@@ -8,7 +8,7 @@ mod targets;
 mod workspace;
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -542,7 +542,7 @@ pub async fn report(
     State(state): State<AppState>,
     ctx: PageContext,
     Path((id, key)): Path<(String, String)>,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match staff(&ctx, &format!("/can-bo/ke-hoach/{id}/nhiem-vu/{key}")) {
         Ok(user) => user,

@@ -2,7 +2,7 @@
 //! from the inspections, or entered by hand with a note and evidence — and whether it is met.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use xaso_domain::plan::Binding;
@@ -216,7 +216,7 @@ pub async fn target_post(
     State(state): State<AppState>,
     ctx: PageContext,
     Path((id, key)): Path<(String, String)>,
-    multipart: Multipart,
+    multipart: crate::dossier::pages::MultipartForm,
 ) -> Result<Response, PageError> {
     let user = match staff(&ctx, &format!("/can-bo/ke-hoach/{id}/chi-tieu/{key}")) {
         Ok(user) => user,
