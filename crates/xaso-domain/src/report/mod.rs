@@ -120,6 +120,26 @@ pub struct DossierFact {
     pub points_feedback: Option<u8>,
 }
 
+impl DossierFact {
+    /// The same fact with every instant cut to whole microseconds, the precision PostgreSQL
+    /// keeps: a fact read back from the database then equals the fact computed again from the
+    /// dossier (instants in a dossier's state carry nanoseconds), so a rebuild counts only real
+    /// differences.
+    pub fn at_stored_precision(mut self) -> DossierFact {
+        use chrono::SubsecRound;
+        for instant in [
+            &mut self.received_at,
+            &mut self.due_at,
+            &mut self.resolved_at,
+            &mut self.closed_at,
+            &mut self.rated_at,
+        ] {
+            *instant = instant.map(|at| at.trunc_subsecs(6));
+        }
+        self
+    }
+}
+
 /// What a report needs to know about one procedure of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProcedureFact {

@@ -1061,3 +1061,43 @@ fn feedback_metrics_count_answers_and_ratings_of_the_period() {
         Measure::NoData { .. }
     ));
 }
+
+#[test]
+fn facts_keep_instants_to_the_microsecond_as_the_database_does() {
+    let nanos = chrono::Duration::nanoseconds(370_333_475);
+    let fact = rated(
+        closed(
+            dossier(
+                "C1",
+                HO_TICH,
+                Channel::Online,
+                "2026-03-02 08:00",
+                "2026-03-05 08:00",
+            ),
+            "2026-03-04 10:00",
+        ),
+        Rating::Satisfied,
+        "2026-03-04 11:00",
+    );
+    let mut fine = fact.clone();
+    for instant in [
+        &mut fine.received_at,
+        &mut fine.due_at,
+        &mut fine.closed_at,
+        &mut fine.rated_at,
+    ] {
+        *instant = instant.map(|at| at + nanos);
+    }
+    fine.resolved_at = Some(at("2026-03-04 09:00") + nanos);
+    let stored = fine.clone().at_stored_precision();
+    let micros = chrono::Duration::microseconds(370_333);
+    assert_eq!(stored.received_at, fact.received_at.map(|at| at + micros));
+    assert_eq!(stored.due_at, fact.due_at.map(|at| at + micros));
+    assert_eq!(stored.closed_at, fact.closed_at.map(|at| at + micros));
+    assert_eq!(stored.rated_at, fact.rated_at.map(|at| at + micros));
+    assert_eq!(stored.resolved_at, Some(at("2026-03-04 09:00") + micros));
+    // Everything else is left as it was, and a stored fact stays as it is.
+    assert_eq!(stored.code, fine.code);
+    assert_eq!(stored.rating, fine.rating);
+    assert_eq!(stored.clone().at_stored_precision(), stored);
+}

@@ -241,6 +241,7 @@ pub(crate) fn fact_of(indicators: &IndicatorRules, source: FactSource<'_>) -> Do
             .map(|a| a.points),
         points_feedback: indicators.dossier_feedback_points(source.complaints.iter().copied()),
     }
+    .at_stored_precision()
 }
 
 async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
