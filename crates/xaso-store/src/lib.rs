@@ -118,6 +118,15 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Undoes everything done through the transaction (dropping it does the same, later).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
 }
 
 impl Store {
@@ -247,15 +256,24 @@ impl StoreError {
         }
     }
 
-    /// Whether the database could not be reached (the request may succeed later).
+    /// Whether the database could not be reached (the request may succeed later): no pool
+    /// connection in time, a broken connection, or PostgreSQL refusing work while it shuts down,
+    /// starts or loses a session (SQLSTATE class 08 "connection exception" and 57P01–57P05:
+    /// operator intervention, server shutting down, starting up or crashed).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Unavailable(_)
-                | StoreError::Database(
-                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-                )
-        )
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        }
     }
 }
 

@@ -70,6 +70,13 @@ impl ApiError {
     }
 }
 
+/// What a person reads while the database does not answer: nothing of the request was kept, so
+/// sending it again later is safe.
+pub const UNAVAILABLE: &str = "Cơ sở dữ liệu tạm thời không trả lời nên yêu cầu này chưa được ghi lại. Vui lòng thử lại sau ít phút; những gì đã lưu trước đó vẫn còn nguyên.";
+
+/// Seconds a client is asked to wait before sending again a request refused with 503.
+const RETRY_AFTER_SECONDS: &str = "5";
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         let (status, code) = match &error {
@@ -82,6 +89,14 @@ impl From<StoreError> for ApiError {
             e if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(%error, "database unavailable");
+            return ApiError {
+                status,
+                code,
+                message: UNAVAILABLE.into(),
+            };
+        }
         if status.is_server_error() {
             tracing::error!(%error, "request failed");
             return ApiError {
@@ -120,7 +135,19 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        retry_later(&mut response);
+        response
+    }
+}
+
+/// A 503 tells clients when to try again.
+fn retry_later(response: &mut Response) {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
     }
 }
 
@@ -138,16 +165,19 @@ impl IntoResponse for PageError {
         let title = match self.0.status {
             StatusCode::NOT_FOUND => "Không tìm thấy trang",
             StatusCode::BAD_REQUEST => "Yêu cầu không hợp lệ",
+            StatusCode::SERVICE_UNAVAILABLE => "Hệ thống tạm thời gián đoạn",
             _ => "Đã có lỗi xảy ra",
         };
-        crate::pages::render_status(
+        let mut response = crate::pages::render_status(
             self.0.status,
             &crate::pages::ErrorPage {
                 nav: crate::pages::Nav::default(),
                 title,
                 message: &self.0.message,
             },
-        )
+        );
+        retry_later(&mut response);
+        response
     }
 }
 
