@@ -237,3 +237,55 @@ pub async fn jobs_since(store: &Store, since: DateTime<Utc>) -> Result<JobsSince
     tx.commit().await?;
     Ok(jobs)
 }
+
+/// What a crash must never leave behind, counted over the whole database: codes given twice,
+/// dossiers without history or whose status is not where their last history line took them,
+/// and broken links of the audit chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Integrity {
+    pub dossiers: i64,
+    pub repeated_codes: i64,
+    pub out_of_step: i64,
+    pub audit_rows: usize,
+    pub audit_problems: usize,
+}
+
+impl Integrity {
+    pub fn is_whole(&self) -> bool {
+        self.repeated_codes == 0 && self.out_of_step == 0 && self.audit_problems == 0
+    }
+}
+
+pub async fn integrity(store: &Store) -> Result<Integrity, StoreError> {
+    let (repeated_codes, dossiers) = code_check(store).await?;
+    let mut tx = store.read().await?;
+    let out_of_step: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dossiers d
+         WHERE d.status IS DISTINCT FROM (
+             SELECT h.status_to FROM dossier_history h
+             WHERE h.dossier_id = d.id ORDER BY h.id DESC LIMIT 1)"
+    )
+    .fetch_one(&mut *c)
+    .await)?;
+    let walk = audit::verify(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Integrity {
+        dossiers,
+        repeated_codes,
+        out_of_step,
+        audit_rows: walk.rows,
+        audit_problems: walk.problems.len(),
+    })
+}
+
+/// How many kept report facts differ from facts recomputed from the dossiers (0 when every
+/// change updated its reports in its own transaction); the recomputation is rolled back.
+pub async fn report_facts_differing(
+    store: &Store,
+    rules: &crate::dossier::DossierRules,
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let rebuilt = crate::report::rebuild(&mut tx, rules).await?;
+    tx.rollback().await?;
+    Ok(rebuilt.differed)
+}

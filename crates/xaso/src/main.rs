@@ -109,6 +109,9 @@ enum Command {
     /// Measure throughput, latency and memory of real servers over this database, each against a
     /// limit measured in the same run (see BENCHMARKS.md)
     Bench(bench::BenchArgs),
+    /// Kill the server with SIGKILL under load again and again (and, on PostgreSQL, restart the
+    /// database) and check that nothing acknowledged was lost (see scripts/crash-test)
+    CrashTest(bench::crash::CrashArgs),
     /// Check the digital signature of a result PDF
     Verify {
         file: PathBuf,
@@ -219,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notifications(command) => notification::run(&config, command).await,
         Command::Integrations(command) => integration::run(&config, command).await,
         Command::Bench(args) => bench::run(&config, args).await,
+        Command::CrashTest(args) => bench::crash::run(&config, args).await,
         Command::Verify { file, trust } => pki::verify(&config, &file, &trust).await,
         Command::User(command) => {
             let (store, _) = open_store(&config).await?;

@@ -14,17 +14,31 @@ pub struct Recorder {
 
 impl Recorder {
     /// Times one request; a failure is counted (and the first one kept) instead of timed.
-    pub async fn time<T>(&mut self, request: impl Future<Output = Result<T, String>>) -> Option<T> {
+    pub async fn time<T, E: std::fmt::Display>(
+        &mut self,
+        request: impl Future<Output = Result<T, E>>,
+    ) -> Option<T> {
         let started = Instant::now();
-        match request.await {
-            Ok(value) => {
+        let outcome = request.await;
+        self.record(started, outcome.as_ref()).then_some(())?;
+        outcome.ok()
+    }
+
+    /// Keeps the outcome of a request sent at `started`; whether it succeeded.
+    pub fn record<T, E: std::fmt::Display>(
+        &mut self,
+        started: Instant,
+        outcome: Result<&T, &E>,
+    ) -> bool {
+        match outcome {
+            Ok(_) => {
                 self.latencies.push(started.elapsed());
-                Some(value)
+                true
             }
             Err(error) => {
                 self.errors += 1;
-                self.first_error.get_or_insert(error);
-                None
+                self.first_error.get_or_insert_with(|| error.to_string());
+                false
             }
         }
     }

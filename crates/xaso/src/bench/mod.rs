@@ -10,11 +10,13 @@
 //! With `--instances 2` (PostgreSQL) the lifecycle clients are split over two servers, and the run
 //! checks that no code was given twice and that each background job ran once.
 
+pub mod crash;
+mod journal;
 mod load;
 mod scenarios;
 mod server;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -25,6 +27,7 @@ use xaso_store::bench as probe;
 use xaso_store::Store;
 
 use crate::config::Config;
+use journal::Journal;
 use load::Measured;
 use scenarios::{Auth, Crew, Filing, Http};
 use server::{mebibytes, Server};
@@ -148,11 +151,11 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         limit: None,
         verdict: None,
     };
-    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let journal = Arc::new(Journal::default());
     let mut lifecycle = measure(
         LIFECYCLE,
         args.clients,
-        Scenario::Lifecycle(crews.clone(), filing.clone(), acknowledged.clone()),
+        Scenario::Lifecycle(crews.clone(), filing.clone(), journal.clone()),
     )
     .await;
     let ok = lifecycle.ratio_to(&raw) >= 0.5;
@@ -207,7 +210,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         per_server(idle_end),
         pass(per_server(idle_start.max(idle_end)) < 150.0)
     );
-    let acknowledged = acknowledged.lock().map(|c| c.clone()).unwrap_or_default();
+    let acknowledged = journal.take().received_codes();
     let several = if args.instances > 1 {
         Some(several_instances(&store, &lines, &acknowledged, &servers, now).await?)
     } else {
@@ -240,7 +243,7 @@ impl Line {
 enum Scenario {
     Static,
     Lookups(Arc<Vec<String>>),
-    Lifecycle(Vec<Crew>, Arc<Filing>, Arc<Mutex<Vec<String>>>),
+    Lifecycle(Vec<Crew>, Arc<Filing>, Arc<Journal>),
     Inbox(Vec<Auth>),
     Get(String, Auth),
 }
@@ -269,14 +272,14 @@ impl Scenario {
                 })
                 .await
             }
-            Scenario::Lifecycle(crews, filing, acknowledged) => {
+            Scenario::Lifecycle(crews, filing, journal) => {
                 load::run(clients, duration, |i, deadline| {
                     scenarios::lifecycle(
                         http.clone(),
                         base(i),
                         crews[i % crews.len()].clone(),
                         filing.clone(),
-                        acknowledged.clone(),
+                        journal.clone(),
                         i,
                         deadline,
                     )

@@ -1,10 +1,11 @@
 //! The requests each scenario's clients send, as a browser or an integrator would send them.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::journal::Journal;
 use super::load::Recorder;
 
 /// How a request says who sends it.
@@ -44,44 +45,71 @@ impl Http {
         }
     }
 
-    /// Sends a request; the body of a 2xx answer, or the status and the start of the body.
-    async fn send(builder: reqwest::RequestBuilder, auth: &Auth) -> Result<Vec<u8>, String> {
+    /// Sends a request; the body of a 2xx answer.
+    async fn send(builder: reqwest::RequestBuilder, auth: &Auth) -> Result<Vec<u8>, Failure> {
         let response = Self::with_auth(builder, auth)
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Transport(e.to_string()))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::Transport(e.to_string()))?;
         if !status.is_success() {
-            return Err(format!("{status} {}", excerpt(&body)));
+            return Err(Failure::Answered {
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
         }
         Ok(body.to_vec())
     }
 
     /// GET; the size of a 2xx answer's body.
-    pub async fn get(&self, url: &str, auth: &Auth) -> Result<usize, String> {
+    pub async fn get(&self, url: &str, auth: &Auth) -> Result<usize, Failure> {
         Ok(Self::send(self.client.get(url), auth).await?.len())
     }
 
     /// POST of a JSON body; the JSON of a 2xx answer.
-    pub async fn post_json(&self, url: &str, auth: &Auth, body: &Value) -> Result<Value, String> {
+    pub async fn post_json(&self, url: &str, auth: &Auth, body: &Value) -> Result<Value, Failure> {
         let request = self
             .client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
-        let answer = Self::send(request, auth).await?;
-        serde_json::from_slice(&answer).map_err(|e| format!("JSON: {e}"))
+        Self::json(Self::send(request, auth).await?)
     }
 
-    pub async fn get_json(&self, url: &str, auth: &Auth) -> Result<Value, String> {
-        let answer = Self::send(self.client.get(url), auth).await?;
-        serde_json::from_slice(&answer).map_err(|e| format!("JSON: {e}"))
+    pub async fn get_json(&self, url: &str, auth: &Auth) -> Result<Value, Failure> {
+        Self::json(Self::send(self.client.get(url), auth).await?)
+    }
+
+    fn json(answer: Vec<u8>) -> Result<Value, Failure> {
+        serde_json::from_slice(&answer).map_err(|e| Failure::Answered {
+            status: 200,
+            body: format!("không phải JSON: {e}"),
+        })
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().take(200).collect()
+/// A request that did not succeed: the server answered with an error, or no answer came (the
+/// connection failed or broke), in which case the server may or may not have done the work.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    Answered { status: u16, body: String },
+    Transport(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Answered { status, body } => {
+                let excerpt: String = body.chars().take(200).collect();
+                write!(f, "{status} {excerpt}")
+            }
+            Failure::Transport(error) => write!(f, "không có trả lời: {error}"),
+        }
+    }
 }
 
 /// GETs of one address by every client until the deadline.
@@ -130,13 +158,15 @@ pub struct Filing {
 
 /// Dossiers carried from the counter to the returned result, one after the other: receive
 /// (accepted at once), forward to the specialist, forward to the leader, approve, return. Every
-/// step is one request and one committed transaction; the codes the server gave are kept.
+/// step is one request and one committed transaction; what the server acknowledged (and what was
+/// in flight) goes to the journal. After a failure the client leaves that dossier and starts
+/// another.
 pub async fn lifecycle(
     http: Http,
     base: String,
     crew: Crew,
     filing: Arc<Filing>,
-    codes: Arc<Mutex<Vec<String>>>,
+    journal: Arc<Journal>,
     client: usize,
     deadline: Instant,
 ) -> Recorder {
@@ -160,18 +190,19 @@ pub async fn lifecycle(
             "components": filing.components,
             "decision": { "decision": "accept" }
         });
-        let Some(mut dossier) = recorder
-            .time(http.post_json(&format!("{base}/api/v1/dossiers"), &crew.counter, &new))
+        let url = format!("{base}/api/v1/dossiers");
+        let request = http.post_json(&url, &crew.counter, &new);
+        let Some(mut dossier) = journal
+            .step(&mut recorder, client, None, "receive", request)
             .await
         else {
+            // A pause, so that a server that is down is not hammered.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
         let Some(code) = dossier["code"].as_str().map(str::to_string) else {
             continue;
         };
-        if let Ok(mut kept) = codes.lock() {
-            kept.push(code.clone());
-        }
         result_number += 1;
         let steps = [
             (&crew.counter, json!({ "action": "forward" })),
@@ -188,7 +219,12 @@ pub async fn lifecycle(
         for (who, mut action) in steps {
             action["version"] = dossier["version"].clone();
             let url = format!("{base}/api/v1/dossiers/{code}/actions");
-            match recorder.time(http.post_json(&url, who, &action)).await {
+            let name = action["action"].as_str().unwrap_or_default().to_string();
+            let request = http.post_json(&url, who, &action);
+            match journal
+                .step(&mut recorder, client, Some(&code), &name, request)
+                .await
+            {
                 Some(next) => dossier = next,
                 None => break,
             }
