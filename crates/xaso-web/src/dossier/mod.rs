@@ -76,11 +76,21 @@ pub async fn act(
     )
     .await?;
     tx.commit().await?;
+    // The action is done from here on: nothing after it may turn the answer into an error (a
+    // client told "503, nothing was written" would have been misled — found by the crash test
+    // when PostgreSQL stopped between the commit and this read).
     if matches!(request.action, Action::Approve { .. }) {
         result::after_approval(&state, &code, &user, &pages::public_base(&headers)).await;
-        let mut tx = state.store.read().await?;
-        if let Some(fresh) = dossier::view(&mut tx, &state.rules, &code, state.now()).await? {
-            view = fresh;
+        // With the signed result attached when signing worked; else the view the action gave.
+        let fresh = async {
+            let mut tx = state.store.read().await?;
+            dossier::view(&mut tx, &state.rules, &code, state.now()).await
+        }
+        .await;
+        match fresh {
+            Ok(Some(fresh)) => view = fresh,
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "approved dossier {code} not read again"),
         }
     }
     Ok(Json(view))
