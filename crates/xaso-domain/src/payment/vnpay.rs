@@ -45,6 +45,12 @@ pub fn urlencode(text: &str) -> String {
     out
 }
 
+/// A query string as (name, value) pairs, decoded as forms are (`+` a space, `%XX` a byte), in
+/// their order: how the return URL's and the IPN's parameters are read.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
 /// The signed text: every `vnp_` parameter with a value but the hash itself, sorted by name,
 /// encoded, joined (the gateway's reference code skips empty values and other parameters).
 pub fn canonical(params: &[(String, String)]) -> String {
