@@ -48,18 +48,14 @@ pub struct Open311Request {
     pub lon: Option<f64>,
 }
 
-/// A coordinate of the form within `-limit..=limit` degrees, or the message saying why it is
-/// not one ("NaN" and "inf" parse as numbers but are no place).
-fn coordinate(value: &Option<String>, what: &str, limit: f64) -> Result<Option<f64>, String> {
+/// A coordinate of the form, or the message saying why it is not one.
+fn coordinate(value: &Option<String>, what: &str) -> Result<Option<f64>, String> {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(text) => match text.parse::<f64>() {
-            Ok(number) if number.is_finite() && number.abs() <= limit => Ok(Some(number)),
-            Ok(number) if number.is_finite() => {
-                Err(format!("{what} “{text}” phải từ -{limit} đến {limit}"))
-            }
-            _ => Err(format!("{what} “{text}” không phải là số")),
-        },
+        Some(text) => text
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| format!("{what} “{text}” không phải là số")),
     }
 }
 
@@ -70,8 +66,8 @@ pub fn parse_form(body: &str) -> Result<RequestForm, String> {
 
 /// The feedback of a form: its coordinates checked, the author's names and contacts joined.
 pub fn read_request(form: RequestForm) -> Result<Open311Request, String> {
-    let lat = coordinate(&form.lat, "lat", 90.0)?;
-    let lon = coordinate(&form.long, "long", 180.0)?;
+    let lat = coordinate(&form.lat, "lat")?;
+    let lon = coordinate(&form.long, "long")?;
     let joined = |parts: [Option<&str>; 2], separator: &str| {
         parts
             .into_iter()
@@ -126,32 +122,11 @@ mod tests {
     fn an_anonymous_form_without_place_reads() {
         let request = parse_request("service_code=x&lat=+&jurisdiction_id=+").expect("valid");
         assert_eq!(request.author_name, ANONYMOUS);
-        assert_eq!(
-            (request.lat, request.lon, request.agency_code),
-            (None, None, None)
-        );
+        assert_eq!((request.lat, request.lon, request.agency_code), (None, None, None));
     }
 
     #[test]
     fn a_form_without_service_code_is_unreadable() {
         assert_eq!(parse_request("description=x"), Err(UNREADABLE.to_string()));
-    }
-
-    /// Found by fuzzing: "NaN", "inf" and a longitude of 325 were taken as a place and stored.
-    #[test]
-    fn coordinates_that_are_no_place_are_refused() {
-        for (body, message) in [
-            ("service_code=x&lat=NaN", "lat “NaN” không phải là số"),
-            ("service_code=x&long=-inf", "long “-inf” không phải là số"),
-            ("service_code=x&lat=91", "lat “91” phải từ -90 đến 90"),
-            (
-                "service_code=x&long=325.85",
-                "long “325.85” phải từ -180 đến 180",
-            ),
-        ] {
-            assert_eq!(parse_request(body), Err(message.to_string()), "{body}");
-        }
-        let edge = parse_request("service_code=x&lat=-90&long=180").expect("valid");
-        assert_eq!((edge.lat, edge.lon), (Some(-90.0), Some(180.0)));
     }
 }
