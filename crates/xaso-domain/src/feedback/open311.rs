@@ -122,7 +122,10 @@ mod tests {
     fn an_anonymous_form_without_place_reads() {
         let request = parse_request("service_code=x&lat=+&jurisdiction_id=+").expect("valid");
         assert_eq!(request.author_name, ANONYMOUS);
-        assert_eq!((request.lat, request.lon, request.agency_code), (None, None, None));
+        assert_eq!(
+            (request.lat, request.lon, request.agency_code),
+            (None, None, None)
+        );
     }
 
     #[test]
