@@ -5,19 +5,15 @@
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 use xaso_domain::catalog::national::{is_code_heading, ExportSheet};
 
-use crate::report::sheet_rows;
+use crate::xlsx;
 
 /// The first sheet with a heading row naming the code column (`MaTTHC`, "Mã TTHC"), its headings
 /// and every non-empty row under them with its row number.
 pub fn read_national_export(bytes: &[u8]) -> Result<ExportSheet, String> {
-    use calamine::{Reader, Xlsx};
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("không đọc được tệp XLSX: {e}"))?;
+    use calamine::Reader;
+    let mut workbook = xlsx::open(bytes)?;
     for name in workbook.sheet_names() {
-        let sheet = workbook
-            .worksheet_range(&name)
-            .map_err(|e| format!("không đọc được trang “{name}”: {e}"))?;
-        let (first_row, rows) = sheet_rows(&sheet);
+        let (first_row, rows) = xlsx::sheet_text(&mut workbook, &name)?;
         let Some(header_at) = rows
             .iter()
             .position(|r| r.iter().any(|c| is_code_heading(c)))

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod report;
 pub mod sign;
 pub mod verify;
+pub mod xlsx;
 
 #[cfg(test)]
 mod provider_tests;

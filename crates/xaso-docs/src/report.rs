@@ -435,16 +435,6 @@ pub struct PlanWorkbook {
     pub targets: Vec<TargetRow>,
 }
 
-/// A sheet's cells as trimmed text, with the sheet's row number (1-based) of the first.
-pub(crate) fn sheet_rows(sheet: &calamine::Range<calamine::Data>) -> (usize, Vec<Vec<String>>) {
-    let (first_row, _) = sheet.start().unwrap_or((0, 0));
-    let rows = sheet
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string().trim().to_string()).collect())
-        .collect();
-    (first_row as usize + 1, rows)
-}
-
 /// Where each column (by the start of its folded heading) is in a heading row.
 fn column_positions<'a>(
     heading: &[String],
@@ -469,15 +459,15 @@ fn cell_at(row: &[String], index: Option<usize>) -> String {
 /// naming Lĩnh vực, Chỉ tiêu, Giá trị, Đơn vị (and Hướng, Phép đo, Dòng when there); a workbook
 /// without that sheet has no targets.
 pub fn read_appendix(bytes: &[u8]) -> Result<PlanWorkbook, String> {
-    use calamine::{Reader, Xlsx};
+    use calamine::Reader;
     use xaso_domain::text::fold;
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("không đọc được tệp XLSX: {e}"))?;
-    let sheet = workbook
-        .worksheet_range_at(0)
-        .ok_or("tệp XLSX không có trang tính nào")?
-        .map_err(|e| format!("không đọc được trang tính đầu: {e}"))?;
-    let (first_row, rows) = sheet_rows(&sheet);
+    let mut workbook = crate::xlsx::open(bytes)?;
+    let first = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or("tệp XLSX không có trang tính nào")?;
+    let (first_row, rows) = crate::xlsx::sheet_text(&mut workbook, &first)?;
     let header_at = rows
         .iter()
         .position(|r| r.iter().any(|c| fold(c) == "hoat dong"))
@@ -515,22 +505,17 @@ pub fn read_appendix(bytes: &[u8]) -> Result<PlanWorkbook, String> {
     let targets = match target_sheet {
         None => Vec::new(),
         Some(name) => {
-            let sheet = workbook
-                .worksheet_range(&name)
-                .map_err(|e| format!("không đọc được trang “{name}”: {e}"))?;
-            read_targets(&name, &sheet)?
+            let sheet = crate::xlsx::sheet_text(&mut workbook, &name)?;
+            read_targets(&name, sheet)?
         }
     };
     Ok(PlanWorkbook { tasks, targets })
 }
 
 /// The rows of the targets sheet `name` (none when the sheet is empty).
-fn read_targets(
-    name: &str,
-    sheet: &calamine::Range<calamine::Data>,
-) -> Result<Vec<TargetRow>, String> {
+fn read_targets(name: &str, sheet: crate::xlsx::SheetText) -> Result<Vec<TargetRow>, String> {
     use xaso_domain::text::fold;
-    let (first_row, rows) = sheet_rows(sheet);
+    let (first_row, rows) = sheet;
     if rows.iter().all(|r| r.iter().all(String::is_empty)) {
         return Ok(Vec::new());
     }

@@ -50,6 +50,10 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
+/// What a TOML syntax error says when the parser gives no message of its own.
+pub const SYNTAX_ERROR: &str =
+    "dòng này sai cú pháp TOML (một ký tự không được phép, như ký tự điều khiển, hoặc thiếu dấu)";
+
 /// A data file's name and text, to turn byte offsets into line numbers.
 pub struct DataFile<'a> {
     name: &'a str,
@@ -83,8 +87,14 @@ impl<'a> DataFile<'a> {
     pub fn parse_toml<T: DeserializeOwned>(&self) -> Result<T, DataError> {
         toml::from_str(self.source).map_err(|e| {
             let line = e.span().map_or(1, |span| self.line_of(span.start));
+            // The parser names no expectation for some errors (a control character in a
+            // comment): the person still needs to be told what is wrong with the line.
+            let message = match e.message().trim() {
+                "" => SYNTAX_ERROR.to_string(),
+                message => message.to_string(),
+            };
             DataError {
-                problems: vec![self.problem_at(line, e.message().trim().to_string())],
+                problems: vec![self.problem_at(line, message)],
             }
         })
     }
@@ -160,5 +170,18 @@ mod tests {
         let second = source.find("code").unwrap_or(0)..source.len();
         assert_eq!(file.problem_in(&second, Some("name"), "m").line, 6);
         assert_eq!(file.problem_in(&second, None, "m").line, 4);
+    }
+
+    /// Found by fuzzing: a control character in a comment made the TOML parser fail with an
+    /// empty message, and the problem said nothing but its line.
+    #[test]
+    fn a_syntax_error_without_a_message_still_says_what_is_wrong() {
+        let source = "year = 2026\n# ghi chú \u{18} lạ\nsource = \"x\"\n";
+        let error = DataFile::new("x.toml", source)
+            .parse_toml::<toml::Value>()
+            .expect_err("a control character");
+        assert_eq!(error.problems.len(), 1);
+        assert_eq!(error.problems[0].line, 2);
+        assert!(!error.problems[0].message.trim().is_empty(), "{error}");
     }
 }

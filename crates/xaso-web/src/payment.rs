@@ -90,7 +90,7 @@ fn gateway(state: &AppState) -> Result<&Arc<Gateway>, ApiError> {
 /// The query string as (name, value) pairs, decoded as forms are (`+` a space, `%XX` a byte), in
 /// their order.
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default()
+    vnpay::query_pairs(query.unwrap_or_default())
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,8 @@
 //! `data/feedback/thoi-han.toml`), and the state machine from receipt to a published answer and
 //! the citizen's rating of it.
 
+pub mod open311;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

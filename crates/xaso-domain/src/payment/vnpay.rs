@@ -45,6 +45,12 @@ pub fn urlencode(text: &str) -> String {
     out
 }
 
+/// A query string as (name, value) pairs, decoded as forms are (`+` a space, `%XX` a byte), in
+/// their order: how the return URL's and the IPN's parameters are read.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
 /// The signed text: every `vnp_` parameter with a value but the hash itself, sorted by name,
 /// encoded, joined (the gateway's reference code skips empty values and other parameters).
 pub fn canonical(params: &[(String, String)]) -> String {
@@ -197,10 +203,12 @@ pub fn read_report(
     if !verify(&merchant.secret, params) {
         return Err(ReportError::Signature);
     }
+    // Only what the signature covers is read: an empty value is not signed (see `canonical`),
+    // so an empty parameter is absent, and cannot stand before the signed one of the same name.
     let get = |key: &'static str| {
         params
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, v)| k == key && !v.is_empty())
             .map(|(_, v)| v.clone())
             .ok_or(ReportError::Missing(key))
     };
@@ -430,6 +438,34 @@ mod tests {
         assert_eq!(
             response_text(&cancelled.response_code),
             "Người thanh toán đã hủy giao dịch"
+        );
+    }
+
+    /// Found by fuzzing: an empty parameter is not signed, yet one put before the signed
+    /// parameter of the same name was read in its place (`vnp_BankCode=&…&vnp_BankCode=NCB`).
+    #[test]
+    fn unsigned_empty_parameters_are_not_read() {
+        let merchant = merchant();
+        let sent = request_params(&merchant, &request());
+        let back = report_params(&merchant, &sent, "00", "1", at("2026-11-27 09:31:00"));
+        let mut padded = pairs(&[("vnp_BankCode", ""), ("vnp_TxnRef", "")]);
+        padded.extend(back.iter().cloned());
+        assert_eq!(
+            read_report(&merchant, &padded),
+            read_report(&merchant, &back),
+            "the same report with or without the unsigned parameters"
+        );
+        let mut emptied = back
+            .iter()
+            .filter(|(k, _)| k != "vnp_TxnRef" && k != HASH)
+            .cloned()
+            .collect::<Vec<_>>();
+        emptied.push(("vnp_TxnRef".into(), String::new()));
+        let hash = sign(&merchant.secret, &emptied);
+        emptied.push((HASH.into(), hash));
+        assert_eq!(
+            read_report(&merchant, &emptied),
+            Err(ReportError::Missing("vnp_TxnRef"))
         );
     }
 

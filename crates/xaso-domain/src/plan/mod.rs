@@ -308,14 +308,24 @@ pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
             problems.push(file.problem_in(&span, Some("metric"), &Binding::unknown(&raw.metric)));
             Binding::Manual
         });
-        if raw.unit == "%" && !(0.0..=100.0).contains(&raw.value) {
+        // The unit as a workbook gives it back (trimmed), so that " %" is a percentage too.
+        let unit = clean(&raw.unit);
+        if !raw.value.is_finite() {
+            // TOML's nan and inf are numbers to its parser, but no target: stored, they would
+            // never be met nor read back equal.
+            problems.push(file.problem_in(
+                &span,
+                Some("value"),
+                &format!("giá trị “{}” phải là một số hữu hạn", raw.value),
+            ));
+        } else if unit == "%" && !(0.0..=100.0).contains(&raw.value) {
             problems.push(file.problem_in(&span, Some("value"), "tỷ lệ phải từ 0 đến 100"));
         }
         targets.push(Target {
             area: raw.area,
             text: clean(&raw.text),
             value: raw.value,
-            unit: raw.unit,
+            unit,
             direction: raw.direction,
             binding,
             source_line: raw.source_line,
@@ -346,6 +356,24 @@ pub fn parse_plan(file_name: &str, source: &str) -> Result<Plan, DataError> {
                 &span,
                 None,
                 &format!("nhiệm vụ {}: cần hoạt động và đơn vị chủ trì", raw.number),
+            ));
+        }
+        // A workbook holds the coordinating units in one cell, separated by ";" or line breaks
+        // (see `appendix::from_appendix`): a unit holding one would come back as two.
+        if let Some(unit) = raw
+            .coordinating
+            .iter()
+            .find(|c| c.contains([';', '\n', '\r']))
+        {
+            problems.push(file.problem_in(
+                &span,
+                Some("coordinating"),
+                &format!(
+                    "nhiệm vụ {}: đơn vị phối hợp “{}” không được chứa dấu “;” hay xuống dòng \
+                     (mỗi đơn vị là một mục riêng của danh sách)",
+                    raw.number,
+                    unit.trim()
+                ),
             ));
         }
         let schedule = match Schedule::parse(&raw.time) {
@@ -450,6 +478,59 @@ source_line = 428
                 .contains("nhiệm vụ 3.1: thời gian “Quý IV//2025” không hiểu được"),
             "{error}"
         );
+    }
+
+    /// The one problem `parse_plan` finds in SMALL with `from` replaced by `to`: (line, message).
+    fn only_problem(from: &str, to: &str) -> (usize, String) {
+        let bad = SMALL.replacen(from, to, 1);
+        assert_ne!(bad, SMALL, "{from} not in SMALL");
+        let error = parse_plan("thu.toml", &bad).expect_err("refused");
+        assert_eq!(error.problems.len(), 1, "{error}");
+        let line = bad
+            .lines()
+            .position(|l| l.contains(to.lines().next().unwrap_or(to)));
+        assert_eq!(Some(error.problems[0].line), line.map(|i| i + 1), "{error}");
+        (error.problems[0].line, error.problems[0].message.clone())
+    }
+
+    /// Found by fuzzing: `value = nan` or `inf` (numbers to TOML) was accepted as a target, which
+    /// is never met and is not equal to itself once stored and read back.
+    #[test]
+    fn a_target_value_that_is_not_finite_is_refused_on_its_line() {
+        for value in ["nan", "inf", "-inf"] {
+            let (_, message) = only_problem(
+                "value = 98\nunit = \"%\"",
+                &format!("value = {value}\nunit = \"thủ tục\""),
+            );
+            assert!(message.contains("phải là một số hữu hạn"), "{message}");
+        }
+    }
+
+    /// Found by fuzzing: the unit " %" escaped the 0–100 check of percentages, and a workbook
+    /// (which trims it) then refused the exported plan.
+    #[test]
+    fn a_percentage_written_with_spaces_is_still_checked() {
+        let (_, message) = only_problem("value = 98\nunit = \"%\"", "value = 500\nunit = \" % \"");
+        assert_eq!(message, "tỷ lệ phải từ 0 đến 100");
+        let plan = parse_plan("thu.toml", &SMALL.replace("unit = \"%\"", "unit = \" % \""))
+            .expect("98 % is a percentage");
+        assert_eq!(plan.targets[0].unit, "%");
+    }
+
+    /// Found by fuzzing: a coordinating unit holding ";" became two units after an export to a
+    /// workbook and an import back.
+    #[test]
+    fn a_coordinating_unit_with_a_separator_is_refused_on_its_line() {
+        for unit in ["Văn phòng; Phòng VH-XH", "Văn phòng\\nPhòng VH-XH"] {
+            let (_, message) = only_problem(
+                "coordinating = [\"Văn phòng HĐND-UBND\"]",
+                &format!("coordinating = [\"Văn phòng HĐND-UBND\", \"{unit}\"]"),
+            );
+            assert!(
+                message.starts_with("nhiệm vụ 3.1: đơn vị phối hợp “Văn phòng"),
+                "{message}"
+            );
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use axum::{Form, Json};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use xaso_domain::feedback::open311::{self, RequestForm};
 use xaso_domain::feedback::FeedbackAction;
 use xaso_store::feedback::{self, Channel, NewFeedback};
 use xaso_store::StoreError;
@@ -69,41 +70,6 @@ pub async fn services(State(state): State<AppState>) -> Json<Value> {
     ))
 }
 
-#[derive(Deserialize)]
-pub struct RequestForm {
-    service_code: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    lat: Option<String>,
-    #[serde(default)]
-    long: Option<String>,
-    #[serde(default)]
-    address_string: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    phone: Option<String>,
-    #[serde(default)]
-    first_name: Option<String>,
-    #[serde(default)]
-    last_name: Option<String>,
-    /// The commune's agency code.
-    #[serde(default)]
-    jurisdiction_id: Option<String>,
-}
-
-/// A coordinate of the form, or the message saying why it is not one.
-fn coordinate(value: &Option<String>, what: &str) -> Result<Option<f64>, String> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(text) => text
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| format!("{what} “{text}” không phải là số")),
-    }
-}
-
 /// `POST /open311/v2/requests.json` (form-encoded): a new feedback item, anonymous or with
 /// contacts; rate-limited per address.
 pub async fn create(
@@ -115,42 +81,22 @@ pub async fn create(
         return open311_error(limited.status, limited.message);
     }
     let Ok(Form(form)) = form else {
-        return open311_error(StatusCode::BAD_REQUEST, "cần service_code và description");
+        return open311_error(StatusCode::BAD_REQUEST, open311::UNREADABLE);
     };
-    let (lat, lon) = match (coordinate(&form.lat, "lat"), coordinate(&form.long, "long")) {
-        (Ok(lat), Ok(lon)) => (lat, lon),
-        (Err(problem), _) | (_, Err(problem)) => {
-            return open311_error(StatusCode::BAD_REQUEST, problem)
-        }
+    let request = match open311::read_request(form) {
+        Ok(request) => request,
+        Err(problem) => return open311_error(StatusCode::BAD_REQUEST, problem),
     };
-    let name = [form.first_name.as_deref(), form.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let contact = [form.phone.as_deref(), form.email.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
     let new = NewFeedback {
-        agency_code: form.jurisdiction_id.filter(|j| !j.trim().is_empty()),
+        agency_code: request.agency_code,
         channel: Channel::Open311,
-        service_code: form.service_code,
-        author_name: if name.is_empty() {
-            "Người dân (không nêu tên)".into()
-        } else {
-            name
-        },
-        author_contact: Some(contact).filter(|c| !c.is_empty()),
-        description: form.description,
-        address: form.address_string,
-        lat,
-        lon,
+        service_code: request.service_code,
+        author_name: request.author_name,
+        author_contact: request.author_contact,
+        description: request.description,
+        address: request.address,
+        lat: request.lat,
+        lon: request.lon,
         dossier_code: None,
     };
     let made = async {
