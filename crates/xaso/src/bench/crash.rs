@@ -167,7 +167,14 @@ pub async fn run(config: &Config, args: CrashArgs) -> anyhow::Result<()> {
         .await;
         let load = Duration::from_millis(random.between(args.max_load_ms / 5, args.max_load_ms));
         let journal = Arc::new(Journal::default());
-        let clients = spawn_clients(&http, &server.base, &crews, &filing, &journal, args.clients);
+        let load_on_server = Load {
+            http: &http,
+            base: &server.base,
+            crews: &crews,
+            filing: &filing,
+            clients: args.clients,
+        };
+        let clients = load_on_server.spawn(&journal);
         tokio::time::sleep(load).await;
         let killed_at = Instant::now();
         server.stop()?; // SIGKILL: the server finishes nothing
@@ -227,17 +234,14 @@ pub async fn run(config: &Config, args: CrashArgs) -> anyhow::Result<()> {
             start,
             down: Duration::from_secs(args.postgres_down),
         };
-        restart
-            .run(
-                &store,
-                &http,
-                &server.base,
-                &crews,
-                &filing,
-                &args,
-                &mut findings,
-            )
-            .await?;
+        let load = Load {
+            http: &http,
+            base: &server.base,
+            crews: &crews,
+            filing: &filing,
+            clients: args.clients,
+        };
+        restart.run(&store, &load, &mut findings).await?;
     }
     server.stop()?;
 
@@ -282,29 +286,33 @@ fn check_integrity(integrity: &probe::Integrity, when: &str, findings: &mut Find
     }
 }
 
-/// Lifecycle clients, each as crew `i mod crews`, until aborted.
-fn spawn_clients(
-    http: &Http,
-    base: &str,
-    crews: &[Crew],
-    filing: &Arc<Filing>,
-    journal: &Arc<Journal>,
+/// The lifecycle load on one server: who files what, with how many clients.
+struct Load<'a> {
+    http: &'a Http,
+    base: &'a str,
+    crews: &'a [Crew],
+    filing: &'a Arc<Filing>,
     clients: usize,
-) -> Vec<tokio::task::JoinHandle<super::load::Recorder>> {
-    let forever = Instant::now() + Duration::from_secs(24 * 3600);
-    (0..clients)
-        .map(|i| {
-            tokio::spawn(scenarios::lifecycle(
-                http.clone(),
-                base.to_string(),
-                crews[i % crews.len()].clone(),
-                filing.clone(),
-                journal.clone(),
-                i,
-                forever,
-            ))
-        })
-        .collect()
+}
+
+impl Load<'_> {
+    /// The clients, each as crew `i mod crews`, noting in `journal` until aborted.
+    fn spawn(&self, journal: &Arc<Journal>) -> Vec<tokio::task::JoinHandle<super::load::Recorder>> {
+        let forever = Instant::now() + Duration::from_secs(24 * 3600);
+        (0..self.clients)
+            .map(|i| {
+                tokio::spawn(scenarios::lifecycle(
+                    self.http.clone(),
+                    self.base.to_string(),
+                    self.crews[i % self.crews.len()].clone(),
+                    self.filing.clone(),
+                    journal.clone(),
+                    i,
+                    forever,
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Reads each dossier back through the API and compares it with what its client was told; the
@@ -370,20 +378,15 @@ struct PostgresRestart<'a> {
 const RECOVERY: Duration = Duration::from_secs(8);
 
 impl PostgresRestart<'_> {
-    #[allow(clippy::too_many_arguments)]
     async fn run(
         &self,
         store: &Store,
-        http: &Http,
-        base: &str,
-        crews: &[Crew],
-        filing: &Arc<Filing>,
-        args: &CrashArgs,
+        load: &Load<'_>,
         findings: &mut Findings,
     ) -> anyhow::Result<()> {
         let before = probe::integrity(store).await?.dossiers;
         let journal = Arc::new(Journal::default());
-        let clients = spawn_clients(http, base, crews, filing, &journal, args.clients);
+        let clients = load.spawn(&journal);
         tokio::time::sleep(Duration::from_secs(2)).await;
         let stopping = Instant::now();
         shell(self.stop).await?;
@@ -425,7 +428,15 @@ impl PostgresRestart<'_> {
         }
         let mut expectations = Expectations::default();
         let touched = expectations.add(&entries);
-        verify(http, base, crews, &expectations, &touched, findings).await;
+        verify(
+            load.http,
+            load.base,
+            load.crews,
+            &expectations,
+            &touched,
+            findings,
+        )
+        .await;
         // Every reception either acknowledged, refused (nothing written) or cut short by the end
         // of the load: no other dossier may appear.
         let after = probe::integrity(store).await?.dossiers;
