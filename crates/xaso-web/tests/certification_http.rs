@@ -6,21 +6,6 @@ mod common;
 use axum::http::StatusCode;
 use xaso_store::Store;
 
-/// A scanned page: grey lines on white, as a counter scanner makes.
-fn scan(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("header");
-    let samples: Vec<u8> = (0..width * height)
-        .map(|i| if (i / width) % 30 < 3 { 40 } else { 240 })
-        .collect();
-    writer.write_image_data(&samples).expect("data");
-    drop(writer);
-    out
-}
-
 fn location(reply: &common::Reply) -> String {
     reply.headers[axum::http::header::LOCATION]
         .to_str()
@@ -32,7 +17,7 @@ xaso_store::backend_tests! {
     async fn a_leader_certifies_copies_numbered_priced_and_signed(store: Store) {
         let app = common::app(store).await;
         app.at("2026-11-26T09:30");
-        let (page_1, page_2) = (scan(300, 420), scan(420, 300));
+        let (page_1, page_2) = (common::scan(300, 420), common::scan(420, 300));
         let files: [(&str, &str, &[u8]); 2] = [("file_1", "trang-1.png", &page_1), ("file_2", "trang-2.png", &page_2)];
         let (leader, csrf) = app.browser_session("lanhdao").await;
         let form = app.get_with("/can-bo/chung-thuc", &leader).await;

@@ -21,20 +21,6 @@ fn component_index(procedure: &str, starts: &str) -> usize {
         .expect("component")
 }
 
-/// The mandatory components of a procedure as the reception form's `comp_N` fields.
-fn checklist(procedure: &str) -> Vec<(String, String)> {
-    xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure")
-        .components
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.mandatory)
-        .map(|(i, _)| (format!("comp_{i}"), "original".to_string()))
-        .collect()
-}
-
 fn unique_pdf(label: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {label} {}\n", xaso_store::new_id()).into_bytes()
 }
@@ -56,7 +42,7 @@ xaso_store::backend_tests! {
             ("id_number".into(), NUMBER.into()),
             ("decision".into(), "accept".into()),
         ];
-        fields.extend(checklist("1.001193"));
+        fields.extend(common::mandatory_components("1.001193"));
         let as_refs = |fields: &[(String, String)]| fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
         let send = |fields: Vec<(String, String)>, name: &'static str, bytes: Vec<u8>, file_field: String| {
             let (app, officer) = (&app, officer.clone());

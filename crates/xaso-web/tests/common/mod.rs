@@ -373,3 +373,32 @@ pub async fn complete_checklist(app: &TestApp, procedure: &str) -> Value {
         .collect();
     Value::Array(components)
 }
+
+/// The mandatory components of a procedure as the reception form's `comp_N` fields.
+pub fn mandatory_components(procedure: &str) -> Vec<(String, String)> {
+    xaso_store::testing::shipped_catalog()
+        .into_iter()
+        .find(|p| p.code == procedure)
+        .expect("procedure")
+        .components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.mandatory)
+        .map(|(i, _)| (format!("comp_{i}"), "original".to_string()))
+        .collect()
+}
+
+/// A scanned page: grey lines on white, as a counter scanner makes.
+pub fn scan(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("header");
+    let samples: Vec<u8> = (0..width * height)
+        .map(|i| if (i / width) % 30 < 3 { 40 } else { 240 })
+        .collect();
+    writer.write_image_data(&samples).expect("data");
+    drop(writer);
+    out
+}

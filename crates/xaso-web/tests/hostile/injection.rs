@@ -60,7 +60,7 @@ xaso_store::backend_tests! {
             let fields = [("csrf", officer_csrf.as_str()), ("procedure_code", "1.004873"), ("channel", "counter"), ("applicant_name", &payload),
                 ("address", &payload), ("owner_name", &payload), ("proxy_name", &payload), ("decision", "accept")];
             let mut fields: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            fields.extend(crate::hostile::mandatory("1.004873"));
+            fields.extend(crate::common::mandatory_components("1.004873"));
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let received = app.post_form("/can-bo/tiep-nhan", &officer, &fields, &[]).await;
             assert_eq!(received.status, StatusCode::SEE_OTHER, "{}", crate::hostile::excerpt(&received.body));
@@ -149,7 +149,7 @@ xaso_store::backend_tests! {
         xaso_store::plan::import(&mut tx, &plan, "ke-hoach-09-2025.toml", plan_text, chrono::Utc::now(), &xaso_store::audit::Actor::system("test")).await.expect("import");
         tx.commit().await.expect("commit");
         let task = "/can-bo/ke-hoach/ke-hoach-09-2025/nhiem-vu/L528-1";
-        let scan = crate::hostile::scan();
+        let scan = crate::common::scan(120, 170);
         for payload in payloads() {
             // A document of the citizen data store: its title, issuer and number.
             let pdf = crate::hostile::unique_pdf();

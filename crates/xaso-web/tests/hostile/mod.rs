@@ -354,33 +354,3 @@ pub fn form(fields: &[(&str, &str)]) -> Vec<u8> {
 pub fn unique_pdf() -> Vec<u8> {
     format!("%PDF-1.4\n% {}\n%%EOF\n", xaso_store::new_id()).into_bytes()
 }
-
-/// The mandatory components of a procedure as the reception form's `comp_N` fields.
-pub fn mandatory(procedure: &str) -> Vec<(String, String)> {
-    xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure")
-        .components
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.mandatory)
-        .map(|(i, _)| (format!("comp_{i}"), "original".to_string()))
-        .collect()
-}
-
-/// A scanned page: grey lines on white, as a counter scanner makes.
-pub fn scan() -> Vec<u8> {
-    let (width, height) = (120, 170);
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().expect("header");
-    let samples: Vec<u8> = (0..width * height)
-        .map(|i| if (i / width) % 30 < 3 { 40 } else { 240 })
-        .collect();
-    writer.write_image_data(&samples).expect("data");
-    drop(writer);
-    out
-}

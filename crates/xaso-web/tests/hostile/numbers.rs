@@ -202,7 +202,7 @@ xaso_store::backend_tests! {
         }
         // Copies to certify.
         let (leader, leader_csrf) = app.browser_session("lanhdao").await;
-        let scan = crate::hostile::scan();
+        let scan = crate::common::scan(120, 170);
         for copies in BAD_COUNTS.iter().chain(&["4294967296", "1001"]) {
             let fields = [("csrf", leader_csrf.as_str()), ("requester", "Trần Thị Bình"), ("document", "Giấy khai sinh số 125/2010"), ("copies", copies), ("compared", "yes")];
             let before = app.snapshot().await;

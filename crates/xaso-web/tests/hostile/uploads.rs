@@ -98,7 +98,7 @@ xaso_store::backend_tests! {
         let (officer, csrf) = app.browser_session("motcua").await;
         let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf.clone()), ("procedure_code".into(), "1.004873".into()),
             ("applicant_name".into(), "Nguyễn Văn An".into()), ("decision".into(), "accept".into())];
-        fields.extend(crate::hostile::mandatory("1.004873"));
+        fields.extend(crate::common::mandatory_components("1.004873"));
         for given in hostile_names() {
             // A quote or a line break would end the header itself: the browser escapes those.
             let in_header = given.replace('"', "%22").replace("\r\n", "%0D%0A");
