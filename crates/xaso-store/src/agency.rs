@@ -110,22 +110,44 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Agency>, StoreError> {
     Ok(tree_order(all))
 }
 
+/// The agency with `agency_code` (remembered for the rest of the transaction).
 pub async fn by_code(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, StoreError> {
-    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+    if let Some(known) = tx
+        .remembered
+        .agencies
+        .values()
+        .find(|a| a.agency_code == agency_code)
+    {
+        return Ok(Some(known.clone()));
+    }
+    let found: Option<Agency> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM agencies WHERE agency_code = $1"
     ))
     .bind(agency_code)
     .fetch_optional(&mut *c)
-    .await)?)
+    .await)?;
+    Ok(remember(tx, found))
 }
 
+/// The agency with `id` (remembered for the rest of the transaction).
 pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> {
-    Ok(db!(tx.conn(), |c| sqlx::query_as(&format!(
+    if let Some(known) = tx.remembered.agencies.get(&id) {
+        return Ok(Some(known.clone()));
+    }
+    let found: Option<Agency> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM agencies WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *c)
-    .await)?)
+    .await)?;
+    Ok(remember(tx, found))
+}
+
+fn remember(tx: &mut Tx, found: Option<Agency>) -> Option<Agency> {
+    if let Some(agency) = &found {
+        tx.remembered.agencies.insert(agency.id, agency.clone());
+    }
+    found
 }
 
 /// The commune an agency belongs to: itself when it is one, else its parent when that is one.

@@ -79,6 +79,8 @@ pub async fn import(
             None => 1,
         };
         if current.is_some() {
+            // The remembered versions' `is_current` is about to change.
+            tx.remembered.procedures.clear();
             db!(tx.conn(), |c| sqlx::query(
                 "UPDATE procedures SET is_current = FALSE WHERE code = $1 AND is_current"
             )
@@ -164,11 +166,17 @@ pub async fn current(tx: &mut Tx, code: &str) -> Result<Option<ProcedureRecord>,
     row.map(VersionRow::into_record).transpose()
 }
 
+/// One version of a procedure. A version's body never changes once stored (a change is a new
+/// version), so it is remembered for the rest of the transaction.
 pub async fn version(
     tx: &mut Tx,
     code: &str,
     version: i64,
 ) -> Result<Option<ProcedureRecord>, StoreError> {
+    let key = (code.to_string(), version);
+    if let Some(known) = tx.remembered.procedures.get(&key) {
+        return Ok(Some(known.clone()));
+    }
     let row: Option<VersionRow> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM procedures WHERE code = $1 AND version = $2"
     ))
@@ -176,7 +184,11 @@ pub async fn version(
     .bind(version)
     .fetch_optional(&mut *c)
     .await)?;
-    row.map(VersionRow::into_record).transpose()
+    let record = row.map(VersionRow::into_record).transpose()?;
+    if let Some(record) = &record {
+        tx.remembered.procedures.insert(key, record.clone());
+    }
+    Ok(record)
 }
 
 /// Every current procedure, by code.

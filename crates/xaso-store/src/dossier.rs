@@ -21,7 +21,7 @@ use xaso_domain::text;
 use crate::agency::{self, Agency};
 use crate::audit::{self, Actor};
 use crate::identity::User;
-use crate::{catalog, db, new_id, StoreError, Tx};
+use crate::{catalog, db, new_id, Store, StoreError, Tx};
 
 /// Online dossiers one account may submit in a day.
 pub const MAX_ONLINE_PER_DAY: i64 = 20;
@@ -923,69 +923,82 @@ pub async fn view_for(
     view(tx, rules, code, now).await?.ok_or_else(not_found)
 }
 
-/// What anyone holding the code may see.
+/// What anyone holding the code may see: one statement outside a transaction (the dossier, its
+/// procedure's name, its commune's code and its history lines joined), which is one snapshot by
+/// itself and one round trip — this is the page every citizen with a receipt opens.
 pub async fn public_view(
-    tx: &mut Tx,
+    store: &Store,
     rules: &DossierRules,
     code: &str,
 ) -> Result<Option<PublicView>, StoreError> {
+    /// The dossier's columns repeat on each of its history lines.
     #[derive(sqlx::FromRow)]
     struct PublicRow {
-        id: Uuid,
         code: String,
         workflow: String,
         applicant_name: String,
         state: String,
         handling_code: String,
         procedure_name: String,
+        at: Option<DateTime<Utc>>,
+        status_to: Option<i64>,
+        step_from: Option<String>,
+        step_to: Option<String>,
+        step_result: Option<String>,
     }
-    // One statement for the dossier, its procedure's name and its commune's code: this is the
-    // page every citizen with a receipt opens, and each statement is a round trip.
-    let row: Option<PublicRow> = db!(tx.conn(), |c| {
+    let mut one = store.one_statement().await?;
+    let rows: Vec<PublicRow> = db!(one.conn(), |c| {
         sqlx::query_as(
-        "SELECT d.id, d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
-                COALESCE(p.name, '') AS procedure_name
-         FROM dossiers d
-         JOIN agencies a ON a.id = d.handling_commune_id
-         LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
-         WHERE d.code = $1"
-    )
-    .bind(code)
-    .fetch_optional(&mut *c)
-    .await
+            "SELECT d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
+                    COALESCE(p.name, '') AS procedure_name,
+                    h.at, h.status_to, h.step_from, h.step_to, h.step_result
+             FROM dossiers d
+             JOIN agencies a ON a.id = d.handling_commune_id
+             LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
+             LEFT JOIN dossier_history h ON h.dossier_id = d.id
+             WHERE d.code = $1
+             ORDER BY h.id",
+        )
+        .bind(code)
+        .fetch_all(&mut *c)
+        .await
     })?;
-    let Some(row) = row else {
+    drop(one);
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let state = state_of(&row.state, &row.code)?;
-    let workflow = rules.workflow(&row.workflow)?;
-    let calendar = rules.calendar(&row.handling_code)?;
-    let steps = history(tx, row.id)
-        .await?
-        .into_iter()
-        .map(|h| {
-            let name = |key: &str| {
-                workflow
-                    .steps
-                    .iter()
-                    .find(|s| s.key == key)
-                    .map_or_else(|| key.to_string(), |s| s.name.clone())
-            };
-            PublicStep {
-                at: h.at,
-                step: name(&h.step_to),
-                status: Status::from_code(h.status_to)
+    let state = state_of(&first.state, &first.code)?;
+    let workflow = rules.workflow(&first.workflow)?;
+    let calendar = rules.calendar(&first.handling_code)?;
+    let name = |key: &str| {
+        workflow
+            .steps
+            .iter()
+            .find(|s| s.key == key)
+            .map_or_else(|| key.to_string(), |s| s.name.clone())
+    };
+    let steps = rows
+        .iter()
+        .filter_map(|h| {
+            let at = h.at?;
+            let step_from = h.step_from.as_deref().unwrap_or_default();
+            Some(PublicStep {
+                at,
+                step: name(h.step_to.as_deref().unwrap_or_default()),
+                status: h
+                    .status_to
+                    .and_then(Status::from_code)
                     .unwrap_or(Status::Registered)
                     .into(),
-                completed: h.step_result.as_ref().map(|_| name(&h.step_from)),
-                result: h.step_result,
-            }
+                completed: h.step_result.as_ref().map(|_| name(step_from)),
+                result: h.step_result.clone(),
+            })
         })
         .collect();
     Ok(Some(PublicView {
-        code: row.code,
-        procedure_name: row.procedure_name,
-        applicant: text::mask_name(&row.applicant_name),
+        code: first.code.clone(),
+        procedure_name: first.procedure_name.clone(),
+        applicant: text::mask_name(&first.applicant_name),
         status: state.status.into(),
         received_at: state.received_at,
         due_at: state.due,

@@ -97,10 +97,42 @@ enum TxInner {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// A pooled connection outside any transaction, for a read that is **one statement**: a statement
+/// sees one snapshot by itself on both backends, and skipping BEGIN and ROLLBACK saves two of the
+/// round trips of the public look-up, the page every citizen with a receipt opens.
+pub struct OneStatement {
+    inner: PooledInner,
+}
+
+enum PooledInner {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl OneStatement {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            PooledInner::Sqlite(c) => Conn::Sqlite(c),
+            PooledInner::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
 /// A transaction: everything done through it, audit rows included, commits or rolls back together.
 pub struct Tx {
     inner: TxInner,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    remembered: Remembered,
+}
+
+/// Rows a transaction read and is likely to read again: one dossier step read the same agencies
+/// up to eight times and its procedure version four times, each a round trip inside the write
+/// lock. Kept for the transaction only, so nothing outlives what the transaction may see; a
+/// write through the transaction to those rows forgets them (agencies are only ever inserted).
+#[derive(Default)]
+struct Remembered {
+    agencies: std::collections::HashMap<uuid::Uuid, agency::Agency>,
+    procedures: std::collections::HashMap<(String, i64), catalog::ProcedureRecord>,
 }
 
 impl Tx {
@@ -150,6 +182,7 @@ impl Store {
                 Tx {
                     inner: TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
                     _writer: Some(writer),
+                    remembered: Remembered::default(),
                 }
             }
             Pool::Postgres(pool) => {
@@ -161,6 +194,7 @@ impl Store {
                 Tx {
                     inner: TxInner::Postgres(tx),
                     _writer: None,
+                    remembered: Remembered::default(),
                 }
             }
         })
@@ -175,7 +209,17 @@ impl Store {
         Ok(Tx {
             inner,
             _writer: None,
+            remembered: Remembered::default(),
         })
+    }
+
+    /// A connection for a read that is one statement (see [`OneStatement`]).
+    pub async fn one_statement(&self) -> Result<OneStatement, StoreError> {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => PooledInner::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => PooledInner::Postgres(pool.acquire().await?),
+        };
+        Ok(OneStatement { inner })
     }
 
     fn with_pool(pool: Pool, location: String) -> Store {

@@ -258,7 +258,7 @@ xaso_store::backend_tests! {
         assert_eq!(view.history.last().map(|h| h.action.as_str()), Some("return_result"));
         assert!(view.e_result().is_some());
         assert!(view.outcome.is_some());
-        let public = dossier::public_view(&mut tx, &rules, &returned)
+        let public = dossier::public_view(&store, &rules, &returned)
             .await
             .expect("public")
             .expect("found");

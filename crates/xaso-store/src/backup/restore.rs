@@ -308,6 +308,7 @@ async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), 
             sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?,
         ),
         _writer: Some(writer),
+        remembered: Default::default(),
     };
     refuse_data(&mut tx, store).await?;
     let tables: Vec<String> = tables::data_tables(&mut tx, true)

@@ -69,6 +69,7 @@ pub(crate) fn text_of<T: serde::Serialize>(value: &T) -> Option<String> {
 }
 
 /// A fact with the keys it is stored under.
+#[derive(PartialEq)]
 struct Keyed {
     dossier_id: Uuid,
     handling_commune_id: Uuid,
@@ -301,10 +302,11 @@ async fn upsert(tx: &mut Tx, keyed: &Keyed) -> Result<(), StoreError> {
 
 /// Replaces a dossier's kept fact, moving its daily sums from the old to the new.
 async fn replace(tx: &mut Tx, old: Option<&Keyed>, new: &Keyed) -> Result<(), StoreError> {
-    if let Some(old) = old {
-        sums::apply(tx, old, -1).await?;
+    // Most steps (a forward, a reassignment) change nothing a report counts.
+    if old == Some(new) {
+        return Ok(());
     }
-    sums::apply(tx, new, 1).await?;
+    sums::move_contribution(tx, old, new).await?;
     upsert(tx, new).await
 }
 

@@ -2,6 +2,8 @@
 //! (`report_monthly`, migration 0026), kept change by change: a period reads its whole months
 //! from the monthly sums and only the days at its ends from the daily ones.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 use xaso_domain::report::{
@@ -87,35 +89,76 @@ impl Sums {
     }
 }
 
-/// Adds (`sign` 1) or takes away (-1) what a fact contributes to its commune's days and months.
-pub(super) async fn apply(tx: &mut Tx, keyed: &Keyed, sign: i64) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (4..4 + DAILY_COLUMNS.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    for (day, counts) in daily_contributions(&keyed.fact) {
-        let values = counts.to_signed(sign);
-        for sums in Sums::BOTH {
-            let sql = format!(
-                "INSERT INTO {} (handling_commune_id, field, {}, {}) VALUES ($1, $2, $3, {}){}",
-                sums.table(),
-                sums.key_column(),
-                DAILY_COLUMNS.join(", "),
-                placeholders.join(", "),
-                sums.adding()
-            );
-            db!(tx.conn(), |c| {
-                let mut query = sqlx::query(&sql)
-                    .bind(keyed.handling_commune_id)
-                    .bind(&keyed.fact.field)
-                    .bind(sums.key(day));
-                for value in values {
-                    query = query.bind(value);
-                }
-                query.execute(&mut *c).await.map(|_| ())
-            })?;
+/// Moves what a dossier contributes to its commune's days and months from its kept fact (`old`)
+/// to its new one. The two are netted per commune, field and day (or month) first: a step that
+/// changes no count writes no sum, and each table gets at most one statement — each statement
+/// is a round trip inside the write lock.
+pub(super) async fn move_contribution(
+    tx: &mut Tx,
+    old: Option<&Keyed>,
+    new: &Keyed,
+) -> Result<(), StoreError> {
+    for sums in Sums::BOTH {
+        let net = net_contributions(sums, old, new);
+        if net.is_empty() {
+            continue;
         }
+        let width = 3 + DAILY_COLUMNS.len();
+        let rows: Vec<String> = (0..net.len())
+            .map(|row| {
+                let places: Vec<String> = (1..=width)
+                    .map(|i| format!("${}", row * width + i))
+                    .collect();
+                format!("({})", places.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} (handling_commune_id, field, {}, {}) VALUES {}{}",
+            sums.table(),
+            sums.key_column(),
+            DAILY_COLUMNS.join(", "),
+            rows.join(", "),
+            sums.adding()
+        );
+        db!(tx.conn(), |c| {
+            let mut query = sqlx::query(&sql);
+            for ((commune, field, key), values) in &net {
+                query = query.bind(*commune).bind(field).bind(key);
+                for value in values {
+                    query = query.bind(*value);
+                }
+            }
+            query.execute(&mut *c).await.map(|_| ())
+        })?;
     }
     Ok(())
+}
+
+/// Row key of a sums table: commune, field, day or month.
+type SumsKey = (Uuid, String, String);
+
+/// `new`'s contributions minus `old`'s, by row of `sums`; rows that net to nothing left out.
+fn net_contributions(
+    sums: Sums,
+    old: Option<&Keyed>,
+    new: &Keyed,
+) -> BTreeMap<SumsKey, [i64; COUNT_FIELDS]> {
+    let mut net: BTreeMap<SumsKey, [i64; COUNT_FIELDS]> = BTreeMap::new();
+    for (keyed, sign) in old.map(|o| (o, -1)).into_iter().chain([(new, 1)]) {
+        for (day, counts) in daily_contributions(&keyed.fact) {
+            let key = (
+                keyed.handling_commune_id,
+                keyed.fact.field.clone(),
+                sums.key(day),
+            );
+            let row = net.entry(key).or_insert([0; COUNT_FIELDS]);
+            for (total, value) in row.iter_mut().zip(counts.to_signed(sign)) {
+                *total += value;
+            }
+        }
+    }
+    net.retain(|_, values| values.iter().any(|v| *v != 0));
+    net
 }
 
 #[derive(sqlx::FromRow)]

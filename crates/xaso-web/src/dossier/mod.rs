@@ -326,8 +326,7 @@ async fn lookup(
     if code.parse::<DossierCode>().is_err() {
         return Err(ApiError::not_found(NOT_FOUND));
     }
-    let mut tx = state.store.read().await?;
-    dossier::public_view(&mut tx, &state.rules, code.trim())
+    dossier::public_view(&state.store, &state.rules, code.trim())
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
