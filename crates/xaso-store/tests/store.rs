@@ -312,6 +312,42 @@ xaso_store::backend_tests! {
         assert_eq!(identity::list_users(&mut tx).await.expect("list").len(), 24);
     }
 
+    async fn users_are_listed_with_their_roles_and_leaders_found_without_listing_everyone(store: Store) {
+        // More accounts than one statement reads roles for (500), so the roles come in two reads.
+        let mut tx = store.begin().await.expect("begin");
+        for i in 0..520 {
+            let roles = match i % 3 {
+                0 => vec![Role::Leader, Role::Specialist],
+                1 => vec![Role::Specialist],
+                _ => vec![Role::Citizen],
+            };
+            identity::create_user(&mut tx, NewUser {
+                username: format!("nguoi{i:03}"),
+                full_name: format!("Người {i}"),
+                agency_code: None,
+                roles,
+                password_hash: None,
+                must_change_password: false,
+            }, now(), &Actor::system("test")).await.expect("user");
+        }
+        identity::set_disabled(&mut tx, "nguoi003", true, now(), &Actor::system("test")).await.expect("disable");
+        tx.commit().await.expect("commit");
+        let mut tx = store.read().await.expect("read");
+        let everyone = identity::list_users(&mut tx).await.expect("list");
+        assert_eq!(everyone.len(), 520);
+        let first = everyone.iter().find(|u| u.username == "nguoi000").expect("nguoi000");
+        let mut expected = vec![Role::Leader, Role::Specialist];
+        expected.sort();
+        assert_eq!(first.roles, expected, "both roles, in role order");
+        let last = everyone.iter().find(|u| u.username == "nguoi517").expect("nguoi517");
+        assert_eq!(last.roles, vec![Role::Specialist], "a user past the first 500 has its roles");
+        let leaders = identity::enabled_users_with_role(&mut tx, Role::Leader).await.expect("leaders");
+        let names: Vec<&str> = leaders.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(leaders.len(), 173, "every third of 520, less the disabled one: {names:?}");
+        assert!(!names.contains(&"nguoi003") && names.contains(&"nguoi006"));
+        assert!(leaders.iter().all(|u| u.roles == expected && !u.disabled));
+    }
+
     async fn one_time_steps_are_claimed_once(store: Store) {
         let mut tx = store.begin().await.expect("begin");
         assert!(meta::claim(&mut tx, "demo_loaded", "1").await.expect("claim"));

@@ -198,7 +198,8 @@ pub async fn issue_certificates(
     let actor = Actor::system("pki");
     let mut tx = store.read().await?;
     let agencies = xaso_store::agency::list(&mut tx).await?;
-    let users = xaso_store::identity::list_users(&mut tx).await?;
+    // Every demo start comes here: only the leaders, not a province's every account.
+    let leaders = xaso_store::identity::enabled_users_with_role(&mut tx, Role::Leader).await?;
     tx.commit().await?;
     let (mut cas, mut signers) = (0, 0);
     for commune in agencies.iter().filter(|a| a.kind == "commune") {
@@ -249,10 +250,7 @@ pub async fn issue_certificates(
             .filter(|a| a.agency_code == commune.agency_code || a.parent_id == Some(commune.id))
             .map(|a| a.agency_code.as_str())
             .collect();
-        for user in users
-            .iter()
-            .filter(|u| u.has_role(Role::Leader) && !u.disabled)
-        {
+        for user in &leaders {
             if !user
                 .agency_code
                 .as_deref()
