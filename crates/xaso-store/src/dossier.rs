@@ -1082,12 +1082,15 @@ pub async fn inbox(
     };
     let rows: Vec<SummaryRow> = db!(tx.conn(), |c| {
         sqlx::query_as(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM dossiers
-         WHERE status NOT IN (3, 7, 8, 10) AND (handling_commune_id = $1 OR receiving_commune_id = $1)"
-    ))
-    .bind(commune)
-    .fetch_all(&mut *c)
-    .await
+            // Each side of the OR carries the open-status condition: so written, SQLite too reads
+            // the two partial indexes of migration 0027 instead of walking every open dossier.
+            "SELECT {SUMMARY_COLUMNS} FROM dossiers
+         WHERE (handling_commune_id = $1 AND status NOT IN (3, 7, 8, 10))
+            OR (receiving_commune_id = $1 AND status NOT IN (3, 7, 8, 10))"
+        ))
+        .bind(commune)
+        .fetch_all(&mut *c)
+        .await
     })?;
     let mut mine: Vec<DossierSummary> = Vec::new();
     for (row, summary, state) in summarise(tx, rules, rows, now).await? {
