@@ -678,15 +678,18 @@ pub async fn paid_online_procedures_by_commune(
     tx: &mut Tx,
     period: &Period,
 ) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+    // One probe of the (procedure, commune, received) index per pair, as a scalar subquery with
+    // LIMIT 1: written as EXISTS, PostgreSQL turned it into one pass over the period's paid-online
+    // facts (607 ms of each province dashboard at 5 000 000 dossiers; 103 → 8 ms at 500 000).
     let pairs: Vec<(Uuid, String)> = db!(tx.conn(), |c| {
         sqlx::query_as(
             "SELECT c.id, p.code
              FROM (SELECT DISTINCT code FROM procedures) p
              CROSS JOIN (SELECT DISTINCT handling_commune_id AS id FROM report_monthly) c
-             WHERE EXISTS (
-                 SELECT 1 FROM report_facts f
-                 WHERE f.procedure_code = p.code AND f.handling_commune_id = c.id AND f.paid_online
-                   AND f.received_at >= $1 AND f.received_at < $2)",
+             WHERE (SELECT 1 FROM report_facts f
+                    WHERE f.procedure_code = p.code AND f.handling_commune_id = c.id AND f.paid_online
+                      AND f.received_at >= $1 AND f.received_at < $2
+                    LIMIT 1) IS NOT NULL",
         )
         .bind(period.start())
         .bind(period.end())
