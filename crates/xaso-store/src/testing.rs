@@ -107,6 +107,14 @@ pub async fn column_texts(store: &Store, table: &str, column: &str) -> Vec<Strin
 }
 
 /// The catalog shipped in the repository's `data/catalog`, validated.
+/// One procedure of `data/catalog` by its code.
+pub fn shipped_procedure(code: &str) -> Procedure {
+    shipped_catalog()
+        .into_iter()
+        .find(|p| p.code == code)
+        .unwrap_or_else(|| panic!("no procedure {code} in data/catalog"))
+}
+
 pub fn shipped_catalog() -> Vec<Procedure> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/catalog");
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -166,10 +174,7 @@ pub fn new_dossier(
     centre: &str,
     applicant: crate::dossier::Applicant,
 ) -> crate::dossier::NewDossier {
-    let procedure = shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .unwrap_or_else(|| panic!("no procedure {procedure} in data/catalog"));
+    let procedure = shipped_procedure(procedure);
     crate::dossier::NewDossier {
         procedure_code: procedure.code.clone(),
         channel,

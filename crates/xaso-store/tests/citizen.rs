@@ -11,7 +11,7 @@ use xaso_store::audit::Actor;
 use xaso_store::citizen::{self, Channel as ReadChannel, Consent, NewDocument, Reader};
 use xaso_store::dossier::{self, Applicant, NewDossier, StoredFile};
 use xaso_store::identity::User;
-use xaso_store::testing::{demo_world, dossier_rules, shipped_catalog};
+use xaso_store::testing::{demo_world, dossier_rules, shipped_procedure};
 use xaso_store::{Store, StoreError};
 
 /// The citizen of these tests: Đồng Nai (075), a man born in 2001.
@@ -128,7 +128,7 @@ xaso_store::backend_tests! {
 
         // Marriage registration later: the card is offered for "Giấy tờ tùy thân của hai bên".
         let second = receive(&store, &new_dossier(MARRIAGE, Channel::Counter, &centre, NUMBER), officer).await.expect("second");
-        let marriage = shipped_catalog().into_iter().find(|p| p.code == MARRIAGE).expect("marriage");
+        let marriage = shipped_procedure(MARRIAGE);
         let mut tx = store.read().await.expect("read");
         let offers = citizen::offers(&mut tx, &rules.citizen, &marriage, NUMBER, now().date_naive()).await.expect("offers");
         tx.commit().await.expect("commit");

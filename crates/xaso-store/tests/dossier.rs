@@ -18,10 +18,7 @@ fn now() -> DateTime<Utc> {
 
 /// A walk-in birth registration with every mandatory paper.
 fn birth(centre: &str, decision: Option<Decision>) -> NewDossier {
-    let procedure = xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == "1.001193")
-        .expect("birth registration");
+    let procedure = xaso_store::testing::shipped_procedure("1.001193");
     NewDossier {
         procedure_code: "1.001193".into(),
         channel: Channel::Counter,

@@ -10,7 +10,7 @@ use xaso_store::dossier::{
 };
 use xaso_store::identity::User;
 use xaso_store::testing::{
-    demo_world, dossier_rules, late_steps_from_history, monthly_sums_differing, shipped_catalog,
+    demo_world, dossier_rules, late_steps_from_history, monthly_sums_differing, shipped_procedure,
 };
 use xaso_store::{feedback, report, Store};
 
@@ -38,10 +38,7 @@ fn new_dossier(
     centre: &str,
     decision: Option<Decision>,
 ) -> NewDossier {
-    let procedure = shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure");
+    let procedure = shipped_procedure(procedure);
     NewDossier {
         procedure_code: procedure.code.clone(),
         channel,

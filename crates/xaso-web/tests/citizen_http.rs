@@ -11,10 +11,7 @@ use xaso_store::Store;
 const NUMBER: &str = "075201001234";
 
 fn component_index(procedure: &str, starts: &str) -> usize {
-    xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure")
+    xaso_store::testing::shipped_procedure(procedure)
         .components
         .iter()
         .position(|c| c.name.starts_with(starts))

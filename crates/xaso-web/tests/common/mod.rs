@@ -376,10 +376,7 @@ pub async fn complete_checklist(app: &TestApp, procedure: &str) -> Value {
 
 /// The mandatory components of a procedure as the reception form's `comp_N` fields.
 pub fn mandatory_components(procedure: &str) -> Vec<(String, String)> {
-    xaso_store::testing::shipped_catalog()
-        .into_iter()
-        .find(|p| p.code == procedure)
-        .expect("procedure")
+    xaso_store::testing::shipped_procedure(procedure)
         .components
         .iter()
         .enumerate()
