@@ -405,7 +405,8 @@ pub async fn late_steps_from_history(
 }
 
 /// Rows of `report_monthly` that are not the sums of their month's `report_daily` rows, and
-/// months of the daily sums that have no such row: 0 when the two tables agree.
+/// months of the daily sums that have no such row, and the same of the late steps'
+/// `report_late_monthly` and `report_late_daily`: 0 when the tables agree.
 pub async fn monthly_sums_differing(tx: &mut crate::Tx) -> i64 {
     let columns = crate::report::DAILY_COLUMNS.join(", ");
     let sums: Vec<String> = crate::report::DAILY_COLUMNS
@@ -418,9 +419,17 @@ pub async fn monthly_sums_differing(tx: &mut crate::Tx) -> i64 {
         sums.join(", ")
     );
     let kept = format!("SELECT handling_commune_id, field, month, {columns} FROM report_monthly");
+    let late_from_days = "SELECT handling_commune_id, substr(day, 1, 7), agency_code, actor,
+                                 CAST(SUM(late) AS BIGINT)
+                          FROM report_late_daily
+                          GROUP BY handling_commune_id, substr(day, 1, 7), agency_code, actor";
+    let late_kept = "SELECT handling_commune_id, month, agency_code, actor, CAST(late AS BIGINT)
+                     FROM report_late_monthly";
     let sql = format!(
         "SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {from_days}) AS a)
-              + (SELECT COUNT(*) FROM ({from_days} EXCEPT {kept}) AS b)"
+              + (SELECT COUNT(*) FROM ({from_days} EXCEPT {kept}) AS b)
+              + (SELECT COUNT(*) FROM ({late_kept} EXCEPT {late_from_days}) AS c)
+              + (SELECT COUNT(*) FROM ({late_from_days} EXCEPT {late_kept}) AS d)"
     );
     crate::db!(tx.conn(), |c| sqlx::query_scalar(&sql)
         .fetch_one(&mut *c)

@@ -255,7 +255,7 @@ impl Group {
 /// The runs of rows to sum for `period` (or for every day before it when `before`): whole months
 /// from the monthly sums, the days at the ends from the daily ones; each run a table and the
 /// first and last key, both included.
-fn runs(period: &Period, before: bool) -> Vec<(Sums, String, String)> {
+pub(super) fn runs(period: &Period, before: bool) -> Vec<(Sums, String, String)> {
     let (days, months) = if before {
         // The months before the period's month, then that month's days before the period.
         let first = month_of(period.from);
