@@ -58,12 +58,19 @@ pub async fn record(
     entity_id: &str,
     details: serde_json::Value,
 ) -> Result<(), StoreError> {
-    lock_chain(tx).await?;
-    let prev_hash = match last_link(tx).await? {
-        None => audit::GENESIS.to_string(),
-        Some((_, Some(hash))) => hash,
-        // Rows from before the chain existed (or from an older instance still running).
-        Some((_, None)) => seal_unchained(tx).await?,
+    // The row this transaction appended last is still the chain's last: it holds the chain
+    // (SQLite's write lock, PostgreSQL's advisory lock) from its first append to its end.
+    let prev_hash = match tx.remembered.audit_head.take() {
+        Some(hash) => hash,
+        None => {
+            lock_chain(tx).await?;
+            match last_link(tx).await? {
+                None => audit::GENESIS.to_string(),
+                Some((_, Some(hash))) => hash,
+                // Rows from before the chain existed (or from an older instance still running).
+                Some((_, None)) => seal_unchained(tx).await?,
+            }
+        }
     };
     // PostgreSQL keeps microseconds: store what will be read back, so the hash stays true.
     let at = at.trunc_subsecs(6);
@@ -92,7 +99,9 @@ pub async fn record(
         details,
     };
     let hash = audit::row_hash(&prev_hash, &content);
-    set_hashes(tx, id, &prev_hash, &hash).await
+    set_hashes(tx, id, &prev_hash, &hash).await?;
+    tx.remembered.audit_head = Some(hash);
+    Ok(())
 }
 
 /// An arbitrary constant naming the chain's PostgreSQL advisory lock ("xasoaud" in ASCII).

@@ -8,7 +8,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::{db, Pool, Store, StoreError};
+use crate::{db, Pool, SqlitePools, Store, StoreError};
 
 pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -61,7 +61,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let before = self.applied_migrations().await?.len();
         let result = match &self.pool {
-            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Sqlite(pools) => SQLITE_MIGRATIONS.run(&pools.writer).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         };
         self.describe_migrate_error(result)?;
@@ -106,7 +106,7 @@ impl Store {
             ..Migrator::DEFAULT
         };
         let result = match &self.pool {
-            Pool::Sqlite(pool) => some.run(pool).await,
+            Pool::Sqlite(pools) => some.run(&pools.writer).await,
             Pool::Postgres(pool) => some.run(pool).await,
         };
         self.describe_migrate_error(result)
@@ -220,7 +220,7 @@ impl Store {
     }
 }
 
-async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool, StoreError> {
+async fn open_sqlite(url: &str, max_connections: u32) -> Result<SqlitePools, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Config(format!("địa chỉ SQLite `{url}` không hợp lệ: {e}")))?;
     let file = options.get_filename().to_path_buf();
@@ -250,6 +250,23 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    // The writer first: it creates a missing file and switches it to WAL before readers open it.
+    let writer = sqlite_pool(options.clone(), 1, &file).await?;
+    // A store of one connection (a backup's scratch copy, whose journal mode changes at the end)
+    // reads through its writer.
+    let readers = if max_connections <= 1 {
+        writer.clone()
+    } else {
+        sqlite_pool(options, max_connections, &file).await?
+    };
+    Ok(SqlitePools { readers, writer })
+}
+
+async fn sqlite_pool(
+    options: SqliteConnectOptions,
+    max_connections: u32,
+    file: &Path,
+) -> Result<sqlx::SqlitePool, StoreError> {
     SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
         // A SQLite connection is a file handle on a worker thread: it cannot go stale while idle

@@ -817,7 +817,14 @@ pub(crate) async fn apply_action(
     crate::notification::on_dossier(tx, rules, row.id, Some(action), state.status, &next, now)
         .await?;
     crate::report::refresh(tx, rules, row.id).await?;
-    let view = view(tx, rules, code, now).await?.ok_or_else(not_found)?;
+    // The row as the UPDATE left it (of its columns only the state and version changed): not
+    // read again inside the write lock.
+    let written = DossierRow {
+        state: state_json,
+        version: row.version + 1,
+        ..row
+    };
+    let view = view_of(tx, rules, &written, now).await?;
     crate::integration::on_dossier(tx, &view, state.status, Some(action.key()), now).await?;
     Ok(view)
 }
@@ -852,13 +859,23 @@ pub async fn view(
     let Some(row) = load_row(tx, code).await? else {
         return Ok(None);
     };
-    let state = parse_state(&row)?;
+    view_of(tx, rules, &row, now).await.map(Some)
+}
+
+/// The view of a dossier row already read (an action has the row it just wrote).
+async fn view_of(
+    tx: &mut Tx,
+    rules: &DossierRules,
+    row: &DossierRow,
+    now: DateTime<Utc>,
+) -> Result<DossierView, StoreError> {
+    let state = parse_state(row)?;
     let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
     let workflow = rules.workflow(&row.workflow)?;
     let handling_code = agency_code_of(tx, row.handling_commune_id).await?;
     let calendar = rules.calendar(&handling_code)?;
     let step = workflow.step(state.step);
-    Ok(Some(DossierView {
+    Ok(DossierView {
         id: row.id,
         code: row.code.clone(),
         version: row.version,
@@ -903,7 +920,7 @@ pub async fn view(
         history: history(tx, row.id).await?,
         feedback: crate::feedback::about_dossier(tx, row.id).await?,
         messages: crate::notification::about_dossier(tx, row.id).await?,
-    }))
+    })
 }
 
 /// The dossier for a signed-in user, or not found when they may not see it (no enumeration).

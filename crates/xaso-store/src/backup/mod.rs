@@ -119,12 +119,12 @@ pub async fn run(
 impl Store {
     /// SQLite: a consistent copy of the whole database into a new file.
     async fn vacuum_into(&self, path: &str) -> Result<(), StoreError> {
-        let crate::Pool::Sqlite(pool) = &self.pool else {
+        let crate::Pool::Sqlite(pools) = &self.pool else {
             return Err(StoreError::Config("VACUUM INTO chỉ dùng cho SQLite".into()));
         };
         sqlx::query("VACUUM INTO $1")
             .bind(path)
-            .execute(pool)
+            .execute(&pools.readers)
             .await?;
         Ok(())
     }

@@ -262,9 +262,9 @@ impl Scratch {
             let versions = check_versions(&ledger, &target.migrations())?;
             copy.migrate().await?;
             // Back to a single file, so that attaching it makes no -wal beside it.
-            if let Pool::Sqlite(pool) = &copy.pool {
+            if let Pool::Sqlite(pools) = &copy.pool {
                 sqlx::query("PRAGMA journal_mode = DELETE")
-                    .execute(pool)
+                    .execute(&pools.writer)
                     .await?;
             }
             Ok::<_, StoreError>(versions)
@@ -288,11 +288,11 @@ impl Drop for Scratch {
 /// SQLite: every table of the scratch copy into the target, in one transaction on a connection
 /// that has the copy attached (ATTACH cannot run inside a transaction).
 async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), StoreError> {
-    let Pool::Sqlite(pool) = &store.pool else {
+    let Pool::Sqlite(pools) = &store.pool else {
         return Err(StoreError::Config("chỉ dùng cho SQLite".into()));
     };
     let writer = store.sqlite_writer.clone().lock_owned().await;
-    let mut conn = pool.acquire().await?;
+    let mut conn = pools.writer.acquire().await?;
     // The attachment must not outlive this restore on a connection the pool hands out again.
     conn.close_on_drop();
     let path = scratch
