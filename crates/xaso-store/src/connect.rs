@@ -61,7 +61,10 @@ impl Store {
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let before = self.applied_migrations().await?.len();
         let result = match &self.pool {
-            Pool::Sqlite(pools) => SQLITE_MIGRATIONS.run(&pools.writer).await,
+            Pool::Sqlite(pools) => {
+                let _lock = self.writer_returned().await;
+                SQLITE_MIGRATIONS.run(&pools.writer).await
+            }
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         };
         self.describe_migrate_error(result)?;
@@ -106,7 +109,10 @@ impl Store {
             ..Migrator::DEFAULT
         };
         let result = match &self.pool {
-            Pool::Sqlite(pools) => some.run(&pools.writer).await,
+            Pool::Sqlite(pools) => {
+                let _lock = self.writer_returned().await;
+                some.run(&pools.writer).await
+            }
             Pool::Postgres(pool) => some.run(pool).await,
         };
         self.describe_migrate_error(result)
@@ -254,12 +260,17 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
     let writer = sqlite_pool(options.clone(), 1, &file).await?;
     // A store of one connection (a backup's scratch copy, whose journal mode changes at the end)
     // reads through its writer.
-    let readers = if max_connections <= 1 {
+    let shared = max_connections <= 1;
+    let readers = if shared {
         writer.clone()
     } else {
         sqlite_pool(options, max_connections, &file).await?
     };
-    Ok(SqlitePools { readers, writer })
+    Ok(SqlitePools {
+        readers,
+        writer,
+        shared,
+    })
 }
 
 async fn sqlite_pool(

@@ -26,6 +26,7 @@ pub mod pki;
 pub mod plan;
 pub mod report;
 pub mod testing;
+mod writer;
 
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
@@ -85,6 +86,9 @@ enum Pool {
 struct SqlitePools {
     readers: SqlitePool,
     writer: SqlitePool,
+    /// The readers use the writer's pool of one connection (a store of one connection): the
+    /// writer then goes back to the pool after each transaction, or reads would wait for it.
+    shared: bool,
 }
 
 /// The database, shared by every request of every instance.
@@ -94,8 +98,9 @@ pub struct Store {
     /// The URL with any password replaced, for messages and `xaso config`.
     pub location: String,
     /// SQLite has one writer at a time: writers of this process queue here, first come first
-    /// served, instead of spinning on the file lock (which can starve one of them).
-    sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// served, instead of spinning on the file lock (which can starve one of them). The lock
+    /// holds the writer connection between transactions (see `writer`).
+    sqlite_writer: std::sync::Arc<tokio::sync::Mutex<writer::Slot>>,
 }
 
 /// A connection borrowed from a transaction or the pool.
@@ -106,6 +111,7 @@ pub enum Conn<'a> {
 
 enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
+    SqliteWriter(writer::WriterTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -133,7 +139,6 @@ impl OneStatement {
 /// A transaction: everything done through it, audit rows included, commits or rolls back together.
 pub struct Tx {
     inner: TxInner,
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     remembered: Remembered,
 }
 
@@ -153,6 +158,7 @@ impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
             TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+            TxInner::SqliteWriter(tx) => Conn::Sqlite(tx.conn()),
             TxInner::Postgres(tx) => Conn::Postgres(tx),
         }
     }
@@ -160,6 +166,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::SqliteWriter(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -169,6 +176,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::SqliteWriter(tx) => tx.rollback().await?,
             TxInner::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -192,10 +200,11 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
             Pool::Sqlite(pools) => {
-                let writer = self.sqlite_writer.clone().lock_owned().await;
+                let slot = self.sqlite_writer.clone().lock_owned().await;
                 Tx {
-                    inner: TxInner::Sqlite(pools.writer.begin_with("BEGIN IMMEDIATE").await?),
-                    _writer: Some(writer),
+                    inner: TxInner::SqliteWriter(
+                        writer::WriterTx::begin(slot, &pools.writer, !pools.shared).await?,
+                    ),
                     remembered: Remembered::default(),
                 }
             }
@@ -207,7 +216,6 @@ impl Store {
                     .await?;
                 Tx {
                     inner: TxInner::Postgres(tx),
-                    _writer: None,
                     remembered: Remembered::default(),
                 }
             }
@@ -222,7 +230,6 @@ impl Store {
         };
         Ok(Tx {
             inner,
-            _writer: None,
             remembered: Remembered::default(),
         })
     }
@@ -240,14 +247,24 @@ impl Store {
         Store {
             pool,
             location,
-            sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
         }
+    }
+
+    /// The write lock, with the writer kept between transactions given back to its pool: for
+    /// work that takes its connection from the pool itself (migrations, closing).
+    async fn writer_returned(&self) -> tokio::sync::MutexGuard<'_, writer::Slot> {
+        let mut slot = self.sqlite_writer.lock().await;
+        slot.take();
+        slot
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(pools) => {
+                // The writer kept between transactions goes back first, or closing would wait.
+                drop(self.writer_returned().await);
                 pools.readers.close().await;
                 pools.writer.close().await;
             }

@@ -25,6 +25,7 @@ use super::tables::{self, quoted, LEDGER};
 use super::{Manifest, MANIFEST};
 use crate::audit::{self, Actor};
 use crate::files::{sha256_hex, Files};
+use crate::writer::WriterTx;
 use crate::{db, Backend, Conn, Pool, Store, StoreError, Tx, TxInner};
 
 /// What a restore loaded.
@@ -291,7 +292,9 @@ async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), 
     let Pool::Sqlite(pools) = &store.pool else {
         return Err(StoreError::Config("chỉ dùng cho SQLite".into()));
     };
-    let writer = store.sqlite_writer.clone().lock_owned().await;
+    let mut slot = store.sqlite_writer.clone().lock_owned().await;
+    // The kept writer back to its pool, to be taken again here and closed after the restore.
+    slot.take();
     let mut conn = pools.writer.acquire().await?;
     // The attachment must not outlive this restore on a connection the pool hands out again.
     conn.close_on_drop();
@@ -302,12 +305,9 @@ async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), 
         .bind(path)
         .execute(&mut *conn)
         .await?;
-    // What `Pool::begin_with` does, on a connection that first had the copy attached.
+    // What `Store::begin` does, on a connection that first had the copy attached; not kept.
     let mut tx = Tx {
-        inner: TxInner::Sqlite(
-            sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?,
-        ),
-        _writer: Some(writer),
+        inner: TxInner::SqliteWriter(WriterTx::begin_on(slot, conn, false).await?),
         remembered: Default::default(),
     };
     refuse_data(&mut tx, store).await?;
