@@ -9,7 +9,7 @@ use xaso_domain::calendar::deadline::to_local;
 use xaso_domain::report::Period;
 
 use super::scope_id;
-use super::sums::{runs, Sums};
+use super::sums::{runs, union_of_runs, Sums};
 use crate::{db, Conn, StoreError, Tx};
 
 /// Steps finished late in a period: by unit, or by officer.
@@ -33,21 +33,7 @@ pub async fn late_steps(
     if runs.is_empty() {
         return Ok(Vec::new());
     }
-    let parts: Vec<String> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (sums, _, _))| {
-            let key = sums.key_column();
-            format!(
-                "SELECT agency_code, actor, late FROM {}
-                 WHERE ($1 IS NULL OR handling_commune_id = $1) AND {key} >= ${} AND {key} <= ${}",
-                late_table(*sums),
-                2 + 2 * i,
-                3 + 2 * i
-            )
-        })
-        .collect();
-    let runs_sql = parts.join(" UNION ALL ");
+    let runs_sql = union_of_runs(&runs, "agency_code, actor, late", late_table);
     let sql = if by_officer {
         format!(
             "SELECT l.actor AS who, CAST(SUM(l.late) AS BIGINT) AS count FROM ({runs_sql}) AS l

@@ -282,6 +282,31 @@ pub(super) fn runs(period: &Period, before: bool) -> Vec<(Sums, String, String)>
     runs
 }
 
+/// The rows of `runs` as one `UNION ALL`: `columns` of each run's table (`table` names the daily
+/// or the monthly one) for the commune `$1` (all when NULL), between the run's first and last key,
+/// bound as the next two parameters in the order of `runs`.
+pub(super) fn union_of_runs(
+    runs: &[(Sums, String, String)],
+    columns: &str,
+    table: impl Fn(Sums) -> &'static str,
+) -> String {
+    let parts: Vec<String> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (sums, _, _))| {
+            let key = sums.key_column();
+            format!(
+                "SELECT {columns} FROM {}
+                 WHERE ($1 IS NULL OR handling_commune_id = $1) AND {key} >= ${} AND {key} <= ${}",
+                table(*sums),
+                2 + 2 * i,
+                3 + 2 * i
+            )
+        })
+        .collect();
+    parts.join(" UNION ALL ")
+}
+
 /// Sums of the counts of one commune or all (`$1`): the days of `period`, or every day before it
 /// when `before`.
 pub(super) async fn counts_rows(
@@ -300,25 +325,14 @@ pub(super) async fn counts_rows(
         .iter()
         .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
         .collect();
-    let parts: Vec<String> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (sums, _, _))| {
-            let key = sums.key_column();
-            format!(
-                "SELECT handling_commune_id, field, {} FROM {}
-                 WHERE ($1 IS NULL OR handling_commune_id = $1) AND {key} >= ${} AND {key} <= ${}",
-                DAILY_COLUMNS.join(", "),
-                sums.table(),
-                2 + 2 * i,
-                3 + 2 * i
-            )
-        })
-        .collect();
+    let rows = union_of_runs(
+        &runs,
+        &format!("handling_commune_id, field, {}", DAILY_COLUMNS.join(", ")),
+        Sums::table,
+    );
     let sql = format!(
-        "SELECT {keys}, {} FROM ({}) AS runs{group_by}",
-        sums.join(", "),
-        parts.join(" UNION ALL ")
+        "SELECT {keys}, {} FROM ({rows}) AS runs{group_by}",
+        sums.join(", ")
     );
     Ok(db!(tx.conn(), |c| {
         let mut query = sqlx::query_as(&sql).bind(commune);
