@@ -252,9 +252,9 @@ impl Store {
     }
 
     /// The write lock, with the writer kept between transactions given back to its pool: for
-    /// work that takes its connection from the pool itself (migrations, closing).
-    async fn writer_returned(&self) -> tokio::sync::MutexGuard<'_, writer::Slot> {
-        let mut slot = self.sqlite_writer.lock().await;
+    /// work that takes its connection from the pool itself (migrations, closing, a restore).
+    async fn writer_returned(&self) -> tokio::sync::OwnedMutexGuard<writer::Slot> {
+        let mut slot = self.sqlite_writer.clone().lock_owned().await;
         slot.take();
         slot
     }

@@ -292,9 +292,8 @@ async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), 
     let Pool::Sqlite(pools) = &store.pool else {
         return Err(StoreError::Config("chỉ dùng cho SQLite".into()));
     };
-    let mut slot = store.sqlite_writer.clone().lock_owned().await;
     // The kept writer back to its pool, to be taken again here and closed after the restore.
-    slot.take();
+    let slot = store.writer_returned().await;
     let mut conn = pools.writer.acquire().await?;
     // The attachment must not outlive this restore on a connection the pool hands out again.
     conn.close_on_drop();
