@@ -1192,12 +1192,20 @@ pub async fn sweep(
         state: String,
         alert: Option<String>,
     }
+    // The statuses that can have an urgency (not ended, not resolved), listed: an IN list is read
+    // through the status index, where `NOT IN` the others walked every dossier of the database —
+    // 12 s at a province's 5 000 000, inside the write lock, every five minutes.
+    let open = Status::ALL
+        .iter()
+        .filter(|s| !s.is_terminal() && **s != Status::Resolved)
+        .map(|s| s.code().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT id, code, handling_commune_id, state, alert FROM dossiers WHERE status IN ({open})"
+    );
     let rows: Vec<OpenRow> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-        "SELECT id, code, handling_commune_id, state, alert FROM dossiers WHERE status NOT IN (3, 7, 8, 9, 10)"
-    )
-    .fetch_all(&mut *c)
-    .await
+        sqlx::query_as(&sql).fetch_all(&mut *c).await
     })?;
     let mut report = SweepReport {
         open: rows.len(),

@@ -120,6 +120,9 @@ xaso_store::backend_tests! {
         let officer = &users["motcua"];
         let mut tx = store.begin().await.expect("begin");
         let view = dossier::receive(&mut tx, &rules, &birth(officer.agency_code.as_deref().expect("centre"), Some(Decision::Accept)), officer, now()).await.expect("receive");
+        // Refused at the counter: ended, never swept.
+        let refused = Decision::Refuse { reasons: "Không thuộc thẩm quyền".into() };
+        dossier::receive(&mut tx, &rules, &birth(officer.agency_code.as_deref().expect("centre"), Some(refused)), officer, now()).await.expect("refuse");
         tx.commit().await.expect("commit");
         // Birth registration is "immediately": due at 17:00 the same day.
         let sweep = |at: DateTime<Utc>| {
