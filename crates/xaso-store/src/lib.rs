@@ -355,6 +355,18 @@ impl StoreError {
     }
 }
 
+/// Ids bound to one `IN (…)` list: both backends take this many parameters in one statement, and
+/// the rows read for them stay a few hundred at a time whatever the province's size.
+pub(crate) const IDS_PER_STATEMENT: usize = 500;
+
+/// `$1, $2, …, $count`: the placeholders of an `IN (…)` list of `count` bound values.
+pub(crate) fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A fresh UUIDv7: time-ordered, so new rows land at the end of indexes.
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()

@@ -77,6 +77,17 @@ xaso_store::backend_tests! {
             assert_eq!(parsed.agency_code, centre);
             assert!((1..=1000).contains(&parsed.sequence));
         }
+        // The sweep reads the open dossiers a few hundred at a time: every one of the thousand
+        // is marked (birth registration is due the same day), once.
+        let sweep = || async {
+            let mut tx = store.begin().await.expect("begin");
+            let report = dossier::sweep(&mut tx, &rules, now()).await.expect("sweep");
+            tx.commit().await.expect("commit");
+            report
+        };
+        let first = sweep().await;
+        assert_eq!((first.open, first.due_soon, first.changed), (1000, 1000, 1000));
+        assert_eq!(sweep().await.changed, 0, "nothing new to mark");
     }
 
     async fn nobody_declares_a_payment_made(store: Store) {

@@ -162,18 +162,14 @@ async fn verify_password(stored: Option<String>, password: String) -> bool {
     .unwrap_or(false)
 }
 
-/// Users whose roles one statement reads: a province lists about 200 000 accounts, which were
-/// 200 000 statements; both backends take this many parameters in one statement.
-const ROLES_PER_STATEMENT: usize = 500;
-
 /// The roles of each of `user_ids`, in role order (citizen … administrator).
 async fn roles_of(tx: &mut Tx, user_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>, StoreError> {
     let mut roles: HashMap<Uuid, Vec<Role>> = HashMap::new();
-    for chunk in user_ids.chunks(ROLES_PER_STATEMENT) {
-        let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    // A province lists about 200 000 accounts: one statement each was 200 000 statements.
+    for chunk in user_ids.chunks(crate::IDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT user_id, role FROM user_roles WHERE user_id IN ({})",
-            places.join(", ")
+            crate::placeholders(chunk.len())
         );
         let rows: Vec<(Uuid, String)> = db!(tx.conn(), |c| {
             let mut query = sqlx::query_as(&sql);
