@@ -41,6 +41,8 @@ impl Store {
         Store::open_with(url, 10).await
     }
 
+    /// The same with at most `max_connections` connections (on SQLite, one writer and at most
+    /// that many readers, and no more readers than two per core).
     pub async fn open_with(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         let location = redact_url(url);
         let pool = match crate::Backend::of_url(url) {
@@ -264,13 +266,23 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
     let readers = if shared {
         writer.clone()
     } else {
-        sqlite_pool(options, max_connections, &file).await?
+        sqlite_pool(options, max_connections.min(sqlite_readers()), &file).await?
     };
     Ok(SqlitePools {
         readers,
         writer,
         shared,
     })
+}
+
+/// How many SQLite connections read at once: two per core. A read runs on its connection's own
+/// thread and, with the file's pages in the system's cache, uses only the CPU; more readers added
+/// threads, each with its own page cache and allocator arena, and no throughput (a province's
+/// 5 000 000 dossiers on 2 cores: ten readers left the server at 155.6 MiB after the bench, four at
+/// 102.2 MiB, with the same requests per second — BENCHMARKS.md).
+fn sqlite_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(2)).unwrap_or(u32::MAX)
 }
 
 async fn sqlite_pool(
