@@ -45,6 +45,18 @@ fn birth(centre: &str, decision: Option<Decision>) -> NewDossier {
     }
 }
 
+/// One deadline sweep at `at`, in its own committed transaction.
+async fn sweep_at(
+    store: &Store,
+    rules: &xaso_store::dossier::DossierRules,
+    at: DateTime<Utc>,
+) -> dossier::SweepReport {
+    let mut tx = store.begin().await.expect("begin");
+    let report = dossier::sweep(&mut tx, rules, at).await.expect("sweep");
+    tx.commit().await.expect("commit");
+    report
+}
+
 xaso_store::backend_tests! {
     async fn a_thousand_concurrent_receptions_get_distinct_valid_codes(store: Store) {
         let users = demo_world(&store, now()).await;
@@ -79,15 +91,9 @@ xaso_store::backend_tests! {
         }
         // The sweep reads the open dossiers a few hundred at a time: every one of the thousand
         // is marked (birth registration is due the same day), once.
-        let sweep = || async {
-            let mut tx = store.begin().await.expect("begin");
-            let report = dossier::sweep(&mut tx, &rules, now()).await.expect("sweep");
-            tx.commit().await.expect("commit");
-            report
-        };
-        let first = sweep().await;
+        let first = sweep_at(&store, &rules, now()).await;
         assert_eq!((first.open, first.due_soon, first.changed), (1000, 1000, 1000));
-        assert_eq!(sweep().await.changed, 0, "nothing new to mark");
+        assert_eq!(sweep_at(&store, &rules, now()).await.changed, 0, "nothing new to mark");
     }
 
     async fn nobody_declares_a_payment_made(store: Store) {
@@ -136,20 +142,11 @@ xaso_store::backend_tests! {
         dossier::receive(&mut tx, &rules, &birth(officer.agency_code.as_deref().expect("centre"), Some(refused)), officer, now()).await.expect("refuse");
         tx.commit().await.expect("commit");
         // Birth registration is "immediately": due at 17:00 the same day.
-        let sweep = |at: DateTime<Utc>| {
-            let (store, rules) = (store.clone(), &rules);
-            async move {
-                let mut tx = store.begin().await.expect("begin");
-                let report = dossier::sweep(&mut tx, rules, at).await.expect("sweep");
-                tx.commit().await.expect("commit");
-                report
-            }
-        };
-        let first = sweep(now()).await;
+        let first = sweep_at(&store, &rules, now()).await;
         assert_eq!((first.open, first.due_soon, first.overdue, first.changed), (1, 1, 0, 1));
-        assert_eq!(sweep(now()).await.changed, 0, "nothing new to mark");
+        assert_eq!(sweep_at(&store, &rules, now()).await.changed, 0, "nothing new to mark");
         let evening = Utc.with_ymd_and_hms(2026, 3, 2, 11, 0, 0).single().expect("valid");
-        let late = sweep(evening).await;
+        let late = sweep_at(&store, &rules, evening).await;
         assert_eq!((late.overdue, late.changed), (1, 1));
         let mut tx = store.read().await.expect("read");
         let listed = dossier::list(&mut tx, &rules, Some(Status::Received), evening).await.expect("list");
