@@ -124,13 +124,23 @@ xaso_store::backend_tests! {
                 xaso_store::integration::drain(|| worker.deliver_due(&clock)).await.expect("deliver").sent
             }
         };
-        // The first try meets a 500: the portal's copies are skipped (no portal here), the webhook waits.
+        // The first try meets a 500: the webhook waits. The portal's copies (received, then in
+        // handling) are both set aside in the claim's transaction, there being no portal here,
+        // each with its try logged.
         let first = deliver("2026-03-02T09:01").await;
-        assert_eq!((first.sent, first.retrying), (0, 1), "the chain waits after the failure: {first:?}");
+        assert_eq!((first.sent, first.retrying, first.skipped), (0, 1, 2), "the chain waits after the failure: {first:?}");
         assert_eq!(received.lock().expect("log").len(), 1);
-        // (a chain gives one message a round: the next portal copy is set aside now)
+        let mut tx = app.store.read().await.expect("read");
+        let portal = xaso_store::integration::deliveries(&mut tx, None, 10).await.expect("portal log");
+        assert_eq!(portal.iter().map(|m| (m.status.as_str(), m.attempts)).collect::<Vec<_>>(), [("skipped", 1), ("skipped", 1)]);
+        for message in &portal {
+            let tries = xaso_store::integration::attempts(&mut tx, message.id).await.expect("tries");
+            assert_eq!(tries.len(), 1, "{tries:?}");
+            assert!(tries[0].3.as_deref().is_some_and(|e| e.contains("portal_url")), "{tries:?}");
+        }
+        tx.rollback().await.expect("rollback");
         let again = deliver("2026-03-02T09:01").await;
-        assert_eq!((again.sent, again.retrying), (0, 0), "not before the backoff: {again:?}");
+        assert_eq!((again.sent, again.retrying, again.skipped), (0, 0, 0), "not before the backoff: {again:?}");
         assert_eq!(received.lock().expect("log").len(), 1);
         assert_eq!(drain("2026-03-02T09:02").await, 2, "the retried one, then the next of the chain");
         let got = received.lock().expect("log").clone();
