@@ -980,7 +980,7 @@ pub async fn public_view(
         .fetch_all(&mut *c)
         .await
     })?;
-    drop(one);
+    one.finished();
     let Some(first) = rows.first() else {
         return Ok(None);
     };

@@ -19,6 +19,7 @@ pub mod feedback;
 pub mod files;
 pub mod identity;
 pub mod integration;
+mod lender;
 pub mod meta;
 pub mod notification;
 pub mod payment;
@@ -101,6 +102,14 @@ pub struct Store {
     /// served, instead of spinning on the file lock (which can starve one of them). The lock
     /// holds the writer connection between transactions (see `writer`).
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<writer::Slot>>,
+    /// The public look-ups' connections (see `lender`).
+    lookups: Lookups,
+}
+
+#[derive(Clone)]
+enum Lookups {
+    Sqlite(lender::Lender<Sqlite>),
+    Postgres(lender::Lender<Postgres>),
 }
 
 /// A connection borrowed from a transaction or the pool.
@@ -115,23 +124,33 @@ enum TxInner {
     Postgres(Transaction<'static, Postgres>),
 }
 
-/// A pooled connection outside any transaction, for a read that is **one statement**: a statement
-/// sees one snapshot by itself on both backends, and skipping BEGIN and ROLLBACK saves two of the
-/// round trips of the public look-up, the page every citizen with a receipt opens.
+/// A connection outside any transaction, for a read that is **one statement**: a statement sees
+/// one snapshot by itself on both backends, and skipping BEGIN and ROLLBACK saves two of the
+/// round trips of the public look-up, the page every citizen with a receipt opens. Lent by the
+/// look-ups' lender (see `lender`): [`OneStatement::finished`] once the statement has run.
 pub struct OneStatement {
-    inner: PooledInner,
+    inner: LentInner,
 }
 
-enum PooledInner {
-    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
-    Postgres(sqlx::pool::PoolConnection<Postgres>),
+enum LentInner {
+    Sqlite(lender::Lent<Sqlite>),
+    Postgres(lender::Lent<Postgres>),
 }
 
 impl OneStatement {
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            PooledInner::Sqlite(c) => Conn::Sqlite(c),
-            PooledInner::Postgres(c) => Conn::Postgres(c),
+            LentInner::Sqlite(c) => Conn::Sqlite(c.conn()),
+            LentInner::Postgres(c) => Conn::Postgres(c.conn()),
+        }
+    }
+
+    /// The statement ran to its end: the connection is kept for the next look-up. Dropped
+    /// without this, it goes back to the pool, which tests it first.
+    pub fn finished(self) {
+        match self.inner {
+            LentInner::Sqlite(c) => c.finished(),
+            LentInner::Postgres(c) => c.finished(),
         }
     }
 }
@@ -236,18 +255,23 @@ impl Store {
 
     /// A connection for a read that is one statement (see [`OneStatement`]).
     pub async fn one_statement(&self) -> Result<OneStatement, StoreError> {
-        let inner = match &self.pool {
-            Pool::Sqlite(pools) => PooledInner::Sqlite(pools.readers.acquire().await?),
-            Pool::Postgres(pool) => PooledInner::Postgres(pool.acquire().await?),
+        let inner = match &self.lookups {
+            Lookups::Sqlite(lender) => LentInner::Sqlite(lender.lend().await?),
+            Lookups::Postgres(lender) => LentInner::Postgres(lender.lend().await?),
         };
         Ok(OneStatement { inner })
     }
 
     fn with_pool(pool: Pool, location: String) -> Store {
+        let lookups = match &pool {
+            Pool::Sqlite(pools) => Lookups::Sqlite(lender::Lender::new(pools.readers.clone())),
+            Pool::Postgres(pool) => Lookups::Postgres(lender::Lender::new(pool.clone())),
+        };
         Store {
             pool,
             location,
             sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
+            lookups,
         }
     }
 
@@ -261,6 +285,10 @@ impl Store {
 
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
+        match &self.lookups {
+            Lookups::Sqlite(lender) => lender.release_kept(),
+            Lookups::Postgres(lender) => lender.release_kept(),
+        }
         match &self.pool {
             Pool::Sqlite(pools) => {
                 // The writer kept between transactions goes back first, or closing would wait.

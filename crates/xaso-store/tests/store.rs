@@ -348,6 +348,37 @@ xaso_store::backend_tests! {
         assert!(leaders.iter().all(|u| u.roles == expected && !u.disabled));
     }
 
+    async fn public_look_ups_leave_half_the_connections_to_the_rest(store: Store) {
+        let wait = std::time::Duration::from_millis(300);
+        // Look-ups hold connections until one has to wait: at most half of the pool.
+        let mut held = Vec::new();
+        while let Ok(one) = tokio::time::timeout(wait, store.one_statement()).await {
+            held.push(one.expect("look-up connection"));
+            assert!(held.len() <= 10, "look-ups are capped");
+        }
+        assert!(!held.is_empty());
+        // The officers' reads and writes still get theirs.
+        let mut read = tokio::time::timeout(wait, store.read()).await.expect("a read does not wait for look-ups").expect("read");
+        assert_eq!(meta::get(&mut read, "app").await.expect("get").as_deref(), Some("xaso"));
+        read.commit().await.expect("end read");
+        let write = tokio::time::timeout(wait, store.begin()).await.expect("a write does not wait for look-ups").expect("begin");
+        write.rollback().await.expect("rollback");
+        // A finished look-up's connection is lent again, and so is one given back unfinished.
+        let mut one = held.pop().expect("held");
+        let answer: i64 = xaso_store::db!(one.conn(), |c| sqlx::query_scalar("SELECT CAST(7 AS BIGINT)").fetch_one(&mut *c).await).expect("statement");
+        assert_eq!(answer, 7);
+        one.finished();
+        held.push(tokio::time::timeout(wait, store.one_statement()).await.expect("the kept connection").expect("lent"));
+        drop(held.pop());
+        held.push(tokio::time::timeout(std::time::Duration::from_secs(5), store.one_statement()).await.expect("the pool's connection").expect("lent"));
+        drop(held);
+        // Closing gives the kept connections back to the pool first (it would wait for them).
+        let mut one = store.one_statement().await.expect("lent");
+        let _: i64 = xaso_store::db!(one.conn(), |c| sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(&mut *c).await).expect("statement");
+        one.finished();
+        tokio::time::timeout(std::time::Duration::from_secs(10), store.close()).await.expect("close does not wait for kept connections");
+    }
+
     async fn one_time_steps_are_claimed_once(store: Store) {
         let mut tx = store.begin().await.expect("begin");
         assert!(meta::claim(&mut tx, "demo_loaded", "1").await.expect("claim"));
