@@ -57,6 +57,9 @@ struct Line {
     clients: usize,
     measured: Measured,
     peak: Option<u64>,
+    /// The servers' CPU time (user and system, every thread) per request of the scenario: what a
+    /// request costs whatever else the machine is doing, where throughput moves with its load.
+    cpu_per_request: Option<Duration>,
     /// What the throughput is compared with, and its rate.
     limit: Option<(String, f64)>,
     verdict: Option<(&'static str, bool)>,
@@ -114,7 +117,14 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         for server in &servers {
             server.reset_peak();
         }
+        let cpu_before = total_cpu(&servers);
         let measured = scenario.run(&http, &bases, clients, duration).await;
+        let cpu_per_request = match (cpu_before, total_cpu(&servers)) {
+            (Some(before), Some(after)) if !measured.latencies.is_empty() => Some(
+                after.saturating_sub(before) / u32::try_from(measured.latencies.len()).unwrap_or(u32::MAX),
+            ),
+            _ => None,
+        };
         let peak = servers
             .iter()
             .filter_map(|s| s.memory().ok())
@@ -125,6 +135,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             clients,
             measured,
             peak,
+            cpu_per_request,
             limit: None,
             verdict: None,
         }
@@ -148,6 +159,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         clients: args.clients,
         measured: raw,
         peak: None,
+        cpu_per_request: None,
         limit: None,
         verdict: None,
     };
@@ -395,6 +407,11 @@ async fn filing(http: &Http, base: &str) -> anyhow::Result<Filing> {
     })
 }
 
+/// The servers' CPU time so far, or `None` where `/proc` cannot tell.
+fn total_cpu(servers: &[Server]) -> Option<Duration> {
+    servers.iter().map(Server::cpu_time).sum()
+}
+
 fn total_resident(servers: &[Server]) -> anyhow::Result<u64> {
     let mut total = 0;
     for server in servers {
@@ -413,7 +430,7 @@ fn pass(ok: bool) -> &'static str {
 
 fn print_table(lines: &[Line]) {
     println!(
-        "{:<32} {:>8} {:>9} {:>6} {:>10} {:>9} {:>9} {:>9}  {:<28} {:>6}  mục tiêu",
+        "{:<32} {:>8} {:>9} {:>6} {:>10} {:>9} {:>9} {:>9} {:>9}  {:<28} {:>6}  mục tiêu",
         "kịch bản",
         "máy khách",
         "yêu cầu",
@@ -421,6 +438,7 @@ fn print_table(lines: &[Line]) {
         "yêu cầu/s",
         "p50 ms",
         "p99 ms",
+        "CPU µs/yc",
         "đỉnh MiB",
         "giới hạn (yêu cầu/s)",
         "tỉ lệ"
@@ -440,7 +458,7 @@ fn print_table(lines: &[Line]) {
             .map(|(target, ok)| format!("{target}: {}", pass(ok)))
             .unwrap_or_default();
         println!(
-            "{:<32} {:>8} {:>9} {:>6} {:>10.1} {:>9.2} {:>9.2} {:>9}  {:<28} {:>6}  {verdict}",
+            "{:<32} {:>8} {:>9} {:>6} {:>10.1} {:>9.2} {:>9.2} {:>9} {:>9}  {:<28} {:>6}  {verdict}",
             line.name,
             line.clients,
             m.latencies.len(),
@@ -448,6 +466,8 @@ fn print_table(lines: &[Line]) {
             m.throughput(),
             ms(m.percentile(0.5)),
             ms(m.percentile(0.99)),
+            line.cpu_per_request
+                .map_or(String::new(), |cpu| cpu.as_micros().to_string()),
             line.peak
                 .map_or(String::new(), |p| format!("{:.1}", mebibytes(p))),
             limit,

@@ -107,6 +107,17 @@ impl Server {
         })
     }
 
+    /// The CPU time the server has used so far, user and system, all its threads (those ended
+    /// too), from `/proc/PID/stat`; `None` where that cannot be read.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        // After the command's name in parentheses: the state is field 3, utime and stime 14 and 15.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // In USER_HZ, which Linux fixes at 100 per second for every program's view of /proc.
+        Some(Duration::from_millis(ticks * 10))
+    }
+
     /// Starts the high-water mark afresh, so that the next reading is one scenario's peak.
     pub fn reset_peak(&self) {
         // "5" resets the peak resident size (Linux 4.0+); on failure the peak stays cumulative.
