@@ -121,7 +121,8 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         let measured = scenario.run(&http, &bases, clients, duration).await;
         let cpu_per_request = match (cpu_before, total_cpu(&servers)) {
             (Some(before), Some(after)) if !measured.latencies.is_empty() => Some(
-                after.saturating_sub(before) / u32::try_from(measured.latencies.len()).unwrap_or(u32::MAX),
+                after.saturating_sub(before)
+                    / u32::try_from(measured.latencies.len()).unwrap_or(u32::MAX),
             ),
             _ => None,
         };
