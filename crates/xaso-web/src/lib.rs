@@ -43,8 +43,16 @@ use xaso_domain::identity::access::Access;
 /// Where the current time comes from: the real clock in production, a fixed one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// What every request handler shares, behind one pointer: axum clones the state for each handler
+/// and middleware a request passes through, and cloning a dozen reference-counted fields (and the
+/// store's location string) there, with both cores touching the same counters, was a quarter of
+/// the server's CPU when it answered a static file (`perf`, 2026-11-28). Fields read through
+/// `Deref`; set before serving through `DerefMut`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Clone)]
+pub struct Shared {
     pub store: Store,
     /// Workflows and calendars.
     pub rules: Arc<DossierRules>,
@@ -63,6 +71,22 @@ pub struct AppState {
     pub oidc: Option<Arc<OidcConfig>>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    /// Changes this handle's own copy (shared ones are copied first): for setting up a state
+    /// before it is handed to the router.
+    fn deref_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
 impl AppState {
     pub fn new(
         store: Store,
@@ -78,7 +102,7 @@ impl AppState {
         files: xaso_store::files::Files,
         clock: Clock,
     ) -> AppState {
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             rules,
             clock,
@@ -89,7 +113,7 @@ impl AppState {
             gateway: None,
             https: false,
             oidc: None,
-        }
+        }))
     }
 
     /// With an online payment gateway.
