@@ -963,24 +963,36 @@ pub async fn public_view(
         step_to: Option<String>,
         step_result: Option<String>,
     }
-    let mut one = store.one_statement().await?;
-    let rows: Vec<PublicRow> = db!(one.conn(), |c| {
-        sqlx::query_as(
-            "SELECT d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
-                    COALESCE(p.name, '') AS procedure_name,
-                    h.at, h.status_to, h.step_from, h.step_to, h.step_result
-             FROM dossiers d
-             JOIN agencies a ON a.id = d.handling_commune_id
-             LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
-             LEFT JOIN dossier_history h ON h.dossier_id = d.id
-             WHERE d.code = $1
-             ORDER BY h.id",
-        )
-        .bind(code)
-        .fetch_all(&mut *c)
-        .await
-    })?;
-    one.finished();
+    async fn rows(store: &Store, code: &str) -> Result<Vec<PublicRow>, StoreError> {
+        let mut one = store.one_statement().await?;
+        let rows = db!(one.conn(), |c| {
+            sqlx::query_as(
+                "SELECT d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
+                        COALESCE(p.name, '') AS procedure_name,
+                        h.at, h.status_to, h.step_from, h.step_to, h.step_result
+                 FROM dossiers d
+                 JOIN agencies a ON a.id = d.handling_commune_id
+                 LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
+                 LEFT JOIN dossier_history h ON h.dossier_id = d.id
+                 WHERE d.code = $1
+                 ORDER BY h.id",
+            )
+            .bind(code)
+            .fetch_all(&mut *c)
+            .await
+        })?;
+        one.finished();
+        Ok(rows)
+    }
+    // A kept connection may have died with its PostgreSQL session (a restart, an administrator):
+    // the kept ones are let go and the read tried once more, on a connection the pool has tested.
+    let rows = match rows(store, code).await {
+        Err(e) if e.is_unavailable() => {
+            store.let_go_kept_look_up_connections();
+            rows(store, code).await?
+        }
+        other => other?,
+    };
     let Some(first) = rows.first() else {
         return Ok(None);
     };

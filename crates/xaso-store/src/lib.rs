@@ -262,6 +262,15 @@ impl Store {
         Ok(OneStatement { inner })
     }
 
+    /// Gives the look-ups' kept connections back to the pool, which tests them before lending
+    /// them again (before closing it; after one of them turned out broken).
+    pub(crate) fn let_go_kept_look_up_connections(&self) {
+        match &self.lookups {
+            Lookups::Sqlite(lender) => lender.release_kept(),
+            Lookups::Postgres(lender) => lender.release_kept(),
+        }
+    }
+
     fn with_pool(pool: Pool, location: String) -> Store {
         let lookups = match &pool {
             Pool::Sqlite(pools) => Lookups::Sqlite(lender::Lender::new(pools.readers.clone())),
@@ -285,10 +294,7 @@ impl Store {
 
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
-        match &self.lookups {
-            Lookups::Sqlite(lender) => lender.release_kept(),
-            Lookups::Postgres(lender) => lender.release_kept(),
-        }
+        self.let_go_kept_look_up_connections();
         match &self.pool {
             Pool::Sqlite(pools) => {
                 // The writer kept between transactions goes back first, or closing would wait.

@@ -349,8 +349,8 @@ xaso_store::backend_tests! {
     }
 
     async fn public_look_ups_leave_half_the_connections_to_the_rest(store: Store) {
-        let wait = std::time::Duration::from_millis(300);
-        // Look-ups hold connections until one has to wait: at most half of the pool.
+        // Look-ups hold connections until one has to wait a second: at most half of the pool.
+        let wait = std::time::Duration::from_secs(1);
         let mut held = Vec::new();
         while let Ok(one) = tokio::time::timeout(wait, store.one_statement()).await {
             held.push(one.expect("look-up connection"));
@@ -358,19 +358,20 @@ xaso_store::backend_tests! {
         }
         assert!(!held.is_empty());
         // The officers' reads and writes still get theirs.
-        let mut read = tokio::time::timeout(wait, store.read()).await.expect("a read does not wait for look-ups").expect("read");
+        let patience = std::time::Duration::from_secs(5);
+        let mut read = tokio::time::timeout(patience, store.read()).await.expect("a read does not wait for look-ups").expect("read");
         assert_eq!(meta::get(&mut read, "app").await.expect("get").as_deref(), Some("xaso"));
         read.commit().await.expect("end read");
-        let write = tokio::time::timeout(wait, store.begin()).await.expect("a write does not wait for look-ups").expect("begin");
+        let write = tokio::time::timeout(patience, store.begin()).await.expect("a write does not wait for look-ups").expect("begin");
         write.rollback().await.expect("rollback");
         // A finished look-up's connection is lent again, and so is one given back unfinished.
         let mut one = held.pop().expect("held");
         let answer: i64 = xaso_store::db!(one.conn(), |c| sqlx::query_scalar("SELECT CAST(7 AS BIGINT)").fetch_one(&mut *c).await).expect("statement");
         assert_eq!(answer, 7);
         one.finished();
-        held.push(tokio::time::timeout(wait, store.one_statement()).await.expect("the kept connection").expect("lent"));
+        held.push(tokio::time::timeout(patience, store.one_statement()).await.expect("the kept connection").expect("lent"));
         drop(held.pop());
-        held.push(tokio::time::timeout(std::time::Duration::from_secs(5), store.one_statement()).await.expect("the pool's connection").expect("lent"));
+        held.push(tokio::time::timeout(patience, store.one_statement()).await.expect("the pool's connection").expect("lent"));
         drop(held);
         // Closing gives the kept connections back to the pool first (it would wait for them).
         let mut one = store.one_statement().await.expect("lent");
@@ -418,6 +419,58 @@ async fn both_backends_have_the_same_tables_and_columns() {
             postgres.schema_columns().await.expect("columns")
         );
     }
+}
+
+/// PostgreSQL only: its sessions can end under the store (a restart, an administrator); a SQLite
+/// connection is a file handle that cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_look_up_outlives_the_postgresql_session_of_its_kept_connection() {
+    let Some(store) = xaso_store::testing::postgres().await else {
+        return;
+    };
+    // A look-up's connection, kept by the store once its statement finished.
+    let mut one = store.one_statement().await.expect("lent");
+    let pid: i32 = xaso_store::db!(one.conn(), |c| sqlx::query_scalar(
+        "SELECT pg_backend_pid()"
+    )
+    .fetch_one(&mut *c)
+    .await)
+    .expect("pid");
+    one.finished();
+    // Its session ends, as when an administrator or a restart ends it.
+    let mut tx = store.read().await.expect("read");
+    let ended: bool = xaso_store::db!(tx.conn(), |c| sqlx::query_scalar(
+        "SELECT pg_terminate_backend($1)"
+    )
+    .bind(pid)
+    .fetch_one(&mut *c)
+    .await)
+    .expect("terminate");
+    assert!(ended);
+    for _ in 0..100 {
+        let alive: i64 = xaso_store::db!(tx.conn(), |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1"
+        )
+        .bind(pid)
+        .fetch_one(&mut *c)
+        .await)
+        .expect("activity");
+        if alive == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tx.commit().await.expect("end read");
+    // The next look-up meets the dead connection, lets it go and answers from a live one.
+    let rules = xaso_store::testing::dossier_rules();
+    let found = xaso_store::dossier::public_view(&store, &rules, "000.00.00.H00-260302-0001").await;
+    assert!(
+        matches!(found, Ok(None)),
+        "{:?}",
+        found.map(|v| v.is_some())
+    );
+    let found = xaso_store::dossier::public_view(&store, &rules, "000.00.00.H00-260302-0001").await;
+    assert!(matches!(found, Ok(None)), "and the next");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
