@@ -3,7 +3,7 @@
 //! sqlx gives a connection back to its pool through a spawned task that pings it first: a
 //! hand-over to the SQLite connection's thread, or a round trip to PostgreSQL. For the public
 //! look-up, one statement, that was a second hand-over per request (keeping the connection cut the
-//! server's CPU per look-up by about a sixth and its thread switches by a third, BENCHMARKS.md). A
+//! server's CPU per look-up by 12–15 % and its thread switches by a quarter to a third). A
 //! connection whose statement finished is kept here and lent again at once; one dropped before (an
 //! error, a cancelled request) goes back to the pool, which tests it as before, and a kept one
 //! found broken makes the look-up give every kept connection back (see `dossier::public_view`).
