@@ -120,6 +120,9 @@ pub async fn by_code(tx: &mut Tx, agency_code: &str) -> Result<Option<Agency>, S
     {
         return Ok(Some(known.clone()));
     }
+    if let Some(known) = tx.remembered.known_agencies.by_code(agency_code) {
+        return Ok(Some(known));
+    }
     let found: Option<Agency> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM agencies WHERE agency_code = $1"
     ))
@@ -134,6 +137,9 @@ pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> 
     if let Some(known) = tx.remembered.agencies.get(&id) {
         return Ok(Some(known.clone()));
     }
+    if let Some(known) = tx.remembered.known_agencies.by_id(id) {
+        return Ok(Some(known));
+    }
     let found: Option<Agency> = db!(tx.conn(), |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM agencies WHERE id = $1"
     ))
@@ -141,6 +147,54 @@ pub async fn by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Agency>, StoreError> 
     .fetch_optional(&mut *c)
     .await)?;
     Ok(remember(tx, found))
+}
+
+/// The agencies committed transactions read, for every transaction of the store. Exact: an
+/// agency is never changed nor deleted once inserted (nothing here or in any migration updates
+/// the table), so a row once committed stays true, whichever instance inserted it; one not known
+/// yet is read from the database. Only a commit teaches it (`Tx::commit`): an agency inserted by
+/// a transaction that rolls back never becomes known. A dossier step read the same few agencies
+/// (the caller's, its commune, the receiving centre) three times per step on average.
+#[derive(Default)]
+pub(crate) struct KnownAgencies {
+    known: std::sync::RwLock<Known>,
+}
+
+#[derive(Default)]
+struct Known {
+    by_id: HashMap<Uuid, Agency>,
+    id_by_code: HashMap<String, Uuid>,
+}
+
+impl KnownAgencies {
+    fn by_id(&self, id: Uuid) -> Option<Agency> {
+        self.read().by_id.get(&id).cloned()
+    }
+
+    fn by_code(&self, agency_code: &str) -> Option<Agency> {
+        let known = self.read();
+        let id = known.id_by_code.get(agency_code)?;
+        known.by_id.get(id).cloned()
+    }
+
+    pub(crate) fn learn(&self, agencies: impl Iterator<Item = Agency>) {
+        let mut agencies = agencies.peekable();
+        if agencies.peek().is_none() {
+            return;
+        }
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        for agency in agencies {
+            known
+                .id_by_code
+                .insert(agency.agency_code.clone(), agency.id);
+            known.by_id.insert(agency.id, agency);
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Known> {
+        // A panic elsewhere while writing leaves whole entries: each is inserted in one piece.
+        self.known.read().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn remember(tx: &mut Tx, found: Option<Agency>) -> Option<Agency> {

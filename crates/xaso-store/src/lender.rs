@@ -66,7 +66,17 @@ impl<DB: Database> Lender<DB> {
         Ok(Lent {
             conn: Some(conn),
             home: self.keep.then(|| self.kept.clone()),
-            _permit: permit,
+            _permit: Some(permit),
+        })
+    }
+
+    /// A connection straight from the pool, outside the lender's half and given back to the pool
+    /// (for officers' one-statement reads, which citizens' look-ups must not make wait).
+    pub(crate) async fn lend_unkept(&self) -> Result<Lent<DB>, StoreError> {
+        Ok(Lent {
+            conn: Some(self.pool.acquire().await?),
+            home: None,
+            _permit: None,
         })
     }
 
@@ -80,7 +90,7 @@ impl<DB: Database> Lender<DB> {
 pub(crate) struct Lent<DB: Database> {
     conn: Option<PoolConnection<DB>>,
     home: Option<Arc<Mutex<Vec<PoolConnection<DB>>>>>,
-    _permit: OwnedSemaphorePermit,
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl<DB: Database> Lent<DB> {

@@ -104,6 +104,8 @@ pub struct Store {
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<writer::Slot>>,
     /// The public look-ups' connections (see `lender`).
     lookups: Lookups,
+    /// Agencies read by committed transactions, for every later one (see `agency`).
+    known_agencies: std::sync::Arc<agency::KnownAgencies>,
 }
 
 #[derive(Clone)]
@@ -164,10 +166,13 @@ pub struct Tx {
 /// Rows a transaction read and is likely to read again: one dossier step read the same agencies
 /// up to eight times and its procedure version four times, each a round trip inside the write
 /// lock. Kept for the transaction only, so nothing outlives what the transaction may see; a
-/// write through the transaction to those rows forgets them (agencies are only ever inserted).
+/// write through the transaction to those rows forgets them. Agencies, only ever inserted, are
+/// also known to the whole store once a transaction that read them commits (see `agency`).
 #[derive(Default)]
 struct Remembered {
     agencies: std::collections::HashMap<uuid::Uuid, agency::Agency>,
+    /// The store's agencies known from committed transactions.
+    known_agencies: std::sync::Arc<agency::KnownAgencies>,
     procedures: std::collections::HashMap<(String, i64), catalog::ProcedureRecord>,
     /// The hash of the audit row this transaction appended last (see `audit::record`).
     audit_head: Option<String>,
@@ -188,6 +193,11 @@ impl Tx {
             TxInner::SqliteWriter(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
         }
+        // Committed: the agencies it read exist for good (not one it inserted and rolled back).
+        let remembered = self.remembered;
+        remembered
+            .known_agencies
+            .learn(remembered.agencies.into_values());
         Ok(())
     }
 
@@ -203,6 +213,14 @@ impl Tx {
 }
 
 impl Store {
+    /// What a new transaction starts out remembering: the agencies the store knows.
+    fn remembered(&self) -> Remembered {
+        Remembered {
+            known_agencies: self.known_agencies.clone(),
+            ..Remembered::default()
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
@@ -224,7 +242,7 @@ impl Store {
                     inner: TxInner::SqliteWriter(
                         writer::WriterTx::begin(slot, &pools.writer, !pools.shared).await?,
                     ),
-                    remembered: Remembered::default(),
+                    remembered: self.remembered(),
                 }
             }
             Pool::Postgres(pool) => {
@@ -235,7 +253,7 @@ impl Store {
                     .await?;
                 Tx {
                     inner: TxInner::Postgres(tx),
-                    remembered: Remembered::default(),
+                    remembered: self.remembered(),
                 }
             }
         })
@@ -249,7 +267,7 @@ impl Store {
         };
         Ok(Tx {
             inner,
-            remembered: Remembered::default(),
+            remembered: self.remembered(),
         })
     }
 
@@ -258,6 +276,17 @@ impl Store {
         let inner = match &self.lookups {
             Lookups::Sqlite(lender) => LentInner::Sqlite(lender.lend().await?),
             Lookups::Postgres(lender) => LentInner::Postgres(lender.lend().await?),
+        };
+        Ok(OneStatement { inner })
+    }
+
+    /// A pool connection for a read that is one statement, never kept and outside the look-ups'
+    /// half of the pool: finding who calls (a session or an API token), on every officer's
+    /// request, without the two extra hand-overs of BEGIN and COMMIT.
+    pub async fn one_pooled_statement(&self) -> Result<OneStatement, StoreError> {
+        let inner = match &self.lookups {
+            Lookups::Sqlite(lender) => LentInner::Sqlite(lender.lend_unkept().await?),
+            Lookups::Postgres(lender) => LentInner::Postgres(lender.lend_unkept().await?),
         };
         Ok(OneStatement { inner })
     }
@@ -281,6 +310,7 @@ impl Store {
             location,
             sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
             lookups,
+            known_agencies: Default::default(),
         }
     }
 

@@ -180,6 +180,44 @@ xaso_store::backend_tests! {
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     }
 
+    async fn an_agency_is_known_to_later_transactions_only_once_committed(store: Store) {
+        add_agencies(&store).await;
+        let mut tx = store.read().await.expect("read");
+        let commune = agency::by_code(&mut tx, "000.00.61.H19").await.expect("read").expect("the commune");
+        tx.commit().await.expect("commit");
+        let office = agency::Agency {
+            id: xaso_store::new_id(),
+            parent_id: Some(commune.id),
+            kind: "office".into(),
+            name: "Văn phòng HĐND và UBND xã".into(),
+            admin_unit_code: None,
+            agency_code: "000.05.61.H19".into(),
+            unverified: String::new(),
+        };
+        // Inserted, read back and committed: known for good.
+        let mut tx = store.begin().await.expect("begin");
+        agency::insert(&mut tx, &office, now(), &Actor::system("test")).await.expect("insert");
+        assert_eq!(agency::by_code(&mut tx, "000.05.61.H19").await.expect("read"), Some(office.clone()));
+        tx.commit().await.expect("commit");
+        // Inserted, read back and rolled back: no later transaction sees it, not even through
+        // the agencies the store knows.
+        let second = agency::Agency { id: xaso_store::new_id(), agency_code: "000.06.61.H19".into(), ..office.clone() };
+        let mut tx = store.begin().await.expect("begin");
+        agency::insert(&mut tx, &second, now(), &Actor::system("test")).await.expect("insert");
+        assert_eq!(agency::by_code(&mut tx, "000.06.61.H19").await.expect("read"), Some(second.clone()));
+        assert_eq!(agency::by_id(&mut tx, second.id).await.expect("read"), Some(second.clone()));
+        tx.rollback().await.expect("rollback");
+        for _ in 0..2 {
+            let mut tx = store.read().await.expect("read");
+            assert_eq!(agency::by_code(&mut tx, "000.06.61.H19").await.expect("read"), None);
+            assert_eq!(agency::by_id(&mut tx, second.id).await.expect("read"), None);
+            // The committed one, as stored, from the database first and from what the store knows next.
+            assert_eq!(agency::by_code(&mut tx, "000.05.61.H19").await.expect("read"), Some(office.clone()));
+            assert_eq!(agency::commune_of(&mut tx, "000.05.61.H19").await.expect("read"), Some(commune.clone()));
+            tx.commit().await.expect("commit");
+        }
+    }
+
     async fn login_sessions_and_tokens(store: Store) {
         add_agencies(&store).await;
         add_user(&store, "motcua", "mat-khau-rat-dai").await;
@@ -191,7 +229,8 @@ xaso_store::backend_tests! {
 
         let mut tx = store.begin().await.expect("begin");
         let seen = identity::user_for_session(&mut tx, &login.session_token, now()).await.expect("session");
-        assert_eq!(seen.map(|u| u.username), Some("motcua".to_string()));
+        // The whole account, both roles and the agency included, from the one statement.
+        assert_eq!(seen.as_ref(), Some(&login.user));
         let later = login.expires_at + chrono::Duration::seconds(1);
         assert!(identity::user_for_session(&mut tx, &login.session_token, later).await.expect("session").is_none());
         // Idle for more than an hour: ended, although hours remain before its expiry.
@@ -202,7 +241,8 @@ xaso_store::backend_tests! {
         let mut at = now();
         while at + chrono::Duration::minutes(50) < login.expires_at {
             at += chrono::Duration::minutes(50);
-            assert!(store.user_for_session_token(&login.session_token, at).await.expect("session").is_some(), "{at}");
+            let seen = store.user_for_session_token(&login.session_token, at).await.expect("session");
+            assert_eq!(seen.as_ref(), Some(&login.user), "{at}");
         }
         assert!(store.user_for_session_token(&login.session_token, login.expires_at).await.expect("session").is_none());
         let mut tx = store.begin().await.expect("begin");
@@ -222,8 +262,11 @@ xaso_store::backend_tests! {
         let mut tx = store.begin().await.expect("begin");
         identity::set_disabled(&mut tx, "motcua", false, now(), &Actor::system("test")).await.expect("enable");
         tx.commit().await.expect("commit");
-        // Enabled again, the token works again, and is used through a read transaction.
-        assert!(store.user_for_token(&token, now()).await.expect("token").is_some());
+        // Enabled again, the token works again, read outside any transaction: the whole account
+        // and the token's scopes.
+        let used = store.user_for_token(&token, now()).await.expect("token").expect("a live token");
+        assert_eq!(used.user, login.user);
+        assert_eq!(used.scopes, [xaso_domain::identity::access::Scope::Read, xaso_domain::identity::access::Scope::Write]);
         let mut tx = store.begin().await.expect("begin");
         let hash = identity::hash_password("mat-khau-moi-hoan-toan".into()).await.expect("hash");
         identity::set_password(&mut tx, "motcua", &hash, false, now(), &Actor::system("test")).await.expect("set password");

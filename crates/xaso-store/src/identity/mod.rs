@@ -19,11 +19,13 @@ use crate::audit::{self, Actor};
 use crate::{agency, db, new_id, Store, StoreError, Tx};
 
 /// How long a login session lasts.
+mod caller;
 pub mod oidc;
 pub mod tokens;
 pub mod totp;
 
-pub use tokens::{create_api_token, revoke_api_tokens, user_for_api_token, ApiToken, TokenUse};
+pub use caller::{user_for_api_token, user_for_session};
+pub use tokens::{create_api_token, revoke_api_tokens, ApiToken, TokenUse};
 
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 pub(crate) const API_TOKEN_PREFIX: &str = "xaso_";
@@ -61,9 +63,34 @@ struct UserRow {
     password_hash: Option<String>,
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, a.agency_code, u.disabled,
-        u.must_change_password, u.password_hash
-    FROM users u LEFT JOIN agencies a ON a.id = u.agency_id";
+/// The columns of [`UserRow`], from `users u LEFT JOIN agencies a` (a macro, for `concat!`).
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.full_name, a.agency_code, u.disabled, u.must_change_password,
+         u.password_hash"
+    };
+}
+use user_columns;
+
+const USER_SELECT: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users u LEFT JOIN agencies a ON a.id = u.agency_id"
+);
+
+impl UserRow {
+    fn with_roles(self, roles: Vec<Role>) -> User {
+        User {
+            roles,
+            id: self.id,
+            username: self.username,
+            full_name: self.full_name,
+            agency_code: self.agency_code,
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+        }
+    }
+}
 
 /// What `create_user` needs; the password is hashed by [`hash_password`] beforehand.
 #[derive(Debug, Clone)]
@@ -195,15 +222,10 @@ async fn into_users(tx: &mut Tx, rows: Vec<UserRow>) -> Result<Vec<User>, StoreE
     let mut roles = roles_of(tx, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|r| User {
+        .map(|r| {
             // Role order (citizen … administrator), the same as `create_user` returns.
-            roles: roles.remove(&r.id).unwrap_or_default(),
-            id: r.id,
-            username: r.username,
-            full_name: r.full_name,
-            agency_code: r.agency_code,
-            disabled: r.disabled,
-            must_change_password: r.must_change_password,
+            let own = roles.remove(&r.id).unwrap_or_default();
+            r.with_roles(own)
         })
         .collect())
 }
@@ -437,82 +459,6 @@ async fn end_sessions(tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
     .await
     .map(|_| ()))?;
     Ok(())
-}
-
-impl Store {
-    /// The user of a session cookie, in a read transaction; the time of use is written at most
-    /// once a minute in a separate one (it keeps the session from ending idle).
-    pub async fn user_for_session_token(
-        &self,
-        session: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>, StoreError> {
-        let mut tx = self.read().await?;
-        let found = session_of(&mut tx, session, now).await?;
-        tx.commit().await?;
-        let Some((user, last_seen)) = found else {
-            return Ok(None);
-        };
-        if now - last_seen >= Duration::minutes(1) {
-            let mut tx = self.begin().await?;
-            db!(tx.conn(), |c| sqlx::query(
-                "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"
-            )
-            .bind(now)
-            .bind(sha256_hex(session))
-            .execute(&mut *c)
-            .await
-            .map(|_| ()))?;
-            tx.commit().await?;
-        }
-        Ok(Some(user))
-    }
-}
-
-/// The enabled user of a live session (not expired, not idle too long).
-pub async fn user_for_session(
-    tx: &mut Tx,
-    session_token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<User>, StoreError> {
-    Ok(session_of(tx, session_token, now)
-        .await?
-        .map(|(user, _)| user))
-}
-
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    user_id: Uuid,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    last_seen_at: Option<DateTime<Utc>>,
-}
-
-/// A live session's user and the time it was last used.
-async fn session_of(
-    tx: &mut Tx,
-    session_token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(User, DateTime<Utc>)>, StoreError> {
-    let row: Option<SessionRow> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-        "SELECT user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = $1"
-    )
-    .bind(sha256_hex(session_token))
-    .fetch_optional(&mut *c)
-    .await
-    })?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let last_seen = row.last_seen_at.unwrap_or(row.created_at);
-    if !xaso_domain::identity::session_alive(row.expires_at, last_seen, now) {
-        return Ok(None);
-    }
-    Ok(user_by_id(tx, row.user_id)
-        .await?
-        .filter(|u| !u.disabled)
-        .map(|u| (u, last_seen)))
 }
 
 pub async fn end_session(tx: &mut Tx, session_token: &str) -> Result<(), StoreError> {

@@ -1,14 +1,14 @@
 //! API tokens for programs: stored only as a hash, scoped (read, write, webhooks), revocable one
 //! by one or all at once, with the time each was last used.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 use xaso_domain::identity::access::Scope;
 
-use super::{require_user, sha256_hex, user_by_id, User, API_TOKEN_PREFIX};
+use super::{require_user, sha256_hex, User, API_TOKEN_PREFIX};
 use crate::audit::{self, Actor};
-use crate::{db, new_id, Store, StoreError, Tx};
+use crate::{db, new_id, StoreError, Tx};
 
 /// A token as its owner sees it (never the token itself).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -29,7 +29,7 @@ pub struct TokenUse {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-fn scopes_of(stored: &str) -> Vec<Scope> {
+pub(super) fn scopes_of(stored: &str) -> Vec<Scope> {
     // Written by this module only; a word it does not know is dropped, never widened.
     stored
         .split(' ')
@@ -203,34 +203,8 @@ pub async fn revoke_api_tokens(
     Ok(revoked)
 }
 
-/// The account and scopes of a live token (not revoked, account enabled).
-pub async fn user_for_api_token(tx: &mut Tx, token: &str) -> Result<Option<TokenUse>, StoreError> {
-    if !token.starts_with(API_TOKEN_PREFIX) {
-        return Ok(None);
-    }
-    let row: Option<(Uuid, String, Option<DateTime<Utc>>)> = db!(tx.conn(), |c| {
-        sqlx::query_as(
-        "SELECT user_id, scopes, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
-    )
-    .bind(sha256_hex(token))
-    .fetch_optional(&mut *c)
-    .await
-    })?;
-    let Some((user_id, scopes, last_used_at)) = row else {
-        return Ok(None);
-    };
-    Ok(user_by_id(tx, user_id)
-        .await?
-        .filter(|u| !u.disabled)
-        .map(|user| TokenUse {
-            user,
-            scopes: scopes_of(&scopes),
-            last_used_at,
-        }))
-}
-
 /// Records that a token was used (callers do it at most hourly, to keep reads read-only).
-pub async fn touch_api_token(
+pub(super) async fn touch_api_token(
     tx: &mut Tx,
     token: &str,
     now: DateTime<Utc>,
@@ -244,30 +218,4 @@ pub async fn touch_api_token(
     .await
     .map(|_| ()))?;
     Ok(())
-}
-
-impl Store {
-    /// The account and scopes of a bearer token, in a read transaction; the last-use time is
-    /// written at most once an hour in a separate one, so API reads do not queue behind writers.
-    pub async fn user_for_token(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<TokenUse>, StoreError> {
-        let mut tx = self.read().await?;
-        let found = user_for_api_token(&mut tx, token).await?;
-        tx.commit().await?;
-        let Some(found) = found else {
-            return Ok(None);
-        };
-        if found
-            .last_used_at
-            .is_none_or(|at| now - at > Duration::hours(1))
-        {
-            let mut tx = self.begin().await?;
-            touch_api_token(&mut tx, token, now).await?;
-            tx.commit().await?;
-        }
-        Ok(Some(found))
-    }
 }
