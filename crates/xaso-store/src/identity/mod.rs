@@ -18,7 +18,6 @@ use xaso_domain::identity::{check_password, check_username, Role};
 use crate::audit::{self, Actor};
 use crate::{agency, db, new_id, Store, StoreError, Tx};
 
-/// How long a login session lasts.
 mod caller;
 pub mod oidc;
 pub mod tokens;
@@ -27,6 +26,7 @@ pub mod totp;
 pub use caller::{user_for_api_token, user_for_session};
 pub use tokens::{create_api_token, revoke_api_tokens, ApiToken, TokenUse};
 
+/// How long a login session lasts.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 pub(crate) const API_TOKEN_PREFIX: &str = "xaso_";
 
