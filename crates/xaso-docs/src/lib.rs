@@ -10,6 +10,7 @@ pub mod payment;
 pub mod pdf;
 pub mod pki;
 pub mod plan;
+mod qr;
 pub mod report;
 pub mod sign;
 pub mod verify;

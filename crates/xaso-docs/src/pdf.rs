@@ -296,15 +296,13 @@ impl Document {
 
     /// A QR code of `text` with its top-left corner at (x, top), `size` points wide.
     pub fn qr(&mut self, page: usize, x: f32, top: f32, size: f32, text: &str) {
-        let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        let Some(symbol) = crate::qr::Symbol::encode(text) else {
             return;
         };
-        let modules = code.width();
-        let cell = size / modules as f32;
-        let colors = code.to_colors();
-        for (i, color) in colors.iter().enumerate() {
-            if *color == qrcode::Color::Dark {
-                let (col, row) = (i % modules, i / modules);
+        let cell = size / symbol.width as f32;
+        for (i, dark) in symbol.dark.iter().enumerate() {
+            if *dark {
+                let (col, row) = (i % symbol.width, i / symbol.width);
                 self.fill_rect(
                     page,
                     x + col as f32 * cell,
