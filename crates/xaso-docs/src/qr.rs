@@ -32,27 +32,8 @@ impl Symbol {
     /// The symbol for `text` at error-correction level M (15 % of the code words recoverable), the
     /// smallest version that holds it; `None` when the text is too long for any version.
     pub(crate) fn encode(text: &str) -> Option<Symbol> {
-        let level = EcLevel::M;
-        let bits = qrcode::bits::encode_auto(text.as_bytes(), level).ok()?;
-        let version = bits.version();
-        let (data, ec) =
-            qrcode::ec::construct_codewords(&bits.into_bytes(), version, level).ok()?;
-        let mut canvas = Canvas::new(version, level);
-        canvas.draw_all_functional_patterns();
-        canvas.draw_data(&data, &ec);
-        let width = usize::try_from(version.width()).ok()?;
-        MASKS
-            .iter()
-            .map(|&mask| {
-                let mut masked = canvas.clone();
-                masked.apply_mask(mask);
-                let dark = masked
-                    .into_colors()
-                    .into_iter()
-                    .map(|c| c == Color::Dark)
-                    .collect();
-                Symbol { width, dark }
-            })
+        candidates(text)?
+            .into_iter()
             // The first of the lowest, as the standard's order of masks lists them.
             .min_by_key(Symbol::penalty)
     }
@@ -87,6 +68,29 @@ impl Symbol {
         let deviation = (dark * 100).abs_diff(total * 50);
         score + 10 * (deviation / (total * 5))
     }
+}
+
+/// The symbol for `text` under each of the eight masks, in the standard's order.
+fn candidates(text: &str) -> Option<Vec<Symbol>> {
+    let level = EcLevel::M;
+    let bits = qrcode::bits::encode_auto(text.as_bytes(), level).ok()?;
+    let version = bits.version();
+    let (data, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, level).ok()?;
+    let mut canvas = Canvas::new(version, level);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    let width = usize::try_from(version.width()).ok()?;
+    let masked = |mask: MaskPattern| {
+        let mut masked = canvas.clone();
+        masked.apply_mask(mask);
+        let dark = masked
+            .into_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
+        Symbol { width, dark }
+    };
+    Some(MASKS.into_iter().map(masked).collect())
 }
 
 /// N1 (a run of five or more modules of one colour: 3 points, and 1 more for each module past five)
@@ -171,28 +175,10 @@ mod tests {
     fn the_mask_chosen_has_the_lowest_penalty_of_the_eight() {
         let text = "https://xaso.minhduc.gov.vn/xac-thuc/000.04.61.H19-251128-0001";
         let chosen = Symbol::encode(text).expect("encodes");
-        let bits = qrcode::bits::encode_auto(text.as_bytes(), EcLevel::M).expect("bits");
-        let version = bits.version();
-        let (data, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M)
-            .expect("code words");
-        let penalties: Vec<u32> = MASKS
+        let penalties: Vec<u32> = candidates(text)
+            .expect("encodes")
             .iter()
-            .map(|&mask| {
-                let mut canvas = Canvas::new(version, EcLevel::M);
-                canvas.draw_all_functional_patterns();
-                canvas.draw_data(&data, &ec);
-                canvas.apply_mask(mask);
-                let dark = canvas
-                    .into_colors()
-                    .into_iter()
-                    .map(|c| c == Color::Dark)
-                    .collect();
-                Symbol {
-                    width: chosen.width,
-                    dark,
-                }
-                .penalty()
-            })
+            .map(Symbol::penalty)
             .collect();
         assert_eq!(Some(&chosen.penalty()), penalties.iter().min());
         assert!(
