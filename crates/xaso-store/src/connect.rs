@@ -268,10 +268,13 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
     } else {
         sqlite_pool(options, max_connections.min(sqlite_readers()), &file).await?
     };
+    let direct =
+        (!shared && !in_memory).then(|| std::sync::Arc::new(crate::direct::DirectReads::new(file)));
     Ok(SqlitePools {
         readers,
         writer,
         shared,
+        direct,
     })
 }
 

@@ -940,60 +940,133 @@ pub async fn view_for(
     view(tx, rules, code, now).await?.ok_or_else(not_found)
 }
 
-/// What anyone holding the code may see: one statement outside a transaction (the dossier, its
-/// procedure's name, its commune's code and its history lines joined), which is one snapshot by
-/// itself and one round trip — this is the page every citizen with a receipt opens.
-pub async fn public_view(
-    store: &Store,
-    rules: &DossierRules,
-    code: &str,
-) -> Result<Option<PublicView>, StoreError> {
-    /// The dossier's columns repeat on each of its history lines.
-    #[derive(sqlx::FromRow)]
-    struct PublicRow {
-        code: String,
-        workflow: String,
-        applicant_name: String,
-        state: String,
-        handling_code: String,
-        procedure_name: String,
-        at: Option<DateTime<Utc>>,
-        status_to: Option<i64>,
-        step_from: Option<String>,
-        step_to: Option<String>,
-        step_result: Option<String>,
+/// The public look-up's statement: the dossier, its procedure's name, its commune's code and its
+/// history lines joined (the dossier's columns repeat on each line).
+const PUBLIC_VIEW: &str =
+    "SELECT d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
+            COALESCE(p.name, '') AS procedure_name,
+            h.at, h.status_to, h.step_from, h.step_to, h.step_result
+     FROM dossiers d
+     JOIN agencies a ON a.id = d.handling_commune_id
+     LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
+     LEFT JOIN dossier_history h ON h.dossier_id = d.id
+     WHERE d.code = $1
+     ORDER BY h.id";
+
+/// The dossier's columns of [`PUBLIC_VIEW`], the same on each of its rows.
+#[derive(sqlx::FromRow)]
+struct PublicHead {
+    code: String,
+    workflow: String,
+    applicant_name: String,
+    state: String,
+    handling_code: String,
+    procedure_name: String,
+}
+
+/// A history line of [`PUBLIC_VIEW`] (NULLs for a dossier without history).
+#[derive(sqlx::FromRow)]
+struct PublicLine {
+    at: Option<DateTime<Utc>>,
+    status_to: Option<i64>,
+    step_from: Option<String>,
+    step_to: Option<String>,
+    step_result: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PublicRow {
+    #[sqlx(flatten)]
+    head: PublicHead,
+    #[sqlx(flatten)]
+    line: PublicLine,
+}
+
+impl PublicHead {
+    /// Read on the request's thread (SQLite; see `direct`).
+    fn of_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicHead> {
+        Ok(PublicHead {
+            code: row.get(0)?,
+            workflow: row.get(1)?,
+            applicant_name: row.get(2)?,
+            state: row.get(3)?,
+            handling_code: row.get(4)?,
+            procedure_name: row.get(5)?,
+        })
     }
-    async fn rows(store: &Store, code: &str) -> Result<Vec<PublicRow>, StoreError> {
+}
+
+impl PublicLine {
+    /// Read on the request's thread (SQLite; see `direct`).
+    fn of_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicLine> {
+        Ok(PublicLine {
+            at: row.get::<_, Option<crate::direct::Time>>(6)?.map(|t| t.0),
+            status_to: row.get(7)?,
+            step_from: row.get(8)?,
+            step_to: row.get(9)?,
+            step_result: row.get(10)?,
+        })
+    }
+}
+
+/// The dossier `code` and its history lines, by [`PUBLIC_VIEW`]: on SQLite on the request's own
+/// thread, the dossier's columns read once; on PostgreSQL on a kept connection.
+async fn public_rows(
+    store: &Store,
+    code: &str,
+) -> Result<Option<(PublicHead, Vec<PublicLine>)>, StoreError> {
+    if let Some(direct) = store.direct_reads() {
+        return direct.read(|c| {
+            let mut statement = c.prepare_cached(PUBLIC_VIEW)?;
+            let mut rows = statement.query([code])?;
+            let Some(first) = rows.next()? else {
+                return Ok(None);
+            };
+            let head = PublicHead::of_direct(first)?;
+            let mut lines = vec![PublicLine::of_direct(first)?];
+            while let Some(row) = rows.next()? {
+                lines.push(PublicLine::of_direct(row)?);
+            }
+            Ok(Some((head, lines)))
+        });
+    }
+    async fn pooled(store: &Store, code: &str) -> Result<Vec<PublicRow>, StoreError> {
         let mut one = store.one_statement().await?;
         let rows = db!(one.conn(), |c| {
-            sqlx::query_as(
-                "SELECT d.code, d.workflow, d.applicant_name, d.state, a.agency_code AS handling_code,
-                        COALESCE(p.name, '') AS procedure_name,
-                        h.at, h.status_to, h.step_from, h.step_to, h.step_result
-                 FROM dossiers d
-                 JOIN agencies a ON a.id = d.handling_commune_id
-                 LEFT JOIN procedures p ON p.code = d.procedure_code AND p.version = d.procedure_version
-                 LEFT JOIN dossier_history h ON h.dossier_id = d.id
-                 WHERE d.code = $1
-                 ORDER BY h.id",
-            )
-            .bind(code)
-            .fetch_all(&mut *c)
-            .await
+            sqlx::query_as(PUBLIC_VIEW)
+                .bind(code)
+                .fetch_all(&mut *c)
+                .await
         })?;
         one.finished();
         Ok(rows)
     }
     // A kept connection may have died with its PostgreSQL session (a restart, an administrator):
     // the kept ones are let go and the read tried once more, on a connection the pool has tested.
-    let rows = match rows(store, code).await {
+    let rows = match pooled(store, code).await {
         Err(e) if e.is_unavailable() => {
             store.let_go_kept_look_up_connections();
-            rows(store, code).await?
+            pooled(store, code).await?
         }
         other => other?,
     };
-    let Some(first) = rows.first() else {
+    let mut rows = rows.into_iter();
+    Ok(rows.next().map(|first| {
+        let lines = std::iter::once(first.line)
+            .chain(rows.map(|r| r.line))
+            .collect();
+        (first.head, lines)
+    }))
+}
+
+/// What anyone holding the code may see: one statement outside a transaction, which is one
+/// snapshot by itself and one round trip — this is the page every citizen with a receipt opens.
+pub async fn public_view(
+    store: &Store,
+    rules: &DossierRules,
+    code: &str,
+) -> Result<Option<PublicView>, StoreError> {
+    let Some((first, lines)) = public_rows(store, code).await? else {
         return Ok(None);
     };
     let state = state_of(&first.state, &first.code)?;
@@ -1006,7 +1079,7 @@ pub async fn public_view(
             .find(|s| s.key == key)
             .map_or_else(|| key.to_string(), |s| s.name.clone())
     };
-    let steps = rows
+    let steps = lines
         .iter()
         .filter_map(|h| {
             let at = h.at?;

@@ -14,6 +14,7 @@ pub mod certification;
 pub mod citizen;
 mod connect;
 pub mod demo;
+mod direct;
 pub mod dossier;
 pub mod feedback;
 pub mod files;
@@ -90,6 +91,9 @@ struct SqlitePools {
     /// The readers use the writer's pool of one connection (a store of one connection): the
     /// writer then goes back to the pool after each transaction, or reads would wait for it.
     shared: bool,
+    /// Reads on the request's own thread, for the public look-up (a file's store of several
+    /// connections only; see `direct`).
+    direct: Option<std::sync::Arc<direct::DirectReads>>,
 }
 
 /// The database, shared by every request of every instance.
@@ -291,6 +295,14 @@ impl Store {
         Ok(OneStatement { inner })
     }
 
+    /// Reads made on the request's own thread, where the store has them (SQLite; see `direct`).
+    pub(crate) fn direct_reads(&self) -> Option<&direct::DirectReads> {
+        match &self.pool {
+            Pool::Sqlite(pools) => pools.direct.as_deref(),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// Gives the look-ups' kept connections back to the pool, which tests them before lending
     /// them again (before closing it; after one of them turned out broken).
     pub(crate) fn let_go_kept_look_up_connections(&self) {
@@ -329,6 +341,9 @@ impl Store {
             Pool::Sqlite(pools) => {
                 // The writer kept between transactions goes back first, or closing would wait.
                 drop(self.writer_returned().await);
+                if let Some(direct) = &pools.direct {
+                    direct.close();
+                }
                 pools.readers.close().await;
                 pools.writer.close().await;
             }
@@ -381,6 +396,9 @@ pub enum StoreError {
     Locked(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
+    /// A read on the request's own thread failed (see `direct`).
+    #[error("lỗi đọc cơ sở dữ liệu: {0}")]
+    DirectRead(String),
 }
 
 impl StoreError {

@@ -516,6 +516,42 @@ async fn a_look_up_outlives_the_postgresql_session_of_its_kept_connection() {
     assert!(matches!(found, Ok(None)), "and the next");
 }
 
+/// SQLite only: a citizen's look-up reads on the request's own thread, through a connection of
+/// its own, never one of the pool's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_look_up_on_sqlite_needs_none_of_the_pools_connections() {
+    let store = xaso_store::testing::sqlite().await;
+    let mut held = Vec::new();
+    while let Ok(read) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), store.read()).await
+    {
+        held.push(read.expect("read"));
+        assert!(held.len() <= 10, "the pool is bounded");
+    }
+    let rules = xaso_store::testing::dossier_rules();
+    let code = "000.00.00.H00-260302-0001";
+    let found = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        xaso_store::dossier::public_view(&store, &rules, code),
+    )
+    .await
+    .expect("the look-up does not wait for the pool");
+    assert!(
+        matches!(found, Ok(None)),
+        "{:?}",
+        found.map(|v| v.is_some())
+    );
+    drop(held);
+    // Once the store is closed, look-ups are refused rather than reopening the file.
+    store.close().await;
+    let closed = xaso_store::dossier::public_view(&store, &rules, code).await;
+    assert!(
+        closed.as_ref().is_err_and(StoreError::is_unavailable),
+        "{:?}",
+        closed.map(|v| v.is_some())
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_backends_return_identical_search_results() {
     let Some(postgres) = xaso_store::testing::postgres().await else {
