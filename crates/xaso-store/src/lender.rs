@@ -1,4 +1,5 @@
-//! Connections for the public look-ups, kept between uses instead of going back to sqlx's pool.
+//! Connections for the public look-ups, kept between uses instead of going back to sqlx's pool
+//! (PostgreSQL, and a SQLite store without reads on the request's thread: see `direct`).
 //!
 //! sqlx gives a connection back to its pool through a spawned task that pings it first: a
 //! hand-over to the SQLite connection's thread, or a round trip to PostgreSQL. For the public
@@ -6,7 +7,7 @@
 //! server's CPU per look-up by 12–15 % and its thread switches by a quarter to a third). A
 //! connection whose statement finished is kept here and lent again at once; one dropped before (an
 //! error, a cancelled request) goes back to the pool, which tests it as before, and a kept one
-//! found broken makes the look-up give every kept connection back (see `dossier::public_view`).
+//! found broken makes the look-up give every kept connection back (see `dossier::public_rows`).
 //!
 //! The lender holds at most half of the pool's connections, lent and kept together: citizens'
 //! look-ups, however many, always leave the other half to the officers' work, and nothing else

@@ -106,7 +106,8 @@ pub struct Store {
     /// served, instead of spinning on the file lock (which can starve one of them). The lock
     /// holds the writer connection between transactions (see `writer`).
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<writer::Slot>>,
-    /// The public look-ups' connections (see `lender`).
+    /// The public look-ups' connections where they are not read on the request's thread, and
+    /// the officers' one-statement reads (see `lender`, `direct`).
     lookups: Lookups,
     /// Agencies read by committed transactions, for every later one (see `agency`).
     known_agencies: std::sync::Arc<agency::KnownAgencies>,
