@@ -7,7 +7,7 @@
 //! server's CPU per look-up by 12–15 % and its thread switches by a quarter to a third). A
 //! connection whose statement finished is kept here and lent again at once; one dropped before (an
 //! error, a cancelled request) goes back to the pool, which tests it as before, and a kept one
-//! found broken makes the look-up give every kept connection back (see `dossier::public_rows`).
+//! found broken makes the look-up give every kept connection back (see `dossier::public`).
 //!
 //! The lender holds at most half of the pool's connections, lent and kept together: citizens'
 //! look-ups, however many, always leave the other half to the officers' work, and nothing else
