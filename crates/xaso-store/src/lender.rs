@@ -1,5 +1,5 @@
 //! Connections for the public look-ups, kept between uses instead of going back to sqlx's pool
-//! (PostgreSQL, and a SQLite store without reads on the request's thread: see `direct`).
+//! (PostgreSQL, and a SQLite store without reads outside sqlx: see `direct`).
 //!
 //! sqlx gives a connection back to its pool through a spawned task that pings it first: a
 //! hand-over to the SQLite connection's thread, or a round trip to PostgreSQL. For the public

@@ -91,7 +91,7 @@ struct SqlitePools {
     /// The readers use the writer's pool of one connection (a store of one connection): the
     /// writer then goes back to the pool after each transaction, or reads would wait for it.
     shared: bool,
-    /// Reads on the request's own thread, for the public look-up (a file's store of several
+    /// Reads outside sqlx, one hand-over each, for the public look-up (a file's store of several
     /// connections only; see `direct`).
     direct: Option<std::sync::Arc<direct::DirectReads>>,
 }
@@ -106,7 +106,7 @@ pub struct Store {
     /// served, instead of spinning on the file lock (which can starve one of them). The lock
     /// holds the writer connection between transactions (see `writer`).
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<writer::Slot>>,
-    /// The public look-ups' connections where they are not read on the request's thread, and
+    /// The public look-ups' connections where they are not read outside sqlx, and
     /// the officers' one-statement reads (see `lender`, `direct`).
     lookups: Lookups,
     /// Agencies read by committed transactions, for every later one (see `agency`).
@@ -296,10 +296,10 @@ impl Store {
         Ok(OneStatement { inner })
     }
 
-    /// Reads made on the request's own thread, where the store has them (SQLite; see `direct`).
-    pub(crate) fn direct_reads(&self) -> Option<&direct::DirectReads> {
+    /// Reads made outside sqlx, where the store has them (SQLite; see `direct`).
+    pub(crate) fn direct_reads(&self) -> Option<&std::sync::Arc<direct::DirectReads>> {
         match &self.pool {
-            Pool::Sqlite(pools) => pools.direct.as_deref(),
+            Pool::Sqlite(pools) => pools.direct.as_ref(),
             Pool::Postgres(_) => None,
         }
     }
@@ -397,7 +397,7 @@ pub enum StoreError {
     Locked(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
-    /// A read on the request's own thread failed (see `direct`).
+    /// A read outside sqlx failed (see `direct`).
     #[error("lỗi đọc cơ sở dữ liệu: {0}")]
     DirectRead(String),
 }

@@ -262,7 +262,7 @@ xaso_store::backend_tests! {
             .await
             .expect("public")
             .expect("found");
-        // Read by another path than the staff's view on SQLite (the request's own thread): the
+        // Read by another path than the staff's view on SQLite (outside sqlx, see `direct`): the
         // same lines, times and statuses.
         let public_lines: Vec<_> = public
             .steps

@@ -516,8 +516,8 @@ async fn a_look_up_outlives_the_postgresql_session_of_its_kept_connection() {
     assert!(matches!(found, Ok(None)), "and the next");
 }
 
-/// SQLite only: a citizen's look-up reads on the request's own thread, through a connection of
-/// its own, never one of the pool's.
+/// SQLite only: a citizen's look-up reads outside sqlx, through a connection of its own, never
+/// one of the pool's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_look_up_on_sqlite_needs_none_of_the_pools_connections() {
     let store = xaso_store::testing::sqlite().await;

@@ -78,7 +78,7 @@ struct PublicRow {
 }
 
 impl PublicHead {
-    /// Read on the request's thread (SQLite; see `direct`).
+    /// Read outside sqlx (SQLite; see `direct`).
     fn of_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicHead> {
         Ok(PublicHead {
             code: row.get(0)?,
@@ -92,7 +92,7 @@ impl PublicHead {
 }
 
 impl PublicLine {
-    /// Read on the request's thread (SQLite; see `direct`).
+    /// Read outside sqlx (SQLite; see `direct`).
     fn of_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicLine> {
         Ok(PublicLine {
             at: row.get::<_, Option<crate::direct::Time>>(6)?.map(|t| t.0),
@@ -104,26 +104,30 @@ impl PublicLine {
     }
 }
 
-/// The dossier `code` and its history lines, by [`PUBLIC_VIEW`]: on SQLite on the request's own
-/// thread, the dossier's columns read once; on PostgreSQL on a kept connection.
+/// The dossier `code` and its history lines, by [`PUBLIC_VIEW`]: on SQLite in one hand-over to a
+/// blocking thread (see `direct`), the dossier's columns read once; on PostgreSQL on a kept
+/// connection.
 async fn public_rows(
     store: &Store,
     code: &str,
 ) -> Result<Option<(PublicHead, Vec<PublicLine>)>, StoreError> {
     if let Some(direct) = store.direct_reads() {
-        return direct.read(|c| {
-            let mut statement = c.prepare_cached(PUBLIC_VIEW)?;
-            let mut rows = statement.query([code])?;
-            let Some(first) = rows.next()? else {
-                return Ok(None);
-            };
-            let head = PublicHead::of_direct(first)?;
-            let mut lines = vec![PublicLine::of_direct(first)?];
-            while let Some(row) = rows.next()? {
-                lines.push(PublicLine::of_direct(row)?);
-            }
-            Ok(Some((head, lines)))
-        });
+        let code = code.to_string();
+        return direct
+            .read(move |c| {
+                let mut statement = c.prepare_cached(PUBLIC_VIEW)?;
+                let mut rows = statement.query([&code])?;
+                let Some(first) = rows.next()? else {
+                    return Ok(None);
+                };
+                let head = PublicHead::of_direct(first)?;
+                let mut lines = vec![PublicLine::of_direct(first)?];
+                while let Some(row) = rows.next()? {
+                    lines.push(PublicLine::of_direct(row)?);
+                }
+                Ok(Some((head, lines)))
+            })
+            .await;
     }
     async fn pooled(store: &Store, code: &str) -> Result<Vec<PublicRow>, StoreError> {
         let mut one = store.one_statement().await?;

@@ -60,6 +60,9 @@ struct Line {
     /// The servers' CPU time (user and system, every thread) per request of the scenario: what a
     /// request costs whatever else the machine is doing, where throughput moves with its load.
     cpu_per_request: Option<Duration>,
+    /// What the servers had read from a disk during the scenario (not PostgreSQL's own reads): a
+    /// scenario whose pages were not in the system's page cache says so here.
+    disk_read: Option<u64>,
     /// What the throughput is compared with, and its rate.
     limit: Option<(String, f64)>,
     verdict: Option<(&'static str, bool)>,
@@ -118,7 +121,12 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             server.reset_peak();
         }
         let cpu_before = total_cpu(&servers);
+        let disk_before = total_disk_read(&servers);
         let measured = scenario.run(&http, &bases, clients, duration).await;
+        let disk_read = match (disk_before, total_disk_read(&servers)) {
+            (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+            _ => None,
+        };
         let cpu_per_request = match (cpu_before, total_cpu(&servers)) {
             (Some(before), Some(after)) if !measured.latencies.is_empty() => Some(
                 after.saturating_sub(before)
@@ -137,6 +145,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             measured,
             peak,
             cpu_per_request,
+            disk_read,
             limit: None,
             verdict: None,
         }
@@ -161,6 +170,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         measured: raw,
         peak: None,
         cpu_per_request: None,
+        disk_read: None,
         limit: None,
         verdict: None,
     };
@@ -413,6 +423,11 @@ fn total_cpu(servers: &[Server]) -> Option<Duration> {
     servers.iter().map(Server::cpu_time).sum()
 }
 
+/// What the servers have read from a disk so far, or `None` where `/proc` cannot tell.
+fn total_disk_read(servers: &[Server]) -> Option<u64> {
+    servers.iter().map(Server::disk_read).sum()
+}
+
 fn total_resident(servers: &[Server]) -> anyhow::Result<u64> {
     let mut total = 0;
     for server in servers {
@@ -431,7 +446,7 @@ fn pass(ok: bool) -> &'static str {
 
 fn print_table(lines: &[Line]) {
     println!(
-        "{:<32} {:>8} {:>9} {:>6} {:>10} {:>9} {:>9} {:>9} {:>9}  {:<28} {:>6}  mục tiêu",
+        "{:<32} {:>8} {:>9} {:>6} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<28} {:>6}  mục tiêu",
         "kịch bản",
         "máy khách",
         "yêu cầu",
@@ -441,6 +456,7 @@ fn print_table(lines: &[Line]) {
         "p99 ms",
         "CPU µs/yc",
         "đỉnh MiB",
+        "đĩa MiB",
         "giới hạn (yêu cầu/s)",
         "tỉ lệ"
     );
@@ -459,7 +475,7 @@ fn print_table(lines: &[Line]) {
             .map(|(target, ok)| format!("{target}: {}", pass(ok)))
             .unwrap_or_default();
         println!(
-            "{:<32} {:>8} {:>9} {:>6} {:>10.1} {:>9.2} {:>9.2} {:>9} {:>9}  {:<28} {:>6}  {verdict}",
+            "{:<32} {:>8} {:>9} {:>6} {:>10.1} {:>9.2} {:>9.2} {:>9} {:>9} {:>9}  {:<28} {:>6}  {verdict}",
             line.name,
             line.clients,
             m.latencies.len(),
@@ -471,6 +487,8 @@ fn print_table(lines: &[Line]) {
                 .map_or(String::new(), |cpu| cpu.as_micros().to_string()),
             line.peak
                 .map_or(String::new(), |p| format!("{:.1}", mebibytes(p))),
+            line.disk_read
+                .map_or(String::new(), |d| format!("{:.1}", mebibytes(d))),
             limit,
             ratio,
         );

@@ -118,6 +118,16 @@ impl Server {
         Some(Duration::from_millis(ticks * 10))
     }
 
+    /// The bytes the server has had read from a disk so far, all its threads (those ended too),
+    /// from `/proc/PID/io`: pages found in the system's page cache are not counted. `None` where
+    /// that cannot be read.
+    pub fn disk_read(&self) -> Option<u64> {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", self.pid)).ok()?;
+        io.lines()
+            .find_map(|line| line.strip_prefix("read_bytes:"))
+            .and_then(|bytes| bytes.trim().parse().ok())
+    }
+
     /// Starts the high-water mark afresh, so that the next reading is one scenario's peak.
     pub fn reset_peak(&self) {
         // "5" resets the peak resident size (Linux 4.0+); on failure the peak stays cumulative.
