@@ -91,8 +91,8 @@ struct SqlitePools {
     /// The readers use the writer's pool of one connection (a store of one connection): the
     /// writer then goes back to the pool after each transaction, or reads would wait for it.
     shared: bool,
-    /// Reads outside sqlx, one hand-over each, for the public look-up (a file's store of several
-    /// connections only; see `direct`).
+    /// Reads outside sqlx, for the public look-up (a file's store of several connections only;
+    /// see `direct`).
     direct: Option<std::sync::Arc<direct::DirectReads>>,
 }
 

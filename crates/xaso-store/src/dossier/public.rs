@@ -104,9 +104,9 @@ impl PublicLine {
     }
 }
 
-/// The dossier `code` and its history lines, by [`PUBLIC_VIEW`]: on SQLite in one hand-over to a
-/// blocking thread (see `direct`), the dossier's columns read once; on PostgreSQL on a kept
-/// connection.
+/// The dossier `code` and its history lines, by [`PUBLIC_VIEW`]: on SQLite outside sqlx, on the
+/// request's thread or, while the disk is slow, a blocking one (see `direct`), the dossier's
+/// columns read once; on PostgreSQL on a kept connection.
 async fn public_rows(
     store: &Store,
     code: &str,
