@@ -44,11 +44,11 @@ const READERS: usize = 8;
 /// How long, per second, the async threads may wait for the disk in reads made there (at most one
 /// second's worth at once). Beyond it reads go to the blocking pool until the excess is paid back
 /// at that rate, so that waits for the disk hold the async threads at most a quarter of one
-/// thread's time. (50 ms sent the look-ups of a mostly cached database to the pool most of the
-/// time, at 137 µs of CPU each instead of 76–106.) A fixed cold spell after each read from the disk was tried and not kept: with the 3 GB
-/// database mostly in the page cache but one look-up in twenty or so reading a page from the disk,
-/// the spells sent most look-ups to the blocking pool: about 40 % fewer look-ups per second than
-/// reading them all on the async threads.
+/// thread's time. 50 ms sent the look-ups of a mostly cached database to the pool most of the
+/// time, at 137 µs of CPU each instead of 76–106. A fixed cold spell after each read from the disk
+/// was tried and not kept: with the 3 GB database mostly in the page cache but one look-up in
+/// twenty or so reading a page from the disk, the spells sent most look-ups to the blocking pool,
+/// about 40 % fewer look-ups per second than reading them all on the async threads.
 const DISK_WAIT_PER_SECOND: Duration = Duration::from_millis(250);
 
 /// How long a read waits on a lock: only a WAL reader opening while the file is recovered after
