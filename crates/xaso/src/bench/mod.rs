@@ -49,6 +49,22 @@ pub struct BenchArgs {
     /// Servers sharing the database (2: several instances on one PostgreSQL)
     #[arg(long, default_value_t = 1)]
     instances: usize,
+    /// Only these scenarios, each with its limit (repeatable or comma-separated; default: all)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
+}
+
+/// The scenarios that run together: each with the limit it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Group {
+    /// The static file at 64 clients and the public look-ups
+    Lookups,
+    /// The raw commit rate and the dossier lifecycle
+    Lifecycle,
+    /// The static file at 8 clients and the staff inbox
+    Inbox,
+    /// The static file at 1 client, the dashboard and form II.06a
+    Reports,
 }
 
 /// One line of the results table.
@@ -75,6 +91,9 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         bail!("--instances, --clients, --lookup-clients và --duration phải lớn hơn 0");
     }
     let (store, _) = crate::open_store(config).await?;
+    if args.instances > 1 && !args.only.is_empty() && !args.only.contains(&Group::Lifecycle) {
+        bail!("nhiều máy chủ được kiểm tra dưới tải vòng đời hồ sơ: thêm --only lifecycle");
+    }
     if args.instances > 1 && store.backend() != xaso_store::Backend::Postgres {
         bail!("nhiều máy chủ trên một cơ sở dữ liệu cần PostgreSQL (--database-url postgres://…)");
     }
@@ -103,8 +122,13 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         args.instances
     );
 
-    let raw = probe::raw_commit_rate(&store, args.clients, duration).await?;
-    let raw = Measured::from_latencies(raw.latencies, raw.elapsed);
+    let runs = |group: Group| args.only.is_empty() || args.only.contains(&group);
+    let raw = if runs(Group::Lifecycle) {
+        let raw = probe::raw_commit_rate(&store, args.clients, duration).await?;
+        Some(Measured::from_latencies(raw.latencies, raw.elapsed))
+    } else {
+        None
+    };
 
     let http = Http::new()?;
     let mut servers = Vec::new();
@@ -152,76 +176,84 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     };
     let mut lines = Vec::new();
 
-    let static_wide = measure(STATIC, args.lookup_clients, Scenario::Static).await;
-    let mut lookups = measure(
-        "tra cứu công khai",
-        args.lookup_clients,
-        Scenario::Lookups(codes.clone()),
-    )
-    .await;
-    let ok = lookups.ratio_to(&static_wide) >= 0.4
-        && lookups.measured.percentile(0.99) < Duration::from_millis(10);
-    lookups.verdict = Some(("≥ 0,40; p99 < 10 ms", ok));
-    lines.extend([static_wide, lookups]);
+    if runs(Group::Lookups) {
+        let static_wide = measure(STATIC, args.lookup_clients, Scenario::Static).await;
+        let mut lookups = measure(
+            "tra cứu công khai",
+            args.lookup_clients,
+            Scenario::Lookups(codes.clone()),
+        )
+        .await;
+        let ok = lookups.ratio_to(&static_wide) >= 0.4
+            && lookups.measured.percentile(0.99) < Duration::from_millis(10);
+        lookups.verdict = Some(("≥ 0,40; p99 < 10 ms", ok));
+        lines.extend([static_wide, lookups]);
+    }
 
-    let raw = Line {
-        name: "ghi thô (giới hạn)",
-        clients: args.clients,
-        measured: raw,
-        peak: None,
-        cpu_per_request: None,
-        disk_read: None,
-        limit: None,
-        verdict: None,
-    };
     let journal = Arc::new(Journal::default());
-    let mut lifecycle = measure(
-        LIFECYCLE,
-        args.clients,
-        Scenario::Lifecycle(crews.clone(), filing.clone(), journal.clone()),
-    )
-    .await;
-    let ok = lifecycle.ratio_to(&raw) >= 0.5;
-    lifecycle.verdict = Some(("≥ 0,50", ok));
-    lines.extend([raw, lifecycle]);
+    if let Some(raw) = raw {
+        let raw = Line {
+            name: "ghi thô (giới hạn)",
+            clients: args.clients,
+            measured: raw,
+            peak: None,
+            cpu_per_request: None,
+            disk_read: None,
+            limit: None,
+            verdict: None,
+        };
+        let mut lifecycle = measure(
+            LIFECYCLE,
+            args.clients,
+            Scenario::Lifecycle(crews.clone(), filing.clone(), journal.clone()),
+        )
+        .await;
+        let ok = lifecycle.ratio_to(&raw) >= 0.5;
+        lifecycle.verdict = Some(("≥ 0,50", ok));
+        lines.extend([raw, lifecycle]);
+    }
 
-    let static_staff = measure(STATIC, args.clients, Scenario::Static).await;
-    let specialists: Vec<Auth> = crews.iter().map(|c| c.specialist.clone()).collect();
-    let mut inbox = measure(
-        "hộp việc chuyên viên",
-        args.clients,
-        Scenario::Inbox(specialists),
-    )
-    .await;
-    inbox.ratio_to(&static_staff);
-    lines.extend([static_staff, inbox]);
+    if runs(Group::Inbox) {
+        let static_staff = measure(STATIC, args.clients, Scenario::Static).await;
+        let specialists: Vec<Auth> = crews.iter().map(|c| c.specialist.clone()).collect();
+        let mut inbox = measure(
+            "hộp việc chuyên viên",
+            args.clients,
+            Scenario::Inbox(specialists),
+        )
+        .await;
+        inbox.ratio_to(&static_staff);
+        lines.extend([static_staff, inbox]);
+    }
 
-    let static_one = measure(STATIC, 1, Scenario::Static).await;
-    let mut dashboard = measure(
-        "bảng điều khiển cả tỉnh, năm",
-        1,
-        Scenario::Get(
-            format!("/can-bo/bao-cao?don-vi=tinh&tu={year}-01-01&den={year}-12-31"),
-            viewer.clone(),
-        ),
-    )
-    .await;
-    dashboard.ratio_to(&static_one);
-    let ok = dashboard.measured.percentile(0.99) < Duration::from_millis(200);
-    dashboard.verdict = Some(("p99 < 200 ms", ok));
-    let mut ii06a = measure(
-        "mẫu II.06a cả tỉnh, năm",
-        1,
-        Scenario::Get(
-            format!("/api/v1/reports/ii06a?agency=tinh&from={year}-01-01&to={year}-12-31"),
-            viewer.clone(),
-        ),
-    )
-    .await;
-    ii06a.ratio_to(&static_one);
-    let ok = ii06a.measured.percentile(0.99) < Duration::from_secs(1);
-    ii06a.verdict = Some(("p99 < 1 s", ok));
-    lines.extend([static_one, dashboard, ii06a]);
+    if runs(Group::Reports) {
+        let static_one = measure(STATIC, 1, Scenario::Static).await;
+        let mut dashboard = measure(
+            "bảng điều khiển cả tỉnh, năm",
+            1,
+            Scenario::Get(
+                format!("/can-bo/bao-cao?don-vi=tinh&tu={year}-01-01&den={year}-12-31"),
+                viewer.clone(),
+            ),
+        )
+        .await;
+        dashboard.ratio_to(&static_one);
+        let ok = dashboard.measured.percentile(0.99) < Duration::from_millis(200);
+        dashboard.verdict = Some(("p99 < 200 ms", ok));
+        let mut ii06a = measure(
+            "mẫu II.06a cả tỉnh, năm",
+            1,
+            Scenario::Get(
+                format!("/api/v1/reports/ii06a?agency=tinh&from={year}-01-01&to={year}-12-31"),
+                viewer.clone(),
+            ),
+        )
+        .await;
+        ii06a.ratio_to(&static_one);
+        let ok = ii06a.measured.percentile(0.99) < Duration::from_secs(1);
+        ii06a.verdict = Some(("p99 < 1 s", ok));
+        lines.extend([static_one, dashboard, ii06a]);
+    }
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle_end = total_resident(&servers)?;
