@@ -1,5 +1,6 @@
 //! `xaso bench` end to end on a small demo database: every scenario runs against a real server
-//! with no failed request, and the command refuses what it cannot measure.
+//! with no failed request, `--only` runs the scenarios asked for, and the command refuses what it
+//! cannot measure.
 
 mod common;
 
@@ -61,6 +62,48 @@ fn bench_measures_every_scenario_against_its_limit() {
     assert!(!refused.status.success());
     assert!(
         text(&refused.stderr).contains("PostgreSQL"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    // `--only`: the scenarios asked for, each with its limit, and nothing else.
+    let only = run(
+        &dir,
+        &[
+            "bench",
+            "--only",
+            "lookups",
+            "--duration",
+            "1",
+            "--lookup-clients",
+            "4",
+            "--year",
+            &year,
+        ],
+        &[],
+    );
+    let printed = text(&only.stdout);
+    assert!(only.status.success(), "{printed}\n{}", text(&only.stderr));
+    assert!(
+        printed.contains("tệp tĩnh (giới hạn) × 4:"),
+        "look-ups against the static file: {printed}"
+    );
+    for absent in [
+        "ghi thô (giới hạn)",
+        "vòng đời hồ sơ",
+        "hộp việc chuyên viên",
+        "bảng điều khiển cả tỉnh, năm",
+        "mẫu II.06a cả tỉnh, năm",
+    ] {
+        assert!(
+            !printed.contains(absent),
+            "{absent} not asked for:\n{printed}"
+        );
+    }
+    let refused = run(&dir, &["bench", "--instances", "2", "--only", "inbox"], &[]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("--only lifecycle"),
         "{}",
         text(&refused.stderr)
     );
