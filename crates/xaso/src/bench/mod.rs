@@ -90,10 +90,11 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     if args.instances == 0 || args.clients == 0 || args.lookup_clients == 0 || args.duration == 0 {
         bail!("--instances, --clients, --lookup-clients và --duration phải lớn hơn 0");
     }
-    let (store, _) = crate::open_store(config).await?;
-    if args.instances > 1 && !args.only.is_empty() && !args.only.contains(&Group::Lifecycle) {
+    let runs = |group: Group| args.only.is_empty() || args.only.contains(&group);
+    if args.instances > 1 && !runs(Group::Lifecycle) {
         bail!("nhiều máy chủ được kiểm tra dưới tải vòng đời hồ sơ: thêm --only lifecycle");
     }
+    let (store, _) = crate::open_store(config).await?;
     if args.instances > 1 && store.backend() != xaso_store::Backend::Postgres {
         bail!("nhiều máy chủ trên một cơ sở dữ liệu cần PostgreSQL (--database-url postgres://…)");
     }
@@ -122,7 +123,6 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         args.instances
     );
 
-    let runs = |group: Group| args.only.is_empty() || args.only.contains(&group);
     let raw = if runs(Group::Lifecycle) {
         let raw = probe::raw_commit_rate(&store, args.clients, duration).await?;
         Some(Measured::from_latencies(raw.latencies, raw.elapsed))
