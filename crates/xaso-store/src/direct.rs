@@ -104,7 +104,7 @@ impl DirectReads {
                 let started = self.now();
                 let result = self.read_here(read);
                 if blocks_read_by_this_thread() != Some(before) {
-                    self.waited_for_the_disk(started);
+                    self.waited_for_the_disk(started, self.now());
                 }
                 return result;
             }
@@ -154,11 +154,11 @@ impl DirectReads {
         self.now() < self.cold_until.load(Ordering::Relaxed)
     }
 
-    /// A read on an async thread, begun at `started`, had to wait for the disk: what the async
-    /// threads owe grows by its time, less what the allowance has paid back since the last one;
-    /// past one second's allowance, the reads go to the blocking pool until the excess is repaid.
-    fn waited_for_the_disk(&self, started: u64) {
-        let now = self.now();
+    /// A read on an async thread, from `started` to `now`, had to wait for the disk: what the
+    /// async threads owe grows by its time, less what the allowance has paid back since the last
+    /// one; past one second's allowance, the reads go to the blocking pool until the excess is
+    /// repaid. (The clock is read by the caller so that the arithmetic can be tested exactly.)
+    fn waited_for_the_disk(&self, started: u64, now: u64) {
         let mut waits = self.disk_waits.lock().expect("disk waits");
         let repaid = now.saturating_sub(waits.at).saturating_mul(self.allowance) / 1_000_000;
         waits.owed = waits.owed.saturating_sub(repaid) + now.saturating_sub(started);
@@ -381,16 +381,19 @@ mod tests {
     fn waits_past_the_allowance_send_reads_away_while_the_excess_is_repaid() {
         let mut reads = DirectReads::new(PathBuf::from("unused.db"));
         reads.allowance = 50_000;
-        reads.epoch = Instant::now() - Duration::from_secs(10);
-        let now = reads.now();
-        reads.waited_for_the_disk(now - 30_000);
-        assert!(!reads.is_cold(), "30 ms owed");
-        reads.waited_for_the_disk(reads.now() - 30_000);
-        assert!(reads.is_cold(), "60 ms owed");
-        let until = reads.cold_until.load(Ordering::Relaxed) - reads.now();
-        // 10 ms over the allowance, repaid at 50 ms a second: 200 ms (less the microseconds the
-        // test itself took to get here).
-        assert!((150_000..=200_000).contains(&until), "{until} µs");
+        let start = 10_000_000;
+        reads.waited_for_the_disk(start - 30_000, start);
+        assert_eq!(reads.cold_until.load(Ordering::Relaxed), 0, "30 ms owed");
+        // 100 ms later another 30 ms wait: 30 - 5 (repaid at 50 ms a second) + 30 = 55 ms owed,
+        // 5 ms over the allowance, repaid in 100 ms.
+        let later = start + 100_000;
+        reads.waited_for_the_disk(later - 30_000, later);
+        assert_eq!(reads.cold_until.load(Ordering::Relaxed), later + 100_000);
+        // Once that spell has passed, what was owed has been repaid down to the allowance: a
+        // wait of 1 ms goes over by 1 ms, 20 ms of blocking-pool reads.
+        let after = later + 100_000;
+        reads.waited_for_the_disk(after - 1_000, after);
+        assert_eq!(reads.cold_until.load(Ordering::Relaxed), after + 20_000);
     }
 
     /// On the blocking pool reads run side by side, never more than [`READERS`] at once, and
