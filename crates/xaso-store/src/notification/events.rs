@@ -29,36 +29,39 @@ fn spoken(at: DateTime<Utc>) -> String {
 }
 
 /// The message a transition warrants, if any: accepted (received), asked for papers, asked to
-/// pay, resolved (result ready), apologised with a new date.
-fn notice_for(
-    d: &DossierNotice,
-    action: Option<&Action>,
+/// pay, resolved (result ready), apologised with a new date. Written once the dossier's contact is
+/// read, which most steps (a forward, an approval's way up) then spare.
+type Writer<'a> = Box<dyn FnOnce(&DossierNotice) -> Notice + Send + 'a>;
+
+fn notice_for<'a>(
+    action: Option<&'a Action>,
     before: Status,
     after: &DossierState,
-) -> Option<Notice> {
+) -> Option<Writer<'a>> {
     match action {
         Some(Action::RequestSupplement { items, reason }) => {
-            return Some(Notice::supplement_requested(d, items, reason))
+            return Some(Box::new(move |d| {
+                Notice::supplement_requested(d, items, reason)
+            }))
         }
         Some(Action::RequestPayment { amount, detail }) => {
             let amount = format!("{} đồng", xaso_domain::money::format_vnd(*amount));
-            return Some(Notice::fee_due(d, &amount, detail));
+            return Some(Box::new(move |d| Notice::fee_due(d, &amount, detail)));
         }
         Some(Action::Apologize { reason, new_date }) => {
-            return Some(Notice::apology(
-                d,
-                &new_date.format("%d/%m/%Y").to_string(),
-                reason,
-            ))
+            let new_date = new_date.format("%d/%m/%Y").to_string();
+            return Some(Box::new(move |d| Notice::apology(d, &new_date, reason)));
         }
         _ => {}
     }
     match (before, after.status) {
         (Status::Registered, Status::Received) => {
             let appointment = after.due.map(spoken).unwrap_or_default();
-            Some(Notice::dossier_received(d, &appointment))
+            Some(Box::new(move |d| Notice::dossier_received(d, &appointment)))
         }
-        (from, Status::Resolved) if from != Status::Resolved => Some(Notice::result_ready(d)),
+        (from, Status::Resolved) if from != Status::Resolved => {
+            Some(Box::new(Notice::result_ready))
+        }
         _ => None,
     }
 }
@@ -74,6 +77,9 @@ pub(crate) async fn on_dossier(
     after: &DossierState,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let Some(write) = notice_for(action, before, after) else {
+        return Ok(());
+    };
     let contact: DossierContact = db!(tx.conn(), |c| {
         sqlx::query_as(
         "SELECT d.code, d.procedure_code, d.procedure_version, d.applicant_name, d.applicant_phone,
@@ -97,9 +103,7 @@ pub(crate) async fn on_dossier(
         code: contact.code,
         procedure,
     };
-    let Some(notice) = notice_for(&d, action, before, after) else {
-        return Ok(());
-    };
+    let notice = write(&d);
     let to = Recipient {
         email: contact.applicant_email,
         phone: contact.applicant_phone,
