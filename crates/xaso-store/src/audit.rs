@@ -43,12 +43,44 @@ pub struct AuditRow {
     pub details: String,
 }
 
+/// The end of the audit chain: its last row's id (0 for an empty log) and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    id: i64,
+    hash: String,
+}
+
+/// The chain's end as this process's last committed append left it, tried by SQLite's appends.
+/// Another process may have appended since (a command run beside the server): the append checks,
+/// in its own statement, that the log still ends there, and reads the end when it does not. The
+/// end is never trusted, only tried: it saves the read of the chain's last row, one of a dossier
+/// step's twenty statements (and writing the row whole another).
+#[derive(Default)]
+pub(crate) struct KnownChainEnd {
+    link: std::sync::Mutex<Option<Link>>,
+}
+
+impl KnownChainEnd {
+    fn get(&self) -> Option<Link> {
+        self.link.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A committed append; an older end learnt late (commits finish in any order) is ignored.
+    pub(crate) fn learn(&self, end: Link) {
+        let mut link = self.link.lock().unwrap_or_else(|e| e.into_inner());
+        if link.as_ref().is_none_or(|known| known.id < end.id) {
+            *link = Some(end);
+        }
+    }
+}
+
 /// Appends a row to the audit chain, inside the caller's transaction.
 ///
-/// The row is inserted first and chained just after, because its id (assigned by the database)
-/// is part of its hash; the append-only triggers allow exactly this one update. The chain's lock
-/// is taken before the insert and held until commit, so on PostgreSQL ids are handed out in chain
-/// order even with several instances writing at once.
+/// The row's id is part of its hash. On PostgreSQL the row is inserted first (the id comes from
+/// its identity column) and chained just after; the append-only triggers allow exactly this one
+/// update. The chain's lock is taken before the insert and held until commit, so ids are handed
+/// out in chain order even with several instances writing at once. On SQLite the write lock
+/// is held already: the row is written whole, with the next id, in one statement.
 pub async fn record(
     tx: &mut Tx,
     at: DateTime<Utc>,
@@ -58,50 +90,141 @@ pub async fn record(
     entity_id: &str,
     details: serde_json::Value,
 ) -> Result<(), StoreError> {
-    // The row this transaction appended last is still the chain's last: it holds the chain
-    // (SQLite's write lock, PostgreSQL's advisory lock) from its first append to its end.
-    let prev_hash = match tx.remembered.audit_head.take() {
-        Some(hash) => hash,
-        None => {
-            lock_chain(tx).await?;
-            match last_link(tx).await? {
-                None => audit::GENESIS.to_string(),
-                Some((_, Some(hash))) => hash,
-                // Rows from before the chain existed (or from an older instance still running).
-                Some((_, None)) => seal_unchained(tx).await?,
-            }
-        }
-    };
     // PostgreSQL keeps microseconds: store what will be read back, so the hash stays true.
-    let at = at.trunc_subsecs(6);
-    let details = details.to_string();
-    let id: i64 = db!(tx.conn(), |c| sqlx::query_scalar(
-        "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
-    )
-    .bind(at)
-    .bind(actor.user_id)
-    .bind(&actor.label)
-    .bind(action)
-    .bind(entity)
-    .bind(entity_id)
-    .bind(&details)
-    .fetch_one(&mut *c)
-    .await)?;
-    let content = audit::RowContent {
-        id,
-        at,
+    let mut content = audit::RowContent {
+        id: 0,
+        at: at.trunc_subsecs(6),
         actor_id: actor.user_id.map(|u| u.to_string()),
         actor: actor.label.clone(),
         action: action.to_string(),
         entity: entity.to_string(),
         entity_id: entity_id.to_string(),
-        details,
+        details: details.to_string(),
     };
-    let hash = audit::row_hash(&prev_hash, &content);
-    set_hashes(tx, id, &prev_hash, &hash).await?;
-    tx.remembered.audit_head = Some(hash);
+    let appended = if matches!(tx.conn(), Conn::Sqlite(_)) {
+        append_on_sqlite(tx, &mut content, actor.user_id).await?
+    } else {
+        append_on_postgres(tx, &mut content, actor.user_id).await?
+    };
+    tx.remembered.audit_head = Some(appended);
     Ok(())
+}
+
+/// SQLite: the row written whole after the chain's end, in one statement. The end tried first is
+/// the row this transaction appended last (still the last: the write lock is held from the first
+/// append to the end), else the end this process last committed; the log is read only when
+/// that is not the end any more.
+async fn append_on_sqlite(
+    tx: &mut Tx,
+    content: &mut audit::RowContent,
+    actor_id: Option<Uuid>,
+) -> Result<Link, StoreError> {
+    let known = tx
+        .remembered
+        .audit_head
+        .take()
+        .or_else(|| tx.remembered.chain_end.get());
+    if let Some(end) = known {
+        if let Some(appended) = append_after(tx, &end, content, actor_id).await? {
+            return Ok(appended);
+        }
+    }
+    let end = chain_end(tx).await?;
+    append_after(tx, &end, content, actor_id)
+        .await?
+        .ok_or_else(|| {
+            StoreError::Conflict(
+                "nhật ký kiểm toán vừa được ghi thêm từ nơi khác; hãy thử lại".into(),
+            )
+        })
+}
+
+/// Writes `content` as the row after `end`, chained, if the log still ends with that row (its id
+/// and its hash: a log put back from a backup may have as many rows); the new end.
+async fn append_after(
+    tx: &mut Tx,
+    end: &Link,
+    content: &mut audit::RowContent,
+    actor_id: Option<Uuid>,
+) -> Result<Option<Link>, StoreError> {
+    content.id = end.id + 1;
+    let hash = audit::row_hash(&end.hash, content);
+    let written = db!(tx.conn(), |c| {
+        sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_id, actor, action, entity, entity_id, details, prev_hash, hash)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+         WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE id > $11)
+           AND ($11 = 0 OR EXISTS (SELECT 1 FROM audit_log WHERE id = $11 AND hash = $9))"
+    )
+    .bind(content.id)
+    .bind(content.at)
+    .bind(actor_id)
+    .bind(&content.actor)
+    .bind(&content.action)
+    .bind(&content.entity)
+    .bind(&content.entity_id)
+    .bind(&content.details)
+    .bind(&end.hash)
+    .bind(&hash)
+    .bind(end.id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok((written == 1).then_some(Link {
+        id: content.id,
+        hash,
+    }))
+}
+
+/// PostgreSQL: the row inserted first, its id coming from the identity column (which another
+/// instance's appends share), then chained.
+async fn append_on_postgres(
+    tx: &mut Tx,
+    content: &mut audit::RowContent,
+    actor_id: Option<Uuid>,
+) -> Result<Link, StoreError> {
+    let end = match tx.remembered.audit_head.take() {
+        Some(end) => end,
+        None => chain_end(tx).await?,
+    };
+    content.id = db!(tx.conn(), |c| sqlx::query_scalar(
+        "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+    )
+    .bind(content.at)
+    .bind(actor_id)
+    .bind(&content.actor)
+    .bind(&content.action)
+    .bind(&content.entity)
+    .bind(&content.entity_id)
+    .bind(&content.details)
+    .fetch_one(&mut *c)
+    .await)?;
+    let hash = audit::row_hash(&end.hash, content);
+    set_hashes(tx, content.id, &end.hash, &hash).await?;
+    Ok(Link {
+        id: content.id,
+        hash,
+    })
+}
+
+/// The chain's end read from the log (the chain's lock taken first), rows an older instance
+/// left unchained chained on the way.
+async fn chain_end(tx: &mut Tx) -> Result<Link, StoreError> {
+    lock_chain(tx).await?;
+    Ok(match last_link(tx).await? {
+        None => Link {
+            id: 0,
+            hash: audit::GENESIS.to_string(),
+        },
+        Some((id, Some(hash))) => Link { id, hash },
+        // Rows from before the chain existed (or from an older instance still running).
+        Some((id, None)) => Link {
+            id,
+            hash: seal_unchained(tx).await?,
+        },
+    })
 }
 
 /// An arbitrary constant naming the chain's PostgreSQL advisory lock ("xasoaud" in ASCII).
@@ -271,4 +394,28 @@ pub async fn for_entity(
     .bind(entity_id)
     .fetch_all(&mut *c)
     .await)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KnownChainEnd, Link};
+
+    fn link(id: i64) -> Link {
+        Link {
+            id,
+            hash: format!("{id:064}"),
+        }
+    }
+
+    /// Commits end in any order: an end learnt after a later one is not the chain's end.
+    #[test]
+    fn the_known_end_only_moves_forward() {
+        let known = KnownChainEnd::default();
+        assert_eq!(known.get(), None);
+        known.learn(link(5));
+        known.learn(link(3));
+        assert_eq!(known.get(), Some(link(5)));
+        known.learn(link(6));
+        assert_eq!(known.get(), Some(link(6)));
+    }
 }

@@ -111,6 +111,8 @@ pub struct Store {
     lookups: Lookups,
     /// Agencies read by committed transactions, for every later one (see `agency`).
     known_agencies: std::sync::Arc<agency::KnownAgencies>,
+    /// The audit chain's end as the last committed append left it (see `audit`).
+    known_chain_end: std::sync::Arc<audit::KnownChainEnd>,
 }
 
 #[derive(Clone)]
@@ -179,8 +181,10 @@ struct Remembered {
     /// The store's agencies known from committed transactions.
     known_agencies: std::sync::Arc<agency::KnownAgencies>,
     procedures: std::collections::HashMap<(String, i64), catalog::ProcedureRecord>,
-    /// The hash of the audit row this transaction appended last (see `audit::record`).
-    audit_head: Option<String>,
+    /// The audit row this transaction appended last (see `audit::record`).
+    audit_head: Option<audit::Link>,
+    /// The chain's end the store knows from committed transactions.
+    chain_end: std::sync::Arc<audit::KnownChainEnd>,
 }
 
 impl Tx {
@@ -203,6 +207,9 @@ impl Tx {
         remembered
             .known_agencies
             .learn(remembered.agencies.into_values());
+        if let Some(appended) = remembered.audit_head {
+            remembered.chain_end.learn(appended);
+        }
         Ok(())
     }
 
@@ -222,6 +229,7 @@ impl Store {
     fn remembered(&self) -> Remembered {
         Remembered {
             known_agencies: self.known_agencies.clone(),
+            chain_end: self.known_chain_end.clone(),
             ..Remembered::default()
         }
     }
@@ -324,6 +332,7 @@ impl Store {
             sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(None)),
             lookups,
             known_agencies: Default::default(),
+            known_chain_end: Default::default(),
         }
     }
 

@@ -68,6 +68,19 @@ pub async fn postgres() -> Option<Store> {
     Some(store)
 }
 
+/// A second server on the same database, with caches of its own, as another process would be:
+/// on SQLite a second set of connections to the file, on PostgreSQL the same schema's pool.
+pub async fn another_instance(store: &Store) -> Store {
+    match &store.pool {
+        Pool::Sqlite(_) => Store::open_with(&store.location, 4)
+            .await
+            .expect("open the same SQLite file again"),
+        Pool::Postgres(pool) => {
+            Store::with_pool(Pool::Postgres(pool.clone()), store.location.clone())
+        }
+    }
+}
+
 /// Runs one SQL statement in its own transaction: for tests that change the database around
 /// the program, as someone with direct access could (the audit chain's tamper tests).
 pub async fn execute(store: &Store, sql: &str) -> Result<(), crate::StoreError> {

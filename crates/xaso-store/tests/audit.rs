@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use xaso_domain::audit::Problem;
 use xaso_store::audit::{self, Actor};
-use xaso_store::testing::execute;
+use xaso_store::testing::{another_instance, execute};
 use xaso_store::{Backend, Store, StoreError};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
@@ -219,5 +219,48 @@ xaso_store::backend_tests! {
         let report = verify(&store).await;
         assert_eq!(report.problems, vec![]);
         assert_eq!(report.rows, 80);
+    }
+
+    /// Each instance remembers where its last append left the chain; another one appending
+    /// in between (or an append rolled back) must not make it chain a row to a stale end.
+    async fn appends_of_another_instance_in_between_keep_one_chain(store: Store) {
+        let other = another_instance(&store).await;
+        write_rows(&store, 2).await;
+        write_rows(&other, 3).await;
+        let mut tx = store.begin().await.expect("begin");
+        audit::record(
+            &mut tx,
+            at(30),
+            &Actor::system("dòng lệnh"),
+            "test.undone",
+            "writer",
+            "bỏ",
+            serde_json::json!({}),
+        )
+        .await
+        .expect("record");
+        tx.rollback().await.expect("rollback");
+        write_rows(&store, 2).await;
+        write_rows(&other, 1).await;
+        write_rows(&store, 1).await;
+        let report = verify(&store).await;
+        assert_eq!(report.problems, vec![]);
+        assert_eq!(report.rows, 9);
+    }
+
+    /// A log that ends in a row of the id an instance last appended, but another row (as a log
+    /// put back from a backup might): the instance reads the end again instead of chaining to
+    /// the row it remembers.
+    async fn a_last_row_of_the_same_id_but_another_hash_is_read_again(store: Store) {
+        write_rows(&store, 2).await;
+        drop_triggers(&store).await;
+        execute(&store, "DELETE FROM audit_log WHERE id = 2")
+            .await
+            .expect("delete the last row");
+        write_rows(&another_instance(&store).await, 1).await;
+        write_rows(&store, 1).await;
+        let report = verify(&store).await;
+        assert_eq!(report.problems, vec![]);
+        assert_eq!(report.rows, 3);
     }
 }
