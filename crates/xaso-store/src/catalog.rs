@@ -1,5 +1,8 @@
 //! The procedure catalog: versioned procedures and their search.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use xaso_domain::catalog::{search_score, Procedure};
@@ -167,7 +170,8 @@ pub async fn current(tx: &mut Tx, code: &str) -> Result<Option<ProcedureRecord>,
 }
 
 /// One version of a procedure. A version's body never changes once stored (a change is a new
-/// version), so it is remembered for the rest of the transaction.
+/// version), so it is remembered for the rest of the transaction (and its body, once the
+/// transaction commits, by the store: see [`procedure`]).
 pub async fn version(
     tx: &mut Tx,
     code: &str,
@@ -189,6 +193,50 @@ pub async fn version(
         tx.remembered.procedures.insert(key, record.clone());
     }
     Ok(record)
+}
+
+/// The body of one version of a procedure: what a dossier filed under it follows. Read once per
+/// store: a version's body never changes, and a dossier's every step, its answer and its
+/// signed result read it again (whether the version is still current is not part of it: that
+/// changes, and [`version`] reads it).
+pub async fn procedure(
+    tx: &mut Tx,
+    code: &str,
+    version_number: i64,
+) -> Result<Option<Arc<Procedure>>, StoreError> {
+    if let Some(known) = tx.remembered.known_procedures.get(code, version_number) {
+        return Ok(Some(known));
+    }
+    Ok(version(tx, code, version_number)
+        .await?
+        .map(|record| Arc::new(record.procedure)))
+}
+
+/// Procedure bodies read by committed transactions, for every later transaction of the store.
+/// Learnt only at commit: a version inserted by a transaction that rolls back never existed.
+#[derive(Default)]
+pub(crate) struct KnownProcedures {
+    known: std::sync::RwLock<HashMap<(String, i64), Arc<Procedure>>>,
+}
+
+impl KnownProcedures {
+    fn get(&self, code: &str, version: i64) -> Option<Arc<Procedure>> {
+        let known = self.known.read().unwrap_or_else(|e| e.into_inner());
+        known.get(&(code.to_string(), version)).cloned()
+    }
+
+    pub(crate) fn learn(&self, records: impl Iterator<Item = ((String, i64), ProcedureRecord)>) {
+        let mut records = records.peekable();
+        if records.peek().is_none() {
+            return;
+        }
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        for (key, record) in records {
+            known
+                .entry(key)
+                .or_insert_with(|| Arc::new(record.procedure));
+        }
+    }
 }
 
 /// Every current procedure, by code.

@@ -113,6 +113,8 @@ pub struct Store {
     known_agencies: std::sync::Arc<agency::KnownAgencies>,
     /// The audit chain's end as the last committed append left it (see `audit`).
     known_chain_end: std::sync::Arc<audit::KnownChainEnd>,
+    /// Procedure bodies read by committed transactions (see `catalog::procedure`).
+    known_procedures: std::sync::Arc<catalog::KnownProcedures>,
 }
 
 #[derive(Clone)]
@@ -181,6 +183,8 @@ struct Remembered {
     /// The store's agencies known from committed transactions.
     known_agencies: std::sync::Arc<agency::KnownAgencies>,
     procedures: std::collections::HashMap<(String, i64), catalog::ProcedureRecord>,
+    /// The store's procedure bodies known from committed transactions.
+    known_procedures: std::sync::Arc<catalog::KnownProcedures>,
     /// The audit row this transaction appended last (see `audit::record`).
     audit_head: Option<audit::Link>,
     /// The chain's end the store knows from committed transactions.
@@ -207,6 +211,9 @@ impl Tx {
         remembered
             .known_agencies
             .learn(remembered.agencies.into_values());
+        remembered
+            .known_procedures
+            .learn(remembered.procedures.into_iter());
         if let Some(appended) = remembered.audit_head {
             remembered.chain_end.learn(appended);
         }
@@ -230,6 +237,7 @@ impl Store {
         Remembered {
             known_agencies: self.known_agencies.clone(),
             chain_end: self.known_chain_end.clone(),
+            known_procedures: self.known_procedures.clone(),
             ..Remembered::default()
         }
     }
@@ -333,6 +341,7 @@ impl Store {
             lookups,
             known_agencies: Default::default(),
             known_chain_end: Default::default(),
+            known_procedures: Default::default(),
         }
     }
 

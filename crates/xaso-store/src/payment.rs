@@ -70,10 +70,9 @@ pub async fn quote_for(
     .fetch_optional(&mut *c)
     .await)?
     .ok_or_else(|| StoreError::NotFound(format!("hồ sơ {code}")))?;
-    let procedure = catalog::version(tx, &procedure_code, version)
+    let procedure = catalog::procedure(tx, &procedure_code, version)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("thủ tục {procedure_code}")))?
-        .procedure;
+        .ok_or_else(|| StoreError::NotFound(format!("thủ tục {procedure_code}")))?;
     let exemption = match exemption.map(str::trim).filter(|e| !e.is_empty()) {
         Some(wanted) => Some(
             rules

@@ -164,6 +164,48 @@ xaso_store::backend_tests! {
         assert_eq!(actions, ["procedure.create", "procedure.revise"]);
     }
 
+    /// A version's body read by a committed transaction is known to the store afterwards; one
+    /// written by a transaction rolled back never is, even when read inside it; and whether a
+    /// version is current is still read from the table.
+    async fn a_procedure_body_is_known_to_later_transactions_only_once_committed(store: Store) {
+        import_shipped(&store).await;
+        let mut changed: Vec<Procedure> = shipped_catalog()
+            .into_iter()
+            .filter(|p| p.code == "2.000884")
+            .collect();
+        let first_fee = changed[0].fee.clone();
+        changed[0].fee = FeeSchedule::Fixed { amount: 12_000, unit: "trường hợp".into() };
+        let mut tx = store.read().await.expect("read");
+        let first = catalog::procedure(&mut tx, "2.000884", 1).await.expect("get").expect("v1");
+        assert_eq!(first.fee, first_fee);
+        tx.commit().await.expect("commit");
+        // Version 2 written, read back, rolled back.
+        let mut tx = store.begin().await.expect("begin");
+        catalog::import(&mut tx, &changed, "edit.toml", now(), &Actor::system("test"))
+            .await
+            .expect("import edit");
+        let second = catalog::procedure(&mut tx, "2.000884", 2).await.expect("get").expect("v2");
+        assert_eq!(second.fee, changed[0].fee);
+        tx.rollback().await.expect("rollback");
+        for _ in 0..2 {
+            let mut tx = store.read().await.expect("read");
+            assert!(catalog::procedure(&mut tx, "2.000884", 2).await.expect("get").is_none());
+            assert_eq!(catalog::procedure(&mut tx, "2.000884", 1).await.expect("get").expect("v1").fee, first_fee);
+            assert!(catalog::version(&mut tx, "2.000884", 1).await.expect("get").expect("v1").is_current);
+            tx.commit().await.expect("commit");
+        }
+        // Committed this time: version 1 stays known by its body and is no longer current.
+        let mut tx = store.begin().await.expect("begin");
+        catalog::import(&mut tx, &changed, "edit.toml", now(), &Actor::system("test"))
+            .await
+            .expect("import edit");
+        tx.commit().await.expect("commit");
+        let mut tx = store.read().await.expect("read");
+        assert_eq!(catalog::procedure(&mut tx, "2.000884", 2).await.expect("get").expect("v2").fee, changed[0].fee);
+        assert_eq!(catalog::procedure(&mut tx, "2.000884", 1).await.expect("get").expect("v1").fee, first_fee);
+        assert!(!catalog::version(&mut tx, "2.000884", 1).await.expect("get").expect("v1").is_current);
+    }
+
     async fn agencies_form_a_tree(store: Store) {
         add_agencies(&store).await;
         let mut tx = store.read().await.expect("read");

@@ -740,7 +740,7 @@ pub(crate) async fn apply_action(
         )));
     }
     let state = parse_state(&row)?;
-    let record = catalog::version(tx, &row.procedure_code, row.procedure_version)
+    let procedure = catalog::procedure(tx, &row.procedure_code, row.procedure_version)
         .await?
         .ok_or_else(|| {
             StoreError::NotFound(format!(
@@ -755,7 +755,7 @@ pub(crate) async fn apply_action(
     let calendar = rules.calendar(&handling.agency_code)?;
     let domain_rules = Rules {
         workflow,
-        time: &record.procedure.time,
+        time: &procedure.time,
         calendar: &calendar,
     };
     let (next, entry) =
@@ -848,7 +848,7 @@ async fn view_of(
     now: DateTime<Utc>,
 ) -> Result<DossierView, StoreError> {
     let state = parse_state(row)?;
-    let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalog::procedure(tx, &row.procedure_code, row.procedure_version).await?;
     let workflow = rules.workflow(&row.workflow)?;
     let handling_code = agency_code_of(tx, row.handling_commune_id).await?;
     let calendar = rules.calendar(&handling_code)?;
@@ -859,7 +859,7 @@ async fn view_of(
         version: row.version,
         workflow: row.workflow.clone(),
         procedure_code: row.procedure_code.clone(),
-        procedure_name: record.map(|r| r.procedure.name).unwrap_or_default(),
+        procedure_name: procedure.map(|p| p.name.clone()).unwrap_or_default(),
         procedure_version: row.procedure_version,
         channel: Channel::from_code(row.channel).unwrap_or(Channel::Counter),
         status: state.status.into(),
@@ -945,8 +945,9 @@ async fn summarise(
         let state = state_of(&row.state, &row.code)?;
         let key = (row.procedure_code.clone(), row.procedure_version);
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key.clone()) {
-            let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
-            slot.insert(record.map(|r| r.procedure.name).unwrap_or_default());
+            let procedure =
+                catalog::procedure(tx, &row.procedure_code, row.procedure_version).await?;
+            slot.insert(procedure.map(|p| p.name.clone()).unwrap_or_default());
         }
         if let std::collections::hash_map::Entry::Vacant(slot) =
             codes.entry(row.handling_commune_id)
@@ -1244,15 +1245,10 @@ pub async fn authorize_attach(
     }
     let component = component.map(text::clean).filter(|c| !c.is_empty());
     if let Some(component) = &component {
-        let record = catalog::version(tx, &row.procedure_code, row.procedure_version)
+        let procedure = catalog::procedure(tx, &row.procedure_code, row.procedure_version)
             .await?
             .ok_or_else(not_found)?;
-        if !record
-            .procedure
-            .components
-            .iter()
-            .any(|c| &c.name == component)
-        {
+        if !procedure.components.iter().any(|c| &c.name == component) {
             return Err(StoreError::Invalid(format!(
                 "“{component}” không phải thành phần hồ sơ của thủ tục này"
             )));
@@ -1599,10 +1595,9 @@ pub async fn attach_result(
     )
     .await?;
     if let Some(id_number) = &vouched {
-        let procedure = catalog::version(tx, &row.procedure_code, row.procedure_version)
+        let procedure = catalog::procedure(tx, &row.procedure_code, row.procedure_version)
             .await?
-            .ok_or_else(not_found)?
-            .procedure;
+            .ok_or_else(not_found)?;
         crate::citizen::keep_result(
             tx,
             &rules.citizen,

@@ -92,9 +92,9 @@ pub(crate) async fn on_dossier(
     .fetch_one(&mut *c)
     .await
     })?;
-    let procedure = catalog::version(tx, &contact.procedure_code, contact.procedure_version)
+    let procedure = catalog::procedure(tx, &contact.procedure_code, contact.procedure_version)
         .await?
-        .map(|record| record.procedure.name)
+        .map(|procedure| procedure.name.clone())
         .unwrap_or_else(|| contact.procedure_code.clone());
     let d = DossierNotice {
         recipient: contact.applicant_name.clone(),

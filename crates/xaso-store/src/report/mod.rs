@@ -128,9 +128,10 @@ async fn compute(
         })?;
         let key = (row.procedure_code.clone(), row.procedure_version);
         if let Entry::Vacant(slot) = fields.entry(key.clone()) {
-            let record = catalog::version(tx, &row.procedure_code, row.procedure_version).await?;
-            slot.insert(record.map_or((String::new(), OnlineLevel::None), |r| {
-                (r.procedure.field, r.procedure.online)
+            let procedure =
+                catalog::procedure(tx, &row.procedure_code, row.procedure_version).await?;
+            slot.insert(procedure.map_or((String::new(), OnlineLevel::None), |p| {
+                (p.field.clone(), p.online)
             }));
         }
         if let Entry::Vacant(slot) = communes.entry(row.handling_commune_id) {
