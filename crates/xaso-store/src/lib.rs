@@ -187,8 +187,8 @@ struct Remembered {
     known_procedures: std::sync::Arc<catalog::KnownProcedures>,
     /// The audit row this transaction appended last (see `audit::record`).
     audit_head: Option<audit::Link>,
-    /// The chain's end the store knows from committed transactions.
-    chain_end: std::sync::Arc<audit::KnownChainEnd>,
+    /// The audit chain's end the store knows from committed transactions.
+    known_chain_end: std::sync::Arc<audit::KnownChainEnd>,
 }
 
 impl Tx {
@@ -215,7 +215,7 @@ impl Tx {
             .known_procedures
             .learn(remembered.procedures.into_iter());
         if let Some(appended) = remembered.audit_head {
-            remembered.chain_end.learn(appended);
+            remembered.known_chain_end.learn(appended);
         }
         Ok(())
     }
@@ -236,7 +236,7 @@ impl Store {
     fn remembered(&self) -> Remembered {
         Remembered {
             known_agencies: self.known_agencies.clone(),
-            chain_end: self.known_chain_end.clone(),
+            known_chain_end: self.known_chain_end.clone(),
             known_procedures: self.known_procedures.clone(),
             ..Remembered::default()
         }

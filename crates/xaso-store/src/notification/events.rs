@@ -28,11 +28,12 @@ fn spoken(at: DateTime<Utc>) -> String {
     to_local(at).format("%H giờ %M ngày %d/%m/%Y").to_string()
 }
 
-/// The message a transition warrants, if any: accepted (received), asked for papers, asked to
-/// pay, resolved (result ready), apologised with a new date. Written once the dossier's contact is
-/// read, which most steps (a forward, an approval's way up) then spare.
+/// Writes a message once the dossier's contact is read.
 type Writer<'a> = Box<dyn FnOnce(&DossierNotice) -> Notice + Send + 'a>;
 
+/// The message a transition warrants, if any: accepted (received), asked for papers, asked to
+/// pay, resolved (result ready), apologised with a new date. Judged before the dossier's contact is
+/// read, which most steps (a forward, an approval's way up) then spare.
 fn notice_for<'a>(
     action: Option<&'a Action>,
     before: Status,
