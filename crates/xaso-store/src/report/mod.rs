@@ -76,6 +76,18 @@ struct Keyed {
     fact: DossierFact,
 }
 
+/// The WHERE clause choosing the dossiers `d` of a report: all, one commune's (`$1`) or one
+/// dossier (`$2`). One condition per case, never `($2 IS NULL OR d.id = $2)`: with that, the
+/// refresh of one dossier after each step read every dossier (280 ms a step for half a million)
+/// and every feedback item (18–21 ms with 50 000), inside the write lock.
+pub(crate) fn dossiers_of(commune: Option<Uuid>, dossier: Option<Uuid>) -> &'static str {
+    match (dossier, commune) {
+        (Some(_), _) => "WHERE d.id = $2 AND ($1 IS NULL OR d.handling_commune_id = $1)",
+        (None, Some(_)) => "WHERE d.handling_commune_id = $1 AND $2 IS NULL",
+        (None, None) => "WHERE $1 IS NULL AND $2 IS NULL",
+    }
+}
+
 /// Facts computed from the dossiers themselves (their state, files, rating, procedure and the
 /// handling commune's calendar): all of them, one commune's, or one dossier's.
 async fn compute(
@@ -84,13 +96,7 @@ async fn compute(
     commune: Option<Uuid>,
     dossier: Option<Uuid>,
 ) -> Result<Vec<Keyed>, StoreError> {
-    // One condition per case, not `($2 IS NULL OR d.id = $2)`: with that, the refresh of one
-    // dossier after each change read every dossier (280 ms a step for half a million).
-    let filter = match (dossier, commune) {
-        (Some(_), _) => "WHERE d.id = $2 AND ($1 IS NULL OR d.handling_commune_id = $1)",
-        (None, Some(_)) => "WHERE d.handling_commune_id = $1 AND $2 IS NULL",
-        (None, None) => "WHERE $1 IS NULL AND $2 IS NULL",
-    };
+    let filter = dossiers_of(commune, dossier);
     let rows: Vec<DossierRow> = db!(tx.conn(), |c| {
         sqlx::query_as(&format!(
             "SELECT d.id, d.code, d.procedure_code, d.procedure_version, d.channel, d.handling_commune_id, d.state,
