@@ -45,9 +45,13 @@ impl WriterTx {
     /// `BEGIN IMMEDIATE` on a given connection of the writer's pool, under the write lock.
     pub(crate) async fn begin_on(
         slot: OwnedMutexGuard<Slot>,
-        conn: PoolConnection<Sqlite>,
+        mut conn: PoolConnection<Sqlite>,
         keep: bool,
     ) -> Result<WriterTx, StoreError> {
+        // The writer's statements are short and nothing else waits for them: run on the
+        // task's own thread, not handed to the connection's (vendor/README.md). Its BEGIN,
+        // COMMIT and ROLLBACK still go to the connection's thread.
+        conn.execute_inline(true);
         let mut tx = WriterTx {
             conn: Some(conn),
             slot,
@@ -107,6 +111,10 @@ impl Drop for WriterTx {
         }
         if self.keep {
             *self.slot = Some(conn);
+        } else {
+            // Back to the pool, whose other users (the readers, in a store of one connection)
+            // may run long statements.
+            conn.execute_inline(false);
         }
     }
 }

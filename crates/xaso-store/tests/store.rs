@@ -397,6 +397,54 @@ xaso_store::backend_tests! {
         assert_eq!(identity::list_users(&mut tx).await.expect("list").len(), 24);
     }
 
+    async fn a_write_dropped_unfinished_is_undone_before_the_next_one_writes(store: Store) {
+        // On SQLite the writer runs its statements on the caller's thread while a dropped
+        // transaction's ROLLBACK goes to the connection's thread (vendor/README.md): the next
+        // transaction's writes must come after that rollback, never before or inside it.
+        add_agencies(&store).await;
+        let mut tx = store.read().await.expect("read");
+        let commune = agency::by_code(&mut tx, "000.00.61.H19").await.expect("read").expect("the commune");
+        tx.commit().await.expect("commit");
+        let office = |code: String| agency::Agency {
+            id: xaso_store::new_id(),
+            parent_id: Some(commune.id),
+            kind: "office".into(),
+            name: format!("Văn phòng {code}"),
+            admin_unit_code: None,
+            agency_code: code,
+            unverified: String::new(),
+        };
+        for i in 0..12 {
+            let dropped = office(format!("001.{i:02}.61.H19"));
+            if i % 2 == 0 {
+                let mut tx = store.begin().await.expect("begin");
+                agency::insert(&mut tx, &dropped, now(), &Actor::system("test")).await.expect("insert");
+                drop(tx);
+            } else {
+                // A request cancelled while its transaction is open.
+                let unfinished = async {
+                    let mut tx = store.begin().await.expect("begin");
+                    agency::insert(&mut tx, &dropped, now(), &Actor::system("test")).await.expect("insert");
+                    std::future::pending::<()>().await;
+                };
+                let cancelled = tokio::time::timeout(std::time::Duration::from_millis(20), unfinished).await;
+                assert!(cancelled.is_err(), "the transaction never ends by itself");
+            }
+            let mut tx = store.begin().await.expect("begin");
+            let kept = office(format!("002.{i:02}.61.H19"));
+            agency::insert(&mut tx, &kept, now(), &Actor::system("test")).await.expect("insert");
+            tx.commit().await.expect("commit");
+        }
+        let mut tx = store.read().await.expect("read");
+        for i in 0..12 {
+            let dropped = agency::by_code(&mut tx, &format!("001.{i:02}.61.H19")).await.expect("read");
+            assert_eq!(dropped, None, "transaction {i} was dropped");
+            let kept = agency::by_code(&mut tx, &format!("002.{i:02}.61.H19")).await.expect("read");
+            assert!(kept.is_some(), "transaction {i} committed");
+        }
+        tx.commit().await.expect("commit");
+    }
+
     async fn users_are_listed_with_their_roles_and_leaders_found_without_listing_everyone(store: Store) {
         // More accounts than one statement reads roles for (500), so the roles come in two reads.
         let mut tx = store.begin().await.expect("begin");
@@ -556,6 +604,45 @@ async fn a_look_up_outlives_the_postgresql_session_of_its_kept_connection() {
     );
     let found = xaso_store::dossier::public_view(&store, &rules, "000.00.00.H00-260302-0001").await;
     assert!(matches!(found, Ok(None)), "and the next");
+}
+
+/// SQLite only, sqlx's driver as patched for xaso (vendor/README.md): a statement run on the
+/// caller's thread comes after the ROLLBACK that a dropped transaction left queued for the
+/// connection's own thread, never inside the transaction being undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_run_inline_comes_after_the_rollback_queued_before_it() {
+    use sqlx::{Connection, SqliteConnection};
+    let mut conn = SqliteConnection::connect("sqlite::memory:")
+        .await
+        .expect("open");
+    sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)")
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    conn.execute_inline(true);
+    for n in 0..50 {
+        let mut tx = conn.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t (n) VALUES (-1)")
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        drop(tx);
+        sqlx::query("INSERT INTO t (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut conn)
+            .await
+            .expect("insert");
+    }
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let kept = count("SELECT COUNT(*) FROM t WHERE n >= 0")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    let undone = count("SELECT COUNT(*) FROM t WHERE n < 0")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!((kept, undone), (50, 0));
 }
 
 /// SQLite only: a citizen's look-up reads outside sqlx, through a connection of its own, never

@@ -30,6 +30,15 @@ impl<'c> Executor<'c> for &'c mut SqliteConnection {
         };
         let persistent = query.persistent() && arguments.is_some();
 
+        if self.worker.inline {
+            return Box::pin(
+                self.worker
+                    .execute_inline(sql, arguments, persistent, None)
+                    .map_ok(stream::iter)
+                    .try_flatten_stream(),
+            );
+        }
+
         Box::pin(
             self.worker
                 .execute(sql, arguments, self.row_channel_size, persistent, None)
@@ -56,6 +65,19 @@ impl<'c> Executor<'c> for &'c mut SqliteConnection {
         let persistent = query.persistent() && arguments.is_some();
 
         Box::pin(async move {
+            if self.worker.inline {
+                let results = self
+                    .worker
+                    .execute_inline(sql, arguments, persistent, Some(1))
+                    .await?;
+                for result in results {
+                    if let Either::Right(row) = result? {
+                        return Ok(Some(row));
+                    }
+                }
+                return Ok(None);
+            }
+
             let mut stream = pin!(self
                 .worker
                 .execute(sql, arguments, self.row_channel_size, persistent, Some(1))

@@ -191,6 +191,15 @@ impl SqliteConnection {
         })
     }
 
+    /// xaso: run this connection's queries on the task's own thread (`true`) or on the
+    /// connection's worker thread (`false`, sqlx's way, the default). `BEGIN`, `COMMIT` and
+    /// `ROLLBACK` stay on the worker, where waiting for another process's lock or for the disk
+    /// holds no async thread. Meant for a connection whose statements are short: each holds the
+    /// calling thread for its whole length.
+    pub fn execute_inline(&mut self, inline: bool) {
+        self.worker.inline = inline;
+    }
+
     /// Lock the SQLite database handle out from the worker thread so direct SQLite API calls can
     /// be made safely.
     ///

@@ -33,12 +33,36 @@ pub(crate) struct ConnectionWorker {
     command_tx: flume::Sender<(Command, tracing::Span)>,
     /// Mutex for locking access to the database.
     pub(crate) shared: Arc<WorkerSharedState>,
+    /// xaso: run statements on the calling thread instead of the worker's (see `execute_inline`).
+    pub(crate) inline: bool,
 }
 
 pub(crate) struct WorkerSharedState {
     transaction_depth: AtomicUsize,
     cached_statements_size: AtomicUsize,
+    /// xaso: commands sent to the worker whose work on the connection is not finished yet.
+    queued: AtomicUsize,
     pub(crate) conn: Mutex<ConnectionState>,
+}
+
+/// xaso: counts a command as finished when dropped, or earlier by `finished`.
+struct CommandDone {
+    shared: Arc<WorkerSharedState>,
+    counted: bool,
+}
+
+impl CommandDone {
+    fn finished(&mut self) {
+        if !std::mem::replace(&mut self.counted, true) {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for CommandDone {
+    fn drop(&mut self) {
+        self.finished();
+    }
 }
 
 impl WorkerSharedState {
@@ -87,7 +111,6 @@ enum Command {
     Rollback {
         tx: Option<rendezvous_oneshot::Sender<Result<(), Error>>>,
     },
-    UnlockDb,
     ClearCache {
         tx: oneshot::Sender<()>,
     },
@@ -119,17 +142,17 @@ impl ConnectionWorker {
                 let shared = Arc::new(WorkerSharedState {
                     transaction_depth: AtomicUsize::new(0),
                     cached_statements_size: AtomicUsize::new(0),
-                    // note: must be fair because in `Command::UnlockDb` we unlock the mutex
-                    // and then immediately try to relock it; an unfair mutex would immediately
-                    // grant us the lock even if another task is waiting.
+                    queued: AtomicUsize::new(0),
+                    // xaso: the worker takes the lock for each command and leaves it between
+                    // commands, so that the connection's owner may run statements itself.
                     conn: Mutex::new(conn, true),
                 });
-                let mut conn = shared.conn.try_lock().unwrap();
 
                 if establish_tx
                     .send(Ok(Self {
                         command_tx,
                         shared: Arc::clone(&shared),
+                        inline: false,
                     }))
                     .is_err()
                 {
@@ -143,6 +166,11 @@ impl ConnectionWorker {
 
                 for (cmd, span) in command_rx {
                     let _guard = span.enter();
+                    let mut done = CommandDone {
+                        shared: Arc::clone(&shared),
+                        counted: false,
+                    };
+                    let mut conn = futures_executor::block_on(shared.conn.lock());
                     match cmd {
                         Command::Prepare { query, tx } => {
                             tx.send(prepare(&mut conn, &query).map(|prepared| {
@@ -231,6 +259,7 @@ impl ConnectionWorker {
                                     });
                             let res_ok = res.is_ok();
 
+                            done.finished();
                             if tx.blocking_send(res).is_err() && res_ok {
                                 // The BEGIN was processed but not acknowledged. This means no
                                 // `Transaction` was created and so there is no way to commit /
@@ -265,6 +294,7 @@ impl ConnectionWorker {
                             };
                             let res_ok = res.is_ok();
 
+                            done.finished();
                             if tx.blocking_send(res).is_err() && res_ok {
                                 // The COMMIT was processed but not acknowledged. This means that
                                 // the `Transaction` doesn't know it was committed and will try to
@@ -292,6 +322,7 @@ impl ConnectionWorker {
 
                             let res_ok = res.is_ok();
 
+                            done.finished();
                             if let Some(tx) = tx {
                                 if tx.blocking_send(res).is_err() && res_ok {
                                     // The ROLLBACK was processed but not acknowledged. This means
@@ -313,10 +344,6 @@ impl ConnectionWorker {
                             update_cached_statements_size(&conn, &shared.cached_statements_size);
                             tx.send(()).ok();
                         }
-                        Command::UnlockDb => {
-                            drop(conn);
-                            conn = futures_executor::block_on(shared.conn.lock());
-                        }
                         Command::Ping { tx } => {
                             tx.send(()).ok();
                         }
@@ -324,6 +351,7 @@ impl ConnectionWorker {
                             // drop the connection references before sending confirmation
                             // and ending the command loop
                             drop(conn);
+                            drop(done);
                             drop(shared);
                             let _ = tx.send(());
                             return;
@@ -361,6 +389,7 @@ impl ConnectionWorker {
     ) -> Result<flume::Receiver<Result<Either<SqliteQueryResult, SqliteRow>, Error>>, Error> {
         let (tx, rx) = flume::bounded(chan_size);
 
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((
                 Command::Execute {
@@ -397,6 +426,7 @@ impl ConnectionWorker {
     }
 
     pub(crate) fn start_rollback(&mut self) -> Result<(), Error> {
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send((Command::Rollback { tx: None }, Span::current()))
             .map_err(|_| Error::WorkerCrashed)
@@ -435,6 +465,7 @@ impl ConnectionWorker {
     {
         let (tx, rx) = oneshot::channel();
 
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((command(tx), Span::current()))
             .await
@@ -449,6 +480,7 @@ impl ConnectionWorker {
     {
         let (tx, rx) = rendezvous_oneshot::channel();
 
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((command(tx), Span::current()))
             .await
@@ -461,18 +493,51 @@ impl ConnectionWorker {
         self.oneshot_cmd(|tx| Command::ClearCache { tx }).await
     }
 
+    /// xaso: the connection for the caller's own use, once every command sent before has
+    /// finished (the worker takes the lock for each command and leaves it between them).
     pub(crate) async fn unlock_db(&mut self) -> Result<MutexGuard<'_, ConnectionState>, Error> {
-        let (guard, res) = futures_util::future::join(
-            // we need to join the wait queue for the lock before we send the message
-            self.shared.conn.lock(),
-            self.command_tx
-                .send_async((Command::UnlockDb, Span::current())),
-        )
-        .await;
+        if self.shared.queued.load(Ordering::Acquire) > 0 {
+            // Commands are handled in order: once the ping is answered, those before it are done.
+            self.ping().await?;
+        }
+        Ok(self.shared.conn.lock().await)
+    }
 
-        res.map_err(|_| Error::WorkerCrashed)?;
-
-        Ok(guard)
+    /// xaso: runs one query on the calling thread, with the connection's statement cache, and
+    /// returns what the worker would have sent for it. A statement of a connection that does
+    /// little else (the one writer of a database) then costs no wake-up of another thread, and
+    /// nothing waits for one: sqlx's hand-over to the worker and back costs more than most
+    /// indexed statements themselves. The caller's thread is busy for the statement's whole
+    /// length, disk reads included.
+    pub(crate) async fn execute_inline(
+        &mut self,
+        query: &str,
+        args: Option<SqliteArguments<'_>>,
+        persistent: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<Result<Either<SqliteQueryResult, SqliteRow>, Error>>, Error> {
+        let shared = Arc::clone(&self.shared);
+        let mut conn = self.unlock_db().await?;
+        let mut results = Vec::new();
+        {
+            let mut rows = 0;
+            for result in execute::iter(&mut conn, query, args, persistent)? {
+                let last = match &result {
+                    Err(_) => true,
+                    Ok(Either::Right(_)) => {
+                        rows += 1;
+                        limit.is_some_and(|limit| rows >= limit)
+                    }
+                    Ok(Either::Left(_)) => false,
+                };
+                results.push(result);
+                if last {
+                    break;
+                }
+            }
+        }
+        update_cached_statements_size(&conn, &shared.cached_statements_size);
+        Ok(results)
     }
 
     /// Send a command to the worker to shut down the processing thread.
@@ -481,6 +546,7 @@ impl ConnectionWorker {
     pub(crate) fn shutdown(&mut self) -> impl Future<Output = Result<(), Error>> {
         let (tx, rx) = oneshot::channel();
 
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         let send_res = self
             .command_tx
             .send((Command::Shutdown { tx }, Span::current()))
