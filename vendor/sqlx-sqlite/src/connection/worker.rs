@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -41,7 +41,9 @@ pub(crate) struct WorkerSharedState {
     transaction_depth: AtomicUsize,
     cached_statements_size: AtomicUsize,
     /// xaso: commands sent to the worker whose work on the connection is not finished yet.
-    queued: AtomicUsize,
+    /// Counted by the sender once a command is in the channel, so the worker's count of it may
+    /// come first: signed, and read only by the connection's owner, after its own counts.
+    queued: AtomicIsize,
     pub(crate) conn: Mutex<ConnectionState>,
 }
 
@@ -142,7 +144,7 @@ impl ConnectionWorker {
                 let shared = Arc::new(WorkerSharedState {
                     transaction_depth: AtomicUsize::new(0),
                     cached_statements_size: AtomicUsize::new(0),
-                    queued: AtomicUsize::new(0),
+                    queued: AtomicIsize::new(0),
                     // xaso: the worker takes the lock for each command and leaves it between
                     // commands, so that the connection's owner may run statements itself.
                     conn: Mutex::new(conn, true),
@@ -389,7 +391,6 @@ impl ConnectionWorker {
     ) -> Result<flume::Receiver<Result<Either<SqliteQueryResult, SqliteRow>, Error>>, Error> {
         let (tx, rx) = flume::bounded(chan_size);
 
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((
                 Command::Execute {
@@ -403,6 +404,7 @@ impl ConnectionWorker {
             ))
             .await
             .map_err(|_| Error::WorkerCrashed)?;
+        self.sent();
 
         Ok(rx)
     }
@@ -426,10 +428,11 @@ impl ConnectionWorker {
     }
 
     pub(crate) fn start_rollback(&mut self) -> Result<(), Error> {
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send((Command::Rollback { tx: None }, Span::current()))
-            .map_err(|_| Error::WorkerCrashed)
+            .map_err(|_| Error::WorkerCrashed)?;
+        self.sent();
+        Ok(())
     }
 
     pub(crate) async fn ping(&mut self) -> Result<(), Error> {
@@ -465,11 +468,11 @@ impl ConnectionWorker {
     {
         let (tx, rx) = oneshot::channel();
 
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((command(tx), Span::current()))
             .await
             .map_err(|_| Error::WorkerCrashed)?;
+        self.sent();
 
         rx.await.map_err(|_| Error::WorkerCrashed)
     }
@@ -480,17 +483,22 @@ impl ConnectionWorker {
     {
         let (tx, rx) = rendezvous_oneshot::channel();
 
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.command_tx
             .send_async((command(tx), Span::current()))
             .await
             .map_err(|_| Error::WorkerCrashed)?;
+        self.sent();
 
         rx.recv().await.map_err(|_| Error::WorkerCrashed)
     }
 
     pub(crate) async fn clear_cache(&mut self) -> Result<(), Error> {
         self.oneshot_cmd(|tx| Command::ClearCache { tx }).await
+    }
+
+    /// xaso: counts a command put in the channel (see `WorkerSharedState::queued`).
+    fn sent(&self) {
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
     }
 
     /// xaso: the connection for the caller's own use, once every command sent before has
@@ -546,11 +554,13 @@ impl ConnectionWorker {
     pub(crate) fn shutdown(&mut self) -> impl Future<Output = Result<(), Error>> {
         let (tx, rx) = oneshot::channel();
 
-        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         let send_res = self
             .command_tx
             .send((Command::Shutdown { tx }, Span::current()))
             .map_err(|_| Error::WorkerCrashed);
+        if send_res.is_ok() {
+            self.sent();
+        }
 
         async move {
             send_res?;
