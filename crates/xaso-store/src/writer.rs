@@ -48,9 +48,10 @@ impl WriterTx {
         mut conn: PoolConnection<Sqlite>,
         keep: bool,
     ) -> Result<WriterTx, StoreError> {
-        // The writer's statements are short and nothing else waits for them: run on the
-        // task's own thread, not handed to the connection's (vendor/README.md). Its BEGIN,
-        // COMMIT and ROLLBACK still go to the connection's thread.
+        // A write transaction's statements mostly touch one dossier's indexed rows: handing each
+        // to the connection's thread and back cost more than running it, so they run on the
+        // task's own thread (vendor/README.md). BEGIN, COMMIT and ROLLBACK, which may wait for
+        // another process or the disk, still go to the connection's thread.
         conn.execute_inline(true);
         let mut tx = WriterTx {
             conn: Some(conn),
