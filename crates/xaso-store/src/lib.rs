@@ -28,11 +28,13 @@ pub mod pki;
 pub mod plan;
 pub mod report;
 pub mod testing;
+mod write_load;
 mod writer;
 
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use connect::{redact_url, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+pub use write_load::WriteTotals;
 
 /// Runs one expression, written once, against whichever backend a connection holds.
 /// `db!(conn, |c| sqlx::query("…").bind(x).execute(&mut *c).await)`
@@ -115,6 +117,8 @@ pub struct Store {
     known_chain_end: std::sync::Arc<audit::KnownChainEnd>,
     /// Procedure bodies read by committed transactions (see `catalog::procedure`).
     known_procedures: std::sync::Arc<catalog::KnownProcedures>,
+    /// Write transactions counted and timed (see `write_load`).
+    write_load: std::sync::Arc<write_load::WriteLoad>,
 }
 
 #[derive(Clone)]
@@ -170,6 +174,9 @@ impl OneStatement {
 pub struct Tx {
     inner: TxInner,
     remembered: Remembered,
+    /// A write transaction's time holding the write, counted when it ends (after `inner`, which
+    /// gives the write back when dropped).
+    write_clock: Option<write_load::WriteClock>,
 }
 
 /// Rows a transaction read and is likely to read again: one dossier step read the same agencies
@@ -201,11 +208,13 @@ impl Tx {
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
+        let write_clock = self.write_clock;
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
             TxInner::SqliteWriter(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
         }
+        drop(write_clock);
         // Committed: the agencies it read exist for good (not one it inserted and rolled back).
         let remembered = self.remembered;
         remembered
@@ -256,15 +265,13 @@ impl Store {
     /// a report day) before waiting for the chain deadlocked with one that held the chain and
     /// wanted those rows (found by `xaso bench` with two servers).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match &self.pool {
+        let clock = write_load::WriteClock::asked(&self.write_load);
+        let inner = match &self.pool {
             Pool::Sqlite(pools) => {
                 let slot = self.sqlite_writer.clone().lock_owned().await;
-                Tx {
-                    inner: TxInner::SqliteWriter(
-                        writer::WriterTx::begin(slot, &pools.writer, !pools.shared).await?,
-                    ),
-                    remembered: self.remembered(),
-                }
+                TxInner::SqliteWriter(
+                    writer::WriterTx::begin(slot, &pools.writer, !pools.shared).await?,
+                )
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -272,12 +279,19 @@ impl Store {
                     .bind(audit::CHAIN_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Tx {
-                    inner: TxInner::Postgres(tx),
-                    remembered: self.remembered(),
-                }
+                TxInner::Postgres(tx)
             }
+        };
+        Ok(Tx {
+            inner,
+            remembered: self.remembered(),
+            write_clock: Some(clock.holding()),
         })
+    }
+
+    /// The write transactions so far and their time holding and waiting for the write.
+    pub fn write_totals(&self) -> WriteTotals {
+        self.write_load.totals()
     }
 
     /// A read-only unit of work. Reads run in a transaction too, so that a page sees one snapshot.
@@ -289,6 +303,7 @@ impl Store {
         Ok(Tx {
             inner,
             remembered: self.remembered(),
+            write_clock: None,
         })
     }
 
@@ -342,6 +357,7 @@ impl Store {
             known_agencies: Default::default(),
             known_chain_end: Default::default(),
             known_procedures: Default::default(),
+            write_load: Default::default(),
         }
     }
 

@@ -148,6 +148,28 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         out.push_str("# TYPE xaso_procedures gauge\n");
         let _ = writeln!(out, "xaso_procedures {count}");
     }
+    let writes = state.store.write_totals();
+    out.push_str(
+        "# HELP xaso_write_transactions_total Write transactions ended since the start.\n",
+    );
+    out.push_str("# TYPE xaso_write_transactions_total counter\n");
+    let _ = writeln!(out, "xaso_write_transactions_total {}", writes.transactions);
+    out.push_str("# HELP xaso_write_held_seconds_total Time write transactions held the write (writes are serial: its share of the wall-clock time is how busy the writer is).\n");
+    out.push_str("# TYPE xaso_write_held_seconds_total counter\n");
+    let _ = writeln!(
+        out,
+        "xaso_write_held_seconds_total {}",
+        writes.held.as_secs_f64()
+    );
+    out.push_str(
+        "# HELP xaso_write_waited_seconds_total Time write transactions waited for the write.\n",
+    );
+    out.push_str("# TYPE xaso_write_waited_seconds_total counter\n");
+    let _ = writeln!(
+        out,
+        "xaso_write_waited_seconds_total {}",
+        writes.waited.as_secs_f64()
+    );
     let backlog = async {
         let mut tx = state.store.read().await?;
         xaso_store::notification::backlog(&mut tx).await

@@ -215,7 +215,7 @@ xaso_store::backend_tests! {
     }
 
     async fn health_and_metrics(store: Store) {
-        let app = app(store).await;
+        let app = app(store.clone()).await;
         let health = get(&app, "/healthz").await;
         assert_eq!(health.status, StatusCode::OK);
         assert_eq!(health.json()["status"], "ok");
@@ -228,6 +228,16 @@ xaso_store::backend_tests! {
         assert!(metrics.body.contains("xaso_database_up{backend="), "{}", metrics.body);
         let shipped = xaso_store::testing::shipped_catalog().len();
         assert!(metrics.body.lines().any(|l| l == format!("xaso_procedures {shipped}")), "{}", metrics.body);
+        // The store's write transactions so far (the catalog and accounts were written through it).
+        let counter = |name: &str| -> f64 {
+            let line = metrics.body.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}: {}", metrics.body));
+            line[name.len() + 1..].parse().unwrap_or_else(|e| panic!("{line}: {e}"))
+        };
+        let writes = counter("xaso_write_transactions_total");
+        assert!(writes >= 1.0 && writes <= store.write_totals().transactions as f64, "{writes}");
+        let held = counter("xaso_write_held_seconds_total");
+        assert!(held > 0.0 && held <= store.write_totals().held.as_secs_f64(), "{held}");
+        assert!(counter("xaso_write_waited_seconds_total") >= 0.0);
     }
 
     async fn over_https_cookies_are_secure_and_hsts_is_sent(store: Store) {

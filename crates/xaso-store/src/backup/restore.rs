@@ -308,6 +308,7 @@ async fn load_sqlite(store: &Store, scratch: &Path) -> Result<(Tx, usize, u64), 
     let mut tx = Tx {
         inner: TxInner::SqliteWriter(WriterTx::begin_on(slot, conn, false).await?),
         remembered: Default::default(),
+        write_clock: None,
     };
     refuse_data(&mut tx, store).await?;
     let tables: Vec<String> = tables::data_tables(&mut tx, true)

@@ -24,7 +24,7 @@ use xaso_domain::identity::access::Scope;
 use xaso_domain::identity::Role;
 use xaso_store::audit::Actor;
 use xaso_store::bench as probe;
-use xaso_store::Store;
+use xaso_store::{Store, WriteTotals};
 
 use crate::config::Config;
 use journal::Journal;
@@ -79,6 +79,8 @@ struct Line {
     /// What the servers had read from a disk during the scenario (not PostgreSQL's own reads): a
     /// scenario whose pages were not in the system's page cache says so here.
     disk_read: Option<u64>,
+    /// The write transactions the scenario caused, and their time holding the write.
+    writes: Option<WriteTotals>,
     /// What the throughput is compared with, and its rate.
     limit: Option<(String, f64)>,
     verdict: Option<(&'static str, bool)>,
@@ -124,8 +126,10 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     );
 
     let raw = if runs(Group::Lifecycle) {
+        let before = store.write_totals();
         let raw = probe::raw_commit_rate(&store, args.clients, duration).await?;
-        Some(Measured::from_latencies(raw.latencies, raw.elapsed))
+        let writes = store.write_totals().since(&before);
+        Some((Measured::from_latencies(raw.latencies, raw.elapsed), writes))
     } else {
         None
     };
@@ -146,7 +150,12 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         }
         let cpu_before = total_cpu(&servers);
         let disk_before = total_disk_read(&servers);
+        let writes_before = total_writes(&servers, &http.client).await;
         let measured = scenario.run(&http, &bases, clients, duration).await;
+        let writes = match (writes_before, total_writes(&servers, &http.client).await) {
+            (Some(before), Some(after)) => Some(after.since(&before)),
+            _ => None,
+        };
         let disk_read = match (disk_before, total_disk_read(&servers)) {
             (Some(before), Some(after)) => Some(after.saturating_sub(before)),
             _ => None,
@@ -170,6 +179,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             peak,
             cpu_per_request,
             disk_read,
+            writes,
             limit: None,
             verdict: None,
         }
@@ -191,7 +201,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     }
 
     let journal = Arc::new(Journal::default());
-    if let Some(raw) = raw {
+    if let Some((raw, writes)) = raw {
         let raw = Line {
             name: "ghi thô (giới hạn)",
             clients: args.clients,
@@ -199,6 +209,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             peak: None,
             cpu_per_request: None,
             disk_read: None,
+            writes: Some(writes),
             limit: None,
             verdict: None,
         };
@@ -258,6 +269,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle_end = total_resident(&servers)?;
     print_table(&lines);
+    print_writes(&lines);
     let per_server = |bytes: u64| mebibytes(bytes) / servers.len() as f64;
     println!(
         "bộ nhớ máy chủ khi rỗi: {:.1} MiB sau khi khởi động, {:.1} MiB sau các kịch bản (mỗi máy chủ) — mục tiêu < 150 MiB: {}",
@@ -453,6 +465,39 @@ async fn filing(http: &Http, base: &str) -> anyhow::Result<Filing> {
 /// The servers' CPU time so far, or `None` where `/proc` cannot tell.
 fn total_cpu(servers: &[Server]) -> Option<Duration> {
     servers.iter().map(Server::cpu_time).sum()
+}
+
+/// The servers' write transactions so far, or `None` if one did not tell.
+async fn total_writes(servers: &[Server], client: &reqwest::Client) -> Option<WriteTotals> {
+    let mut total = WriteTotals::default();
+    for server in servers {
+        let writes = server.write_totals(client).await?;
+        total.transactions += writes.transactions;
+        total.held += writes.held;
+        total.waited += writes.waited;
+    }
+    Some(total)
+}
+
+/// What the scenarios that wrote asked of the writer: writes are serial on both backends, so a
+/// scenario whose writes held the write nearly all the time is bounded by how long each holds it.
+fn print_writes(lines: &[Line]) {
+    for line in lines {
+        let Some(writes) = line.writes.filter(|w| w.transactions > 0) else {
+            continue;
+        };
+        let requests = line.measured.latencies.len().max(1) as f64;
+        let elapsed = line.measured.elapsed.as_secs_f64().max(f64::EPSILON);
+        println!(
+            "ghi — {}: {} giao dịch ghi ({:.2} mỗi yêu cầu), mỗi giao dịch giữ quyền ghi {:.3} ms và chờ {:.3} ms; quyền ghi bận {:.0} % thời gian",
+            line.name,
+            writes.transactions,
+            writes.transactions as f64 / requests,
+            writes.held_each().as_secs_f64() * 1000.0,
+            writes.waited_each().as_secs_f64() * 1000.0,
+            writes.held.as_secs_f64() / elapsed * 100.0,
+        );
+    }
 }
 
 /// What the servers have read from a disk so far, or `None` where `/proc` cannot tell.

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use xaso_store::WriteTotals;
 
 use crate::config::Config;
 
@@ -126,6 +127,29 @@ impl Server {
         io.lines()
             .find_map(|line| line.strip_prefix("read_bytes:"))
             .and_then(|bytes| bytes.trim().parse().ok())
+    }
+
+    /// The server's write transactions so far, from its `/metrics`; `None` if it did not answer.
+    pub async fn write_totals(&self, client: &reqwest::Client) -> Option<WriteTotals> {
+        let text = client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let value = |name: &str| -> Option<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .and_then(|v| v.trim().parse().ok())
+        };
+        let seconds = |name: &str| value(name).map(Duration::from_secs_f64);
+        Some(WriteTotals {
+            transactions: value("xaso_write_transactions_total")? as u64,
+            held: seconds("xaso_write_held_seconds_total")?,
+            waited: seconds("xaso_write_waited_seconds_total")?,
+        })
     }
 
     /// Starts the high-water mark afresh, so that the next reading is one scenario's peak.
