@@ -150,11 +150,20 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         }
         let cpu_before = total_cpu(&servers);
         let disk_before = total_disk_read(&servers);
-        let writes_before = total_writes(&servers, &http.client).await;
+        // Only the lifecycle's requests write; elsewhere the counters would show the background
+        // jobs' few writes.
+        let writing = matches!(scenario, Scenario::Lifecycle(..));
+        let writes_before = if writing {
+            total_writes(&servers, &http.client).await
+        } else {
+            None
+        };
         let measured = scenario.run(&http, &bases, clients, duration).await;
-        let writes = match (writes_before, total_writes(&servers, &http.client).await) {
-            (Some(before), Some(after)) => Some(after.since(&before)),
-            _ => None,
+        let writes = match writes_before {
+            Some(before) => total_writes(&servers, &http.client)
+                .await
+                .map(|after| after.since(&before)),
+            None => None,
         };
         let disk_read = match (disk_before, total_disk_read(&servers)) {
             (Some(before), Some(after)) => Some(after.saturating_sub(before)),
