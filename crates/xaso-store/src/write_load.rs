@@ -37,6 +37,15 @@ impl WriteTotals {
         }
     }
 
+    /// These totals and `other`'s together (several servers' counters).
+    pub fn plus(&self, other: &WriteTotals) -> WriteTotals {
+        WriteTotals {
+            transactions: self.transactions + other.transactions,
+            held: self.held + other.held,
+            waited: self.waited + other.waited,
+        }
+    }
+
     /// The average time a transaction held the write.
     pub fn held_each(&self) -> Duration {
         average(self.held, self.transactions)
@@ -129,6 +138,7 @@ mod tests {
         assert_eq!(load.totals().transactions, 1, "never held: not counted");
         let later = load.totals();
         assert_eq!(later.since(&totals), WriteTotals::default());
+        assert_eq!(totals.plus(&totals).since(&totals), totals);
         assert_eq!(totals.held_each(), totals.held);
         assert_eq!(WriteTotals::default().held_each(), Duration::ZERO);
     }

@@ -106,6 +106,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
+/// One unlabelled counter with its HELP and TYPE lines.
+fn counter(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    let _ = writeln!(out, "{name} {value}");
+}
+
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let backend = state.store.backend().name();
@@ -149,26 +156,23 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         let _ = writeln!(out, "xaso_procedures {count}");
     }
     let writes = state.store.write_totals();
-    out.push_str(
-        "# HELP xaso_write_transactions_total Write transactions ended since the start.\n",
+    counter(
+        &mut out,
+        "xaso_write_transactions_total",
+        "Write transactions ended since the start.",
+        writes.transactions,
     );
-    out.push_str("# TYPE xaso_write_transactions_total counter\n");
-    let _ = writeln!(out, "xaso_write_transactions_total {}", writes.transactions);
-    out.push_str("# HELP xaso_write_held_seconds_total Time write transactions held the write (writes are serial: its share of the wall-clock time is how busy the writer is).\n");
-    out.push_str("# TYPE xaso_write_held_seconds_total counter\n");
-    let _ = writeln!(
-        out,
-        "xaso_write_held_seconds_total {}",
-        writes.held.as_secs_f64()
+    counter(
+        &mut out,
+        "xaso_write_held_seconds_total",
+        "Time write transactions held the write (writes are serial: its share of the wall-clock time is how busy the writer is).",
+        writes.held.as_secs_f64(),
     );
-    out.push_str(
-        "# HELP xaso_write_waited_seconds_total Time write transactions waited for the write.\n",
-    );
-    out.push_str("# TYPE xaso_write_waited_seconds_total counter\n");
-    let _ = writeln!(
-        out,
-        "xaso_write_waited_seconds_total {}",
-        writes.waited.as_secs_f64()
+    counter(
+        &mut out,
+        "xaso_write_waited_seconds_total",
+        "Time write transactions waited for the write.",
+        writes.waited.as_secs_f64(),
     );
     let backlog = async {
         let mut tx = state.store.read().await?;

@@ -480,10 +480,7 @@ fn total_cpu(servers: &[Server]) -> Option<Duration> {
 async fn total_writes(servers: &[Server], client: &reqwest::Client) -> Option<WriteTotals> {
     let mut total = WriteTotals::default();
     for server in servers {
-        let writes = server.write_totals(client).await?;
-        total.transactions += writes.transactions;
-        total.held += writes.held;
-        total.waited += writes.waited;
+        total = total.plus(&server.write_totals(client).await?);
     }
     Some(total)
 }
